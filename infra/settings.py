@@ -1,0 +1,55 @@
+"""One settings object for every process (env prefix ``MERITFLOW_``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_JWT_SECRET = "meritflow-development-secret-change-me-in-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MERITFLOW_", env_file=".env", extra="ignore")
+
+    env: str = Field("development", description="development | production")
+    data_dir: Path = ROOT / "data"
+    database_url: str = ""
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "meritflow"
+    temporal_ui_port: int = 8233
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "meritflow-dev"
+    jwt_audience: str = "meritflow"
+    jwt_jwks_url: str | None = None
+    token_ttl_seconds: int = 8 * 3600
+
+    max_body_bytes: int = 1_048_576
+    # Joint leave days (cuti bersama) are set by a yearly joint ministerial decree, not by statute,
+    # so they are configuration on top of the national holiday calendar.
+    joint_leave_days: list[date] = Field(default_factory=list)
+    hr_source: str = "table"
+    log_json: bool | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'meritflow.db'}"
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_json if self.log_json is not None else self.env != "development"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
