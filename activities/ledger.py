@@ -1,0 +1,36 @@
+"""Ledger and read-model writes: one transaction per decision, idempotent by entry id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.contracts import RecordPromotion
+from store import ledger, repositories
+
+log = structlog.get_logger(__name__)
+
+
+class LedgerActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name="record_promotion")
+    async def record_promotion(self, req: RecordPromotion) -> int:
+        """Append the entry and move the read model, together or not at all. Returns the seq."""
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            row, created = await ledger.append(session, req.entry, recorded_at=now)
+            if created:
+                patch = req.view.model_dump()
+                await repositories.apply_promotion_patch(session, req.process_id, patch, now=now)
+        log.info(
+            "ledger.appended" if created else "ledger.already_recorded",
+            process_id=req.process_id,
+            kind=req.entry.kind,
+            seq=row.seq,
+        )
+        return row.seq

@@ -1,0 +1,190 @@
+"""PromotionWorkflow on the time-skipping test server, with the real activities and database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.enums import Decision, PromotionStatus, PromotionType, Step
+from domain.ledger import Actor
+from infra.settings import Settings
+from store import ledger
+from tests.conftest import PERIOD, employee, put_employee
+from worker import build_worker
+from workflows.contracts import DecisionInput, StartPromotion, promotion_workflow_id
+from workflows.promotion import PromotionWorkflow
+
+AGENCY = "KEMENPANRB"
+HR = Actor(id="simpeg", role="hr_system", agency=AGENCY)
+
+
+def actor(role: str, sub: str = "u1", agency: str | None = AGENCY) -> Actor:
+    return Actor(id=sub, role=role, agency=agency)
+
+
+STARTED: list[WorkflowHandle] = []
+
+
+@pytest_asyncio.fixture
+async def worker(ts_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> AsyncIterator[None]:
+    async with build_worker(ts_env.client, sessions, settings):
+        yield
+        # The time-skipping server is shared: a workflow left running would hold its clock.
+        while STARTED:
+            handle = STARTED.pop()
+            try:
+                await handle.terminate("test finished")
+            except RPCError:
+                pass  # already closed
+
+
+async def start(env: WorkflowEnvironment, settings: Settings, record: dict, ptype: PromotionType = PromotionType.REGULAR) -> WorkflowHandle:
+    inp = StartPromotion(nip=record["nip"], agency=record["agency"], period=PERIOD, promotion_type=ptype,
+                         rulebook_version="PerBKN-4-2025", requested_by=HR)  # fmt: skip
+    handle = await env.client.start_workflow(
+        PromotionWorkflow.run, inp, id=promotion_workflow_id(record["nip"], PERIOD), task_queue=settings.task_queue
+    )
+    STARTED.append(handle)
+    return handle
+
+
+async def wait_pending(handle: WorkflowHandle, step: Step) -> None:
+    for _ in range(200):
+        state = await handle.query(PromotionWorkflow.state)
+        if state.pending is not None and state.pending.step is step:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"step {step} never became pending; state={state}")
+
+
+async def decide(handle: WorkflowHandle, who: Actor, decision: Decision = Decision.APPROVE, **kw) -> object:
+    d = DecisionInput(actor=who, decision=decision, justification=kw.pop("justification", "checked the file"), **kw)
+    return await handle.execute_update(PromotionWorkflow.decide, d)
+
+
+async def kinds(sessions: async_sessionmaker[AsyncSession], process_id: str) -> list[str]:
+    async with sessions() as s:
+        return [r.kind for r in await ledger.entries(s, process_id)]
+
+
+@pytest.mark.usefixtures("worker")
+async def test_full_chain_to_decree(ts_env, settings, sessions) -> None:
+    rec = employee()
+    await put_employee(sessions, rec)
+    h = await start(ts_env, settings, rec)
+    await wait_pending(h, Step.SUPERVISOR)
+    await decide(h, actor("supervisor", rec["supervisor_nip"]))
+    await decide(h, actor("promotion_board"))
+    await decide(h, actor("agency_hr"))
+    await decide(h, actor("bkn", "bkn-1", None))
+    state = await decide(h, actor("appointing_authority", "ppk"), decree_number="800/KP/2027/001")
+    assert state.status is PromotionStatus.COMPLETED
+    result = await h.result()
+    assert result.decree is not None and result.decree.number == "800/KP/2027/001"
+    assert result.decree.effective_date == PERIOD
+    k = await kinds(sessions, h.id)
+    assert k[0] == "promotion.started" and k.count("promotion.decision") == 5
+    async with sessions() as s:
+        assert (await ledger.verify(s, h.id)).ok
+
+
+@pytest.mark.usefixtures("worker")
+async def test_ineligible_lists_every_reason(ts_env, settings, sessions) -> None:
+    rec = employee(rank_since="2025-01-01", ratings=[(2026, "needs_improvement")],
+                   sanctions=[{"kind": "moderate", "start": "2026-06-01", "end": "2027-06-01"}])  # fmt: skip
+    await put_employee(sessions, rec)
+    h = await start(ts_env, settings, rec)
+    result = await h.result()
+    assert result.status is PromotionStatus.INELIGIBLE
+    unmet = {r.code for r in result.eligibility.reasons if not r.met}
+    assert {"years_in_rank", "performance", "disciplinary_sanction"} <= unmet
+
+
+@pytest.mark.usefixtures("worker")
+async def test_reminder_then_escalation_lets_escalation_role_act(ts_env, settings, sessions) -> None:
+    rec = employee()
+    await put_employee(sessions, rec)
+    h = await start(ts_env, settings, rec)
+    await wait_pending(h, Step.SUPERVISOR)
+    # The supervisor step escalates to agency HR; before escalation agency HR may not act.
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await decide(h, actor("agency_hr"))
+    assert isinstance(err.value.cause, ApplicationError) and err.value.cause.type == "not_your_step"
+    await ts_env.sleep(timedelta(days=12))
+    state = await h.query(PromotionWorkflow.state)
+    assert state.pending.reminded and state.pending.escalated
+    assert state.pending.escalated_to == "agency_hr"
+    k = await kinds(sessions, h.id)
+    assert k.index("promotion.reminder_sent") < k.index("promotion.escalated")
+    state = await decide(h, actor("agency_hr", "hr-head"))
+    assert state.pending.step is Step.PROMOTION_BOARD
+
+
+@pytest.mark.usefixtures("worker")
+async def test_bkn_approves_itself_after_five_working_days(ts_env, settings, sessions) -> None:
+    rec = employee()
+    await put_employee(sessions, rec)
+    h = await start(ts_env, settings, rec)
+    await wait_pending(h, Step.SUPERVISOR)
+    await decide(h, actor("supervisor", rec["supervisor_nip"]))
+    await decide(h, actor("promotion_board"))
+    await decide(h, actor("agency_hr"))
+    await ts_env.sleep(timedelta(days=15))
+    await wait_pending(h, Step.APPOINTING_AUTHORITY)
+    async with sessions() as s:
+        auto = [r for r in await ledger.entries(s, h.id) if r.kind == "promotion.auto_approved"]
+    assert len(auto) == 1
+    assert auto[0].payload["automatic"] is True and auto[0].actor_role == "system"
+    assert auto[0].stage_before == "bkn_technical_approval"
+
+
+@pytest.mark.usefixtures("worker")
+async def test_return_for_correction_goes_back_to_the_step_that_returned(ts_env, settings, sessions) -> None:
+    rec = employee()
+    await put_employee(sessions, rec)
+    h = await start(ts_env, settings, rec)
+    await wait_pending(h, Step.SUPERVISOR)
+    await decide(h, actor("supervisor", rec["supervisor_nip"]))
+    state = await decide(h, actor("promotion_board"), Decision.RETURN, corrections=["attach the 2026 SKP"])
+    assert state.pending.step is Step.AGENCY_HR and state.resume_at is Step.PROMOTION_BOARD
+    state = await decide(h, actor("agency_hr"), justification="SKP attached")
+    assert state.pending.step is Step.PROMOTION_BOARD and state.return_count == 1
+    state = await decide(h, actor("promotion_board"), Decision.REJECT, justification="quota exhausted")
+    assert state.status is PromotionStatus.REJECTED
+    async with sessions() as s:
+        rows = await ledger.entries(s, h.id)
+    returned = [r for r in rows if r.payload.get("decision") == "return"]
+    assert returned[0].payload["corrections"] == ["attach the 2026 SKP"]
+
+
+@pytest.mark.usefixtures("worker")
+@pytest.mark.parametrize(
+    ("who", "decision", "extra", "code"),
+    [
+        (actor("supervisor", "someone-else"), Decision.APPROVE, {}, "not_named_supervisor"),
+        (actor("promotion_board"), Decision.APPROVE, {}, "not_your_step"),
+        (actor("supervisor", "SUP", agency="OTHER"), Decision.APPROVE, {}, "wrong_agency"),
+        (actor("supervisor", "SUP"), Decision.APPROVE, {"step": Step.AGENCY_HR}, "stale_step"),
+    ],
+)
+async def test_validator_refuses(ts_env, settings, sessions, who, decision, extra, code) -> None:
+    rec = employee()
+    if who.id == "SUP":
+        rec["supervisor_nip"] = "197505050000000001"
+        who = who.model_copy(update={"id": rec["supervisor_nip"]})
+    await put_employee(sessions, rec)
+    h = await start(ts_env, settings, rec)
+    await wait_pending(h, Step.SUPERVISOR)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await decide(h, who, decision, **extra)
+    assert isinstance(err.value.cause, ApplicationError) and err.value.cause.type == code
+    assert "promotion.decision" not in await kinds(sessions, h.id)

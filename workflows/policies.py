@@ -1,0 +1,21 @@
+"""Activity timeouts and retry policies, named once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+RECORD_TIMEOUT = timedelta(seconds=30)
+RECORD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
+
+HR_SNAPSHOT_TIMEOUT = timedelta(seconds=30)
+HR_SNAPSHOT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=10,
+    non_retryable_error_types=["employee_not_found"],
+)
+
+CALENDAR_TIMEOUT = timedelta(seconds=10)
+CALENDAR_RETRY = RetryPolicy(maximum_attempts=5)

@@ -1,0 +1,408 @@
+"""PromotionWorkflow: one rank promotion (kenaikan pangkat) of one employee in one period.
+
+Updates:   ``decide(DecisionInput) -> PromotionState`` — approve, return for correction, or reject the
+           pending step, always with a justification; the validator refuses anything out of turn.
+Queries:   ``state() -> PromotionState`` (the API reads the read model instead; this is for tooling).
+Timers:    per pending step, in working days: a reminder, then an escalation (the step's escalation
+           role may act from then on); for BKN's technical approval, automatic approval where the
+           rulebook says so.
+Outcomes:  completed (decree signed), ineligible (every reason listed), rejected, failed.
+
+Every accepted decision and every timer event is appended to the ledger by an activity, together
+with the read model, under an entry id derived from the run, so a retried activity never writes twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarActivities
+    from activities.contracts import (
+        HolidaysRequest,
+        PromotionViewData,
+        RecordPromotion,
+        SnapshotRequest,
+    )
+    from activities.hr import HrActivities
+    from activities.ledger import LedgerActivities
+    from domain.calendar import WorkingCalendar
+    from domain.eligibility import EligibilityResult, assess_eligibility
+    from domain.employee import EmployeeRecord
+    from domain.enums import Decision, PromotionStatus, Step
+    from domain.ledger import Actor, LedgerEntryIn
+    from domain.errors import DomainError
+    from domain.promotion_chain import (
+        Move,
+        PendingFacts,
+        next_after_decision,
+        validate_decision,
+    )
+    from domain.rulebook import Rulebook, StepRule, get_rulebook
+    from workflows import policies
+    from workflows.contracts import (
+        DecisionInput,
+        Decree,
+        PendingStep,
+        PromotionState,
+        StartPromotion,
+    )
+
+SYSTEM = Actor(id="system:timer", role="system")
+
+
+@workflow.defn
+class PromotionWorkflow:
+    def __init__(self) -> None:
+        self._inp: StartPromotion | None = None
+        self._rulebook: Rulebook | None = None
+        self._record: EmployeeRecord | None = None
+        self._status = PromotionStatus.STARTING
+        self._stage = "snapshot"
+        self._pending: PendingStep | None = None
+        self._eligibility: EligibilityResult | None = None
+        self._decree: Decree | None = None
+        self._return_count = 0
+        self._resume_at: Step | None = None
+        self._outcome_reason: str | None = None
+        self._last_decision: dict[str, Any] | None = None
+        self._queued: tuple[DecisionInput, str] | None = None
+        self._processed: set[str] = set()
+        self._entries = 0
+
+    # ---- run -------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: StartPromotion) -> PromotionState:
+        self._inp = inp
+        self._rulebook = get_rulebook(inp.rulebook_version)
+        await self._append("promotion.started", inp.requested_by, payload=self._start_payload())
+        record = await self._snapshot(inp.nip)
+        if record is None:
+            return self.state()
+        self._record = record
+        calendar = await self._calendar(inp.period)
+        if not await self._assess(record):
+            return self.state()
+        await self._approval_chain(calendar)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state()
+
+    async def _snapshot(self, nip: str) -> EmployeeRecord | None:
+        try:
+            return await workflow.execute_activity_method(
+                HrActivities.snapshot_employee,
+                SnapshotRequest(nip=nip),
+                start_to_close_timeout=policies.HR_SNAPSHOT_TIMEOUT,
+                retry_policy=policies.HR_SNAPSHOT_RETRY,
+            )
+        except ActivityError as err:
+            reason = str(err.cause.message if isinstance(err.cause, ApplicationError) else err)
+            await self._finish(PromotionStatus.FAILED, "failed", reason, "promotion.failed", SYSTEM)
+            return None
+
+    async def _calendar(self, period: date) -> WorkingCalendar:
+        start_year = workflow.now().year
+        years = sorted({start_year, start_year + 1, period.year})
+        result = await workflow.execute_activity_method(
+            CalendarActivities.load_holidays,
+            HolidaysRequest(years=years),
+            start_to_close_timeout=policies.CALENDAR_TIMEOUT,
+            retry_policy=policies.CALENDAR_RETRY,
+        )
+        return WorkingCalendar(result.dates)
+
+    async def _assess(self, record: EmployeeRecord) -> bool:
+        inp, rb = self._require()
+        result = assess_eligibility(record, inp.promotion_type, rb, inp.period)
+        self._eligibility = result
+        payload = {"eligibility": result.model_dump(mode="json"), "snapshot": record.model_dump(mode="json")}
+        if result.eligible:
+            self._status = PromotionStatus.IN_PROGRESS
+            self._stage = "eligible"
+            await self._append("promotion.eligibility_assessed", SYSTEM, "snapshot", payload=payload)
+            return True
+        unmet = "; ".join(r.message for r in result.reasons if not r.met)
+        await self._finish(
+            PromotionStatus.INELIGIBLE, "ineligible", unmet, "promotion.eligibility_assessed", SYSTEM,
+            payload=payload, stage_before="snapshot",
+        )  # fmt: skip
+        return False
+
+    async def _approval_chain(self, calendar: WorkingCalendar) -> None:
+        _, rb = self._require()
+        self._open_step(rb.steps[0], calendar)
+        await self._append_view_only()
+        while self._pending is not None:
+            queued = await self._wait_for_decision(calendar)
+            if queued is None:
+                continue
+            decision, update_id = queued
+            await self._apply_decision(decision, update_id, calendar)
+
+    # ---- steps and timers ------------------------------------------------------------------
+
+    def _open_step(self, rule: StepRule, calendar: WorkingCalendar) -> None:
+        now = workflow.now()
+        auto = rule.auto_approve_after_days
+        record = self._record
+        self._stage = rule.step.value
+        self._pending = PendingStep(
+            step=rule.step,
+            role=rule.role.value,
+            actor_id=record.supervisor_nip if rule.step is Step.SUPERVISOR and record else None,
+            started_at=now,
+            reminder_at=calendar.add_working_days(now, rule.reminder_after_days),
+            due_at=calendar.add_working_days(now, rule.due_after_days),
+            auto_approve_at=calendar.add_working_days(now, auto) if auto else None,
+            escalated_to=None,
+        )
+
+    async def _wait_for_decision(self, calendar: WorkingCalendar) -> tuple[DecisionInput, str] | None:
+        """Wait for a decision or the next timer; returns the decision, or None after a timer fired."""
+        pending = self._pending
+        assert pending is not None
+        fire_at, event = self._next_timer(pending)
+        try:
+            if fire_at is None:
+                await workflow.wait_condition(lambda: self._queued is not None)
+            else:
+                timeout = max((fire_at - workflow.now()).total_seconds(), 0.0)
+                await workflow.wait_condition(lambda: self._queued is not None, timeout=timeout)
+        except TimeoutError:
+            await self._on_timer(event, calendar)
+            return None
+        queued = self._queued
+        return queued
+
+    @staticmethod
+    def _next_timer(p: PendingStep) -> tuple[datetime | None, str]:
+        candidates: list[tuple[datetime, str]] = []
+        if not p.reminded:
+            candidates.append((p.reminder_at, "reminder"))
+        if not p.escalated:
+            candidates.append((p.due_at, "escalation"))
+        if p.auto_approve_at is not None:
+            candidates.append((p.auto_approve_at, "auto_approval"))
+        if not candidates:
+            return None, ""
+        return min(candidates)
+
+    async def _on_timer(self, event: str, calendar: WorkingCalendar) -> None:
+        pending = self._pending
+        assert pending is not None
+        _, rb = self._require()
+        rule = rb.step_rule(pending.step)
+        if event == "auto_approval":
+            await self._auto_approve(rule, calendar)
+            return
+        if event == "reminder":
+            pending.reminded = True
+            payload = {"step": pending.step.value, "due_at": pending.due_at.isoformat()}
+            await self._append("promotion.reminder_sent", SYSTEM, self._stage, payload=payload)
+            return
+        pending.escalated = True
+        pending.escalated_to = rule.escalate_to.value if rule.escalate_to else None
+        payload = {"step": pending.step.value, "escalated_to": pending.escalated_to,
+                   "due_at": pending.due_at.isoformat()}  # fmt: skip
+        await self._append("promotion.escalated", SYSTEM, self._stage, payload=payload)
+
+    async def _auto_approve(self, rule: StepRule, calendar: WorkingCalendar) -> None:
+        pending = self._pending
+        assert pending is not None
+        days = rule.auto_approve_after_days
+        decision = DecisionInput(
+            actor=SYSTEM,
+            decision=Decision.APPROVE,
+            justification=f"No decision within {days} working days: approved automatically "
+            f"under the rulebook {self._require()[1].version}.",
+        )
+        extra = {"automatic": True, "rule": f"auto_approve_after_days={days}",
+                 "timer_started_at": pending.started_at.isoformat()}  # fmt: skip
+        await self._apply_decision(decision, None, calendar, kind="promotion.auto_approved", extra=extra)
+
+    # ---- decisions -------------------------------------------------------------------------
+
+    async def _apply_decision(
+        self,
+        d: DecisionInput,
+        update_id: str | None,
+        calendar: WorkingCalendar,
+        *,
+        kind: str = "promotion.decision",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        pending = self._pending
+        assert pending is not None
+        inp, rb = self._require()
+        before = self._stage
+        nxt = next_after_decision(rb, pending.step, d.decision, self._resume_at)
+        self._resume_at = nxt.resume_at
+        self._last_decision = {"step": pending.step.value, "decision": d.decision.value,
+                               "actor_id": d.actor.id, "at": workflow.now().isoformat()}  # fmt: skip
+        if d.decision is Decision.RETURN:
+            self._return_count += 1
+        payload = {"step": pending.step.value, "decision": d.decision.value, **(extra or {})}
+        if d.corrections:
+            payload["corrections"] = d.corrections
+        if nxt.completed:
+            self._decree = Decree(number=d.decree_number or "", effective_date=inp.period,
+                                  signed_by=d.actor.id)  # fmt: skip
+            payload["decree"] = self._decree.model_dump(mode="json")
+            self._status, self._stage, self._pending = PromotionStatus.COMPLETED, "completed", None
+        elif nxt.rejected:
+            self._status, self._stage, self._pending = PromotionStatus.REJECTED, "rejected", None
+            self._outcome_reason = d.justification
+        else:
+            assert nxt.next_step is not None
+            self._open_step(rb.step_rule(nxt.next_step), calendar)
+        await self._append(kind, d.actor, before, payload=payload, justification=d.justification,
+                           update_id=update_id)  # fmt: skip
+        self._queued = None
+        if update_id is not None:
+            self._processed.add(update_id)
+
+    @workflow.update
+    async def decide(self, d: DecisionInput) -> PromotionState:
+        info = workflow.current_update_info()
+        update_id = info.id if info else workflow.uuid4().hex
+        if self._queued is not None:
+            # Two updates validated in the same activation: only the first one is taken.
+            raise ApplicationError(
+                "Another decision on this step is being recorded; reload and try again.",
+                type="decision_in_progress",
+            )
+        self._queued = (d, update_id)
+        await workflow.wait_condition(lambda: update_id in self._processed)
+        return self.state()
+
+    @decide.validator
+    def _validate_decide(self, d: DecisionInput) -> None:
+        inp, rb = self._require()
+        try:
+            validate_decision(
+                rb,
+                status=self._status,
+                pending=self._pending_facts(),
+                agency=inp.agency,
+                move=Move(actor=d.actor, decision=d.decision, justification=d.justification,
+                          step_seen=d.step, decree_number=d.decree_number),
+                busy=self._queued is not None,
+            )  # fmt: skip
+        except DomainError as err:
+            raise ApplicationError(err.message, type=err.code, non_retryable=True) from err
+
+    def _pending_facts(self) -> PendingFacts | None:
+        p = self._pending
+        if p is None:
+            return None
+        return PendingFacts(step=p.step, actor_id=p.actor_id, escalated_to=p.escalated_to)
+
+    @workflow.query
+    def state(self) -> PromotionState:
+        return PromotionState(
+            process_id=workflow.info().workflow_id,
+            status=self._status,
+            stage=self._stage,
+            pending=self._pending,
+            eligibility=self._eligibility,
+            decree=self._decree,
+            return_count=self._return_count,
+            resume_at=self._resume_at,
+            outcome_reason=self._outcome_reason,
+        )
+
+    # ---- ledger ----------------------------------------------------------------------------
+
+    async def _finish(
+        self,
+        status: PromotionStatus,
+        stage: str,
+        reason: str,
+        kind: str,
+        actor: Actor,
+        *,
+        payload: dict[str, Any] | None = None,
+        stage_before: str | None = None,
+    ) -> None:
+        before = stage_before or self._stage
+        self._status, self._stage, self._pending, self._outcome_reason = status, stage, None, reason
+        await self._append(kind, actor, before, payload={"reason": reason, **(payload or {})})
+
+    async def _append_view_only(self) -> None:
+        pending = self._pending
+        payload = {"step": pending.step.value, "due_at": pending.due_at.isoformat()} if pending else {}
+        await self._append("promotion.step_opened", SYSTEM, "eligible", payload=payload)
+
+    async def _append(
+        self,
+        kind: str,
+        actor: Actor,
+        stage_before: str | None = None,
+        *,
+        payload: dict[str, Any] | None = None,
+        justification: str | None = None,
+        update_id: str | None = None,
+    ) -> None:
+        inp, rb = self._require()
+        info = workflow.info()
+        self._entries += 1
+        entry = LedgerEntryIn(
+            entry_id=f"{info.workflow_id}:{info.run_id}:{self._entries}",
+            process_id=info.workflow_id,
+            process_kind="promotion",
+            kind=kind,
+            outcome="accepted",
+            stage_before=stage_before,
+            stage_after=self._stage,
+            actor=actor,
+            subject=inp.nip,
+            agency=inp.agency,
+            payload=payload or {},
+            justification=justification,
+            rulebook_version=rb.version,
+            workflow_id=info.workflow_id,
+            run_id=info.run_id,
+            update_id=update_id,
+            occurred_at=workflow.now(),
+        )
+        await workflow.execute_activity_method(
+            LedgerActivities.record_promotion,
+            RecordPromotion(process_id=info.workflow_id, entry=entry, view=self._view()),
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            retry_policy=policies.RECORD_RETRY,
+        )
+
+    def _view(self) -> PromotionViewData:
+        p = self._pending
+        return PromotionViewData(
+            status=self._status.value,
+            stage=self._stage,
+            pending_step=p.step.value if p else None,
+            pending_role=p.role if p else None,
+            pending_actor_id=p.actor_id if p else None,
+            escalated_to_role=p.escalated_to if p else None,
+            reminder_at=p.reminder_at if p else None,
+            due_at=p.due_at if p else None,
+            auto_approve_at=p.auto_approve_at if p else None,
+            eligibility=self._eligibility.model_dump(mode="json") if self._eligibility else None,
+            decree=self._decree.model_dump(mode="json") if self._decree else None,
+            last_decision=self._last_decision,
+            return_count=self._return_count,
+            outcome_reason=self._outcome_reason,
+        )
+
+    def _start_payload(self) -> dict[str, Any]:
+        inp, rb = self._require()
+        return {"nip": inp.nip, "period": inp.period.isoformat(),
+                "promotion_type": inp.promotion_type.value, "rulebook": rb.version}  # fmt: skip
+
+    def _require(self) -> tuple[StartPromotion, Rulebook]:
+        assert self._inp is not None and self._rulebook is not None
+        return self._inp, self._rulebook
+
+
