@@ -1,0 +1,58 @@
+"""Authentication (bearer JWT) and role checks. Object-level checks live with each resource."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.deps import ContextDep
+from api.errors import ApiError
+from domain.enums import Role
+from domain.ledger import Actor
+from infra.tokens import InvalidToken, Principal
+
+KNOWN_ROLES = {r.value for r in Role}
+
+
+async def current_principal(request: Request, ctx: ContextDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthenticated", "Send a bearer token in the Authorization header.")
+    try:
+        principal = ctx.verifier.verify(token)
+    except InvalidToken as exc:
+        raise ApiError(401, "invalid_token", f"The bearer token was not accepted: {exc}.") from exc
+    if principal.role not in KNOWN_ROLES:
+        raise ApiError(403, "unknown_role", f"The role '{principal.role}' is not known here.")
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = {r.value for r in roles}
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed and principal.role != Role.ADMIN.value:
+            raise ApiError(
+                403,
+                "forbidden_role",
+                f"The role '{principal.role}' may not do this; allowed: {', '.join(sorted(allowed))}.",
+            )
+        return principal
+
+    return check
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(id=principal.sub, role=principal.role, agency=principal.agency)
+
+
+def can_see_agency(principal: Principal, agency: str | None) -> bool:
+    """Agency-bound callers see their agency only; a token without an agency claim is national."""
+    return principal.agency is None or principal.agency == agency

@@ -1,0 +1,45 @@
+"""Typed dependencies: one place that knows where the session, client and caller come from."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from infra.settings import Settings
+from infra.tokens import TokenVerifier
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    client: Client
+    verifier: TokenVerifier
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_session(ctx: ContextDep) -> AsyncIterator[AsyncSession]:
+    async with ctx.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_client(ctx: ContextDep) -> Client:
+    return ctx.client
+
+
+ClientDep = Annotated[Client, Depends(get_client)]

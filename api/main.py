@@ -1,0 +1,58 @@
+"""FastAPI application: ``create_app()``; the Temporal client and database engine live in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import errors
+from api.deps import AppContext
+from api.middleware import RequestContextMiddleware
+from api.routes import employees, health, processes, promotions
+from infra.db import create_engine, session_factory
+from infra.logging import configure_logging
+from infra.settings import Settings, get_settings
+from infra.temporal import connect
+from infra.tokens import TokenVerifier
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, client: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(json=settings.json_logs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.effective_database_url)
+        temporal = client or await connect(settings)
+        app.state.ctx = AppContext(
+            settings=settings,
+            sessions=session_factory(engine),
+            client=temporal,
+            verifier=TokenVerifier(settings),
+        )
+        log.info("api.started", temporal=settings.temporal_address, task_queue=settings.task_queue)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Meritflow",
+        version="0.1.0",
+        description="Durable, auditable workflows for merit-based selection and promotion.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    for module in (health, employees, promotions, processes):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

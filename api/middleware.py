@@ -1,0 +1,58 @@
+"""Request id binding for logs, and the request body size limit."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError, render
+
+
+class RequestContextMiddleware:
+    """Binds a request id to every log line and enforces the body size limit (413) while streaming,
+    so a lying or missing Content-Length cannot get a large body past it."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id, path=scope.get("path"))
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise self._error()
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        # Raised from inside the app, the ApiError is rendered by the app's own handler.
+        await self.app(scope, limited_receive, send_with_id)
+
+    def _error(self) -> ApiError:
+        detail = f"The request body is larger than the limit of {self.max_body} bytes."
+        return ApiError(413, "body_too_large", detail)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await render(self._error())(scope, receive, send)

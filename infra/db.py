@@ -1,0 +1,110 @@
+"""Database engine, sessions and migrations.
+
+SQLite (the embedded default) is written by both the API and the worker. A deferred transaction
+that reads first and upgrades to a write later can fail with SQLITE_BUSY whatever the busy timeout,
+so every writing transaction in store/ starts with a write (the ledger takes its chain head with an
+INSERT first), which waits on the busy timeout like BEGIN IMMEDIATE would. Reads stay deferred, so
+a request that only reads never holds the write lock (WAL keeps readers and the writer apart).
+PostgreSQL needs nothing special beyond a pre-ping.
+
+Run ``python -m infra.db migrate`` to bring the configured database to the latest schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from infra.settings import get_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "store" / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Alembic installs its migration context in a module-level proxy, so two upgrades in one process
+# must not overlap. Across processes the migration itself takes a database lock (see env.py).
+_MIGRATE_LOCK = threading.Lock()
+
+
+def _is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _ensure_sqlite_dir(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the driver so that our own BEGIN is the only one issued.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def create_engine(url: str) -> AsyncEngine:
+    parsed = make_url(url)
+    if not _is_sqlite(parsed):
+        return create_async_engine(parsed, pool_pre_ping=True)
+    _ensure_sqlite_dir(parsed)
+    engine = create_async_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ConfigParser treats % as interpolation; a password may contain one.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate_sync(url: str) -> None:
+    """Upgrade the database at ``url`` to the latest revision (blocking; no running loop)."""
+    with _MIGRATE_LOCK:
+        command.upgrade(alembic_config(url), "head")
+
+
+async def migrate(url: str) -> None:
+    # env.py drives the async engine with asyncio.run, which needs a thread without a running loop.
+    await asyncio.to_thread(migrate_sync, url)
+
+
+def main(argv: list[str]) -> int:
+    if argv != ["migrate"]:
+        sys.stderr.write("usage: python -m infra.db migrate\n")
+        return 2
+    migrate_sync(get_settings().effective_database_url)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,166 @@
+"""Queries for employees, the promotion read model and idempotency keys.
+
+Every function takes the caller's session and never commits. Inserts that may race use the dialect's
+``INSERT ... ON CONFLICT DO NOTHING``, so concurrent callers neither fail nor duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.enums import PromotionStatus
+from store.models import Base, Employee, IdempotencyKey, PromotionView
+
+# Columns of the read model a patch may set; the keys are fixed at insert.
+_PROMOTION_PATCHABLE = frozenset(PromotionView.__table__.c.keys()) - {
+    "process_id",
+    "nip",
+    "agency",
+    "period",
+    "created_at",
+    "updated_at",
+}
+
+
+def _insert(session: AsyncSession, model: type[Base]) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+async def _insert_ignore(
+    session: AsyncSession, model: type[Base], key: str, values: Mapping[str, Any]
+) -> bool:
+    """Insert one row unless ``key`` already exists; True if this call inserted it."""
+    stmt = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount == 1
+
+
+# --- employees ---------------------------------------------------------------------------------
+
+
+async def upsert_employees(
+    session: AsyncSession, records: list[dict[str, Any]], *, now: datetime
+) -> int:
+    """Insert or refresh records (``EmployeeRecord.model_dump(mode="json")``); returns the count."""
+    for record in records:
+        stmt = _insert(session, Employee).values(
+            nip=record["nip"],
+            agency=record["agency"],
+            name=record["name"],
+            record=record,
+            created_at=now,
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["nip"],
+            set_={
+                "agency": stmt.excluded.agency,
+                "name": stmt.excluded.name,
+                "record": stmt.excluded.record,
+                "updated_at": stmt.excluded.updated_at,
+            },
+        )
+        await session.execute(stmt)
+    return len(records)
+
+
+async def get_employee(session: AsyncSession, nip: str) -> Employee | None:
+    return await session.get(Employee, nip)
+
+
+# --- promotions --------------------------------------------------------------------------------
+
+
+async def insert_promotion_if_absent(
+    session: AsyncSession,
+    *,
+    process_id: str,
+    nip: str,
+    agency: str,
+    period: date,
+    promotion_type: str,
+    rulebook_version: str,
+    now: datetime,
+) -> bool:
+    """Create the read-model row of a new promotion; True only for the call that created it."""
+    values = {
+        "process_id": process_id,
+        "nip": nip,
+        "agency": agency,
+        "period": period,
+        "promotion_type": promotion_type,
+        "status": PromotionStatus.STARTING.value,
+        "stage": PromotionStatus.STARTING.value,
+        "return_count": 0,
+        "rulebook_version": rulebook_version,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return await _insert_ignore(session, PromotionView, "process_id", values)
+
+
+async def apply_promotion_patch(
+    session: AsyncSession, process_id: str, patch: dict[str, Any], *, now: datetime
+) -> None:
+    unknown = patch.keys() - _PROMOTION_PATCHABLE
+    if unknown:
+        raise ValueError(f"not patchable on promotions: {sorted(unknown)}")
+    stmt = (
+        update(PromotionView)
+        .where(PromotionView.process_id == process_id)
+        .values(**patch, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    await session.execute(stmt)
+
+
+async def get_promotion(session: AsyncSession, process_id: str) -> PromotionView | None:
+    return await session.get(PromotionView, process_id, populate_existing=True)
+
+
+async def list_promotions(
+    session: AsyncSession,
+    *,
+    agency: str | None,
+    status: str | None,
+    period: date | None,
+    limit: int,
+    after: str | None,
+) -> list[PromotionView]:
+    """One page ordered by process id; pass the last id of a page as ``after`` for the next."""
+    stmt = select(PromotionView).order_by(PromotionView.process_id).limit(limit)
+    if agency is not None:
+        stmt = stmt.where(PromotionView.agency == agency)
+    if status is not None:
+        stmt = stmt.where(PromotionView.status == status)
+    if period is not None:
+        stmt = stmt.where(PromotionView.period == period)
+    if after is not None:
+        stmt = stmt.where(PromotionView.process_id > after)
+    return list((await session.scalars(stmt)).all())
+
+
+# --- idempotency keys --------------------------------------------------------------------------
+
+
+async def remember_key(
+    session: AsyncSession, key: str, scope: str, process_id: str, now: datetime
+) -> str:
+    """Store ``key`` for ``process_id`` unless known; returns the process id the key maps to."""
+    values = {"key": key, "scope": scope, "process_id": process_id, "created_at": now}
+    await _insert_ignore(session, IdempotencyKey, "key", values)
+    stored = await session.scalar(
+        select(IdempotencyKey.process_id).where(IdempotencyKey.key == key)
+    )
+    if stored is None:  # pragma: no cover - the row was inserted or already there
+        raise RuntimeError(f"idempotency key {key!r} vanished")
+    return stored

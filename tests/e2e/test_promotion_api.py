@@ -1,0 +1,197 @@
+"""End to end through the HTTP API, against a real Temporal dev server, a real worker and the database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from infra.settings import Settings
+from infra.tokens import mint_token
+from store import ledger
+from tests.conftest import employee, new_nip
+from worker import build_worker
+
+AGENCY = "KEMENPANRB"
+
+
+class Api:
+    def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
+        self.http, self.settings = http, settings
+
+    def auth(self, role: str, sub: str = "user-1", agency: str | None = AGENCY) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint_token(self.settings, role=role, sub=sub, agency=agency)}"}
+
+    async def post(self, url: str, body: Any, role: str, sub: str = "user-1", agency: str | None = AGENCY, **kw: Any) -> httpx.Response:
+        return await self.http.post(url, json=body, headers=self.auth(role, sub, agency), **kw)
+
+    async def get(self, url: str, role: str = "auditor", agency: str | None = AGENCY) -> httpx.Response:
+        return await self.http.get(url, headers=self.auth(role, "reader", agency))
+
+    async def wait_for(self, pid: str, predicate: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for _ in range(300):
+            body = (await self.get(f"/v1/promotions/{pid}")).json()
+            if predicate(body):
+                return body
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"condition never met: {body}")
+
+
+@pytest_asyncio.fixture
+async def api(dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> AsyncIterator[Api]:
+    app = create_app(settings, client=dev_env.client)
+    async with build_worker(dev_env.client, sessions, settings), app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as http:
+            yield Api(http, settings)
+
+
+async def new_employee(api: Api, **kw: Any) -> dict[str, Any]:
+    rec = employee(**kw)
+    r = await api.post("/v1/employees", rec, "agency_hr")
+    assert r.status_code == 201, r.text
+    return rec
+
+
+async def started(api: Api, rec: dict[str, Any], period: str = "2027-04-01") -> str:
+    r = await api.post("/v1/promotions", {"nip": rec["nip"], "period": period, "type": "regular"}, "hr_system", "simpeg")
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    await api.wait_for(pid, lambda b: (b["pending"] or {}).get("step") == "supervisor")
+    return pid
+
+
+async def ledger_rows(sessions: async_sessionmaker[AsyncSession], pid: str) -> list[Any]:
+    async with sessions() as s:
+        return list(await ledger.entries(s, pid))
+
+
+async def test_promotion_end_to_end(api: Api, sessions) -> None:
+    rec = await new_employee(api)
+    pid = await started(api, rec)
+    body = (await api.get(f"/v1/promotions/{pid}")).json()
+    assert body["eligibility"]["eligible"] is True and body["pending"]["due_at"]
+    chain = [
+        ("supervisor", rec["supervisor_nip"], AGENCY, {}),
+        ("promotion_board", "board-chair", AGENCY, {}),
+        ("agency_hr", "hr-1", AGENCY, {}),
+        ("bkn", "bkn-validator", None, {}),
+        ("appointing_authority", "ppk", AGENCY, {"decree_number": "800/KP/2027/17"}),
+    ]
+    for role, sub, agency, extra in chain:
+        r = await api.post(f"/v1/promotions/{pid}/decisions",
+                           {"decision": "approve", "justification": f"{role} checked", **extra}, role, sub, agency)  # fmt: skip
+        assert r.status_code == 200, r.text
+    final = r.json()
+    assert final["status"] == "completed"
+    assert final["decree"] == {"number": "800/KP/2027/17", "effective_date": "2027-04-01", "signed_by": "ppk"}
+    led = (await api.get(f"/v1/processes/{pid}/ledger")).json()["entries"]
+    assert [e["kind"] for e in led].count("promotion.decision") == 5
+    verify = (await api.get(f"/v1/processes/{pid}/ledger/verify")).json()
+    assert verify["ok"] is True and verify["entries"] == len(led)
+    listing = (await api.get("/v1/promotions?status=completed&period=2027-04-01")).json()
+    assert pid in [p["id"] for p in listing["items"]]
+
+
+async def test_ten_concurrent_identical_starts_make_one_workflow(api: Api, dev_env, sessions) -> None:
+    rec = await new_employee(api)
+    body = {"nip": rec["nip"], "period": "2027-04-01", "type": "regular"}
+    responses = await asyncio.gather(*[api.post("/v1/promotions", body, "hr_system", "simpeg") for _ in range(10)])
+    assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
+    ids = {r.json()["id"] for r in responses}
+    assert len(ids) == 1
+    pid = ids.pop()
+    await api.wait_for(pid, lambda b: b["pending"] is not None)
+    runs = [w async for w in dev_env.client.list_workflows(f"WorkflowId = '{pid}'")]
+    assert len({w.run_id for w in runs}) <= 1
+    kinds = [r.kind for r in await ledger_rows(sessions, pid)]
+    assert kinds.count("promotion.started") == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "sub", "agency", "body", "status", "code"),
+    [
+        ("supervisor", "199999999999999999", AGENCY, {"decision": "approve", "justification": "ok"}, 409, "not_named_supervisor"),
+        ("promotion_board", "b", AGENCY, {"decision": "approve", "justification": "ok"}, 409, "not_your_step"),
+        ("auditor", "a", AGENCY, {"decision": "approve", "justification": "ok"}, 403, "forbidden_role"),
+        ("supervisor", "SUP", AGENCY, {"decision": "maybe", "justification": "ok"}, 422, "validation_error"),
+        ("supervisor", "SUP", AGENCY, {"decision": "approve"}, 422, "validation_error"),
+        ("supervisor", "SUP", "OTHER-AGENCY", {"decision": "approve", "justification": "ok"}, 404, "not_found"),
+    ],
+)
+async def test_refused_attempts_get_a_code_and_land_in_the_ledger(api: Api, sessions, role, sub, agency, body, status, code) -> None:
+    rec = await new_employee(api)
+    pid = await started(api, rec)
+    sub = rec["supervisor_nip"] if sub == "SUP" else sub
+    r = await api.post(f"/v1/promotions/{pid}/decisions", body, role, sub, agency)
+    assert r.status_code == status, r.text
+    err = r.json()
+    assert err["error"] == code and err["detail"]
+    if code == "validation_error":
+        assert err["fields"] and err["fields"][0]["field"] in ("decision", "justification")
+    refused = [row for row in await ledger_rows(sessions, pid) if row.outcome == "refused"]
+    assert len(refused) == 1
+    assert refused[0].payload["error"] == code and refused[0].actor_id == sub and refused[0].actor_role == role
+    async with sessions() as s:
+        assert (await ledger.verify(s, pid)).ok
+
+
+async def test_oversize_body_is_refused_with_413(api: Api, sessions) -> None:
+    rec = await new_employee(api)
+    pid = await started(api, rec)
+    big = {"decision": "approve", "justification": "x" * (api.settings.max_body_bytes + 10)}
+    r = await api.post(f"/v1/promotions/{pid}/decisions", big, "supervisor", rec["supervisor_nip"])
+    assert r.status_code == 413 and r.json()["error"] == "body_too_large"
+
+
+async def test_period_not_in_rulebook_is_refused_at_start(api: Api, sessions) -> None:
+    rec = await new_employee(api)
+    for period in ("2027-04-15", "2024-03-01"):  # mid-month; an odd month under PerBKN 4/2023
+        r = await api.post("/v1/promotions", {"nip": rec["nip"], "period": period}, "hr_system", "simpeg")
+        assert r.status_code == 422 and r.json()["error"] == "period_not_allowed", r.text
+    refused = await ledger_rows(sessions, f"promotion-{rec['nip']}-2024-03")
+    assert refused and refused[0].outcome == "refused"
+    r = await api.post("/v1/promotions", {"nip": rec["nip"], "period": "2024-04-01"}, "hr_system", "simpeg")
+    assert r.status_code == 201 and r.json()["rulebook_version"] == "PerBKN-4-2023"
+
+
+async def test_errors_have_one_shape(api: Api) -> None:
+    r = await api.http.get("/v1/promotions")
+    assert r.status_code == 401 and r.json()["error"] == "unauthenticated"
+    r = await api.post("/v1/promotions", {"nip": "123", "period": "2027-04-01"}, "hr_system")
+    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "nip"
+    r = await api.post("/v1/promotions", {"nip": new_nip(), "period": "2027-04-01"}, "hr_system")
+    assert r.status_code == 404 and r.json()["error"] == "employee_not_found"
+    r = await api.post("/v1/promotions", {"nip": new_nip(), "period": "2027-04-01"}, "supervisor")
+    assert r.status_code == 403 and r.json()["error"] == "forbidden_role"
+    r = await api.get("/v1/promotions/promotion-nope", "auditor")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+async def test_csv_import_is_all_or_nothing(api: Api) -> None:
+    good, bad = new_nip(), new_nip()
+    header = "nip,name,agency,grade,rank_since,education,supervisor_nip,ratings,trainings\n"
+    ok_row = f"{good},Budi Santoso,{AGENCY},III/c,2020-10-01,S2,197505050000000001,2025:good;2026:good,PKA\n"
+    bad_row = f"{bad},Ani,{AGENCY},IX/z,2020-10-01,S1,,,\n"
+    h = {**api.auth("agency_hr"), "content-type": "text/csv"}
+    r = await api.http.post("/v1/employees/import", content=header + ok_row + bad_row, headers=h)
+    assert r.status_code == 422 and r.json()["error"] == "csv_invalid"
+    assert r.json()["fields"][0]["field"] == "line 3"
+    assert (await api.get(f"/v1/employees/{good}", "agency_hr")).status_code == 404
+    r = await api.http.post("/v1/employees/import", content=header + ok_row, headers=h)
+    assert r.status_code == 200 and r.json() == {"imported": 1}
+    got = (await api.get(f"/v1/employees/{good}", "agency_hr")).json()["record"]
+    assert got["ratings"][1] == {"year": 2026, "rating": "good"} and got["trainings"] == ["PKA"]
+
+
+async def test_healthz_reports_database_and_temporal(api: Api) -> None:
+    r = await api.http.get("/healthz")
+    assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
