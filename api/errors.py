@@ -10,7 +10,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from domain.errors import DomainError, NotFound, NotYourStep, ProcessClosed, RuleViolation, WrongStage
+from domain.errors import (
+    DomainError,
+    NotFound,
+    NotYourStep,
+    ProcessClosed,
+    RuleViolation,
+    WrongStage,
+)
 
 STATUS_BY_DOMAIN: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),

@@ -43,8 +43,13 @@ async def record_refusal(
         actor=actor,
         subject=subject,
         agency=agency,
-        payload={"error": error.code, "detail": error.detail, "status": error.status,
-                 **({"fields": error.fields} if error.fields else {}), **(payload or {})},  # fmt: skip
+        payload={
+            "error": error.code,
+            "detail": error.detail,
+            "status": error.status,
+            **({"fields": error.fields} if error.fields else {}),
+            **(payload or {}),
+        },
         rulebook_version=rulebook_version,
         occurred_at=now,
     )

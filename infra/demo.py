@@ -26,7 +26,9 @@ class Demo:
         base = f"http://{self.settings.api_host}:{self.settings.api_port}"
         self.http = httpx.Client(base_url=base, timeout=30)
 
-    def call(self, method: str, url: str, role: str, sub: str, agency: str | None = AGENCY, **kw: Any) -> Any:
+    def call(
+        self, method: str, url: str, role: str, sub: str, agency: str | None = AGENCY, **kw: Any
+    ) -> Any:
         token = mint_token(self.settings, role=role, sub=sub, agency=agency)
         r = self.http.request(method, url, headers={"Authorization": f"Bearer {token}"}, **kw)
         if r.status_code >= 400:
@@ -37,32 +39,65 @@ class Demo:
         nip = f"19850312{random.randrange(10**10):010d}"
         supervisor = "197501012000031001"
         period = next_period(date.today())
-        record = {"nip": nip, "name": "Dewi Lestari", "agency": AGENCY, "grade": "III/b",
-                  "rank_since": f"{period.year - 5}-04-01", "education": "S1", "supervisor_nip": supervisor,
-                  "ratings": [{"year": period.year - 2, "rating": "good"},
-                              {"year": period.year - 1, "rating": "very_good"}]}  # fmt: skip
+        record = {
+            "nip": nip,
+            "name": "Dewi Lestari",
+            "agency": AGENCY,
+            "grade": "III/b",
+            "rank_since": f"{period.year - 5}-04-01",
+            "education": "S1",
+            "supervisor_nip": supervisor,
+            "ratings": [
+                {"year": period.year - 2, "rating": "good"},
+                {"year": period.year - 1, "rating": "very_good"},
+            ],
+        }
         self.call("POST", "/v1/employees", "agency_hr", "hr-officer", json=record)
         print(f"employee {nip} registered")
-        p = self.call("POST", "/v1/promotions", "hr_system", "simpeg",
-                      json={"nip": nip, "period": period.isoformat(), "type": "regular"})  # fmt: skip
+        p = self.call(
+            "POST",
+            "/v1/promotions",
+            "hr_system",
+            "simpeg",
+            json={"nip": nip, "period": period.isoformat(), "type": "regular"},
+        )
         pid = p["id"]
         print(f"promotion {pid} started under {p['rulebook_version']}")
         p = self.wait(pid)
-        print(f"eligible: {p['eligibility']['eligible']}; pending: {p['pending']['step']} due {p['pending']['due_at']}")
-        chain = [("supervisor", supervisor, AGENCY, {}), ("promotion_board", "board-chair", AGENCY, {}),
-                 ("agency_hr", "hr-head", AGENCY, {}), ("bkn", "bkn-validator", None, {}),
-                 ("appointing_authority", "ppk-minister", AGENCY, {"decree_number": f"800/KP/{period.year}/1"})]  # fmt: skip
+        print(
+            f"eligible: {p['eligibility']['eligible']}; pending: {p['pending']['step']} due {p['pending']['due_at']}"
+        )
+        chain = [
+            ("supervisor", supervisor, AGENCY, {}),
+            ("promotion_board", "board-chair", AGENCY, {}),
+            ("agency_hr", "hr-head", AGENCY, {}),
+            ("bkn", "bkn-validator", None, {}),
+            (
+                "appointing_authority",
+                "ppk-minister",
+                AGENCY,
+                {"decree_number": f"800/KP/{period.year}/1"},
+            ),
+        ]
         for role, sub, agency, extra in chain:
-            body = {"decision": "approve", "justification": f"{role}: file complete and verified", **extra}
+            body = {
+                "decision": "approve",
+                "justification": f"{role}: file complete and verified",
+                **extra,
+            }
             p = self.call("POST", f"/v1/promotions/{pid}/decisions", role, sub, agency, json=body)
             print(f"{role} approved -> {p['stage']}")
         print(f"decree: {p['decree']}")
         ledger = self.call("GET", f"/v1/processes/{pid}/ledger", "auditor", "inspektorat")
         for e in ledger["entries"]:
-            print(f"  #{e['seq']:>2} {e['occurred_at']} {e['kind']:<32} {e['actor_role']:<22} "
-                  f"{e['stage_before'] or '-'} -> {e['stage_after'] or '-'}  {e['hash'][:12]}")  # fmt: skip
+            print(
+                f"  #{e['seq']:>2} {e['occurred_at']} {e['kind']:<32} {e['actor_role']:<22} "
+                f"{e['stage_before'] or '-'} -> {e['stage_after'] or '-'}  {e['hash'][:12]}"
+            )
         verify = self.call("GET", f"/v1/processes/{pid}/ledger/verify", "auditor", "inspektorat")
-        print(f"ledger verified: {verify['ok']} ({verify['entries']} entries, head {verify['head_hash'][:16]})")
+        print(
+            f"ledger verified: {verify['ok']} ({verify['entries']} entries, head {verify['head_hash'][:16]})"
+        )
 
     def wait(self, pid: str) -> Any:
         for _ in range(100):

@@ -62,4 +62,6 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
-        return Principal(sub=str(claims["sub"]), role=str(claims["role"]), agency=claims.get("agency"))
+        return Principal(
+            sub=str(claims["sub"]), role=str(claims["role"]), agency=claims.get("agency")
+        )

@@ -114,7 +114,9 @@ def employee(
         "rank_since": rank_since,
         "education": education,
         "supervisor_nip": supervisor_nip or new_nip("19750505"),
-        "ratings": [{"year": y, "rating": r} for y, r in (ratings or [(2025, "good"), (2026, "very_good")])],
+        "ratings": [
+            {"year": y, "rating": r} for y, r in (ratings or [(2025, "good"), (2026, "very_good")])
+        ],
     }
     data.update(extra)
     return data

@@ -7,7 +7,9 @@ from datetime import timedelta
 from temporalio.common import RetryPolicy
 
 RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
+)
 
 HR_SNAPSHOT_TIMEOUT = timedelta(seconds=30)
 HR_SNAPSHOT_RETRY = RetryPolicy(

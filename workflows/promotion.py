@@ -34,8 +34,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.eligibility import EligibilityResult, assess_eligibility
     from domain.employee import EmployeeRecord
     from domain.enums import Decision, PromotionStatus, Step
-    from domain.ledger import Actor, LedgerEntryIn
     from domain.errors import DomainError
+    from domain.ledger import Actor, LedgerEntryIn
     from domain.promotion_chain import (
         Move,
         PendingFacts,
@@ -120,17 +120,27 @@ class PromotionWorkflow:
         inp, rb = self._require()
         result = assess_eligibility(record, inp.promotion_type, rb, inp.period)
         self._eligibility = result
-        payload = {"eligibility": result.model_dump(mode="json"), "snapshot": record.model_dump(mode="json")}
+        payload = {
+            "eligibility": result.model_dump(mode="json"),
+            "snapshot": record.model_dump(mode="json"),
+        }
         if result.eligible:
             self._status = PromotionStatus.IN_PROGRESS
             self._stage = "eligible"
-            await self._append("promotion.eligibility_assessed", SYSTEM, "snapshot", payload=payload)
+            await self._append(
+                "promotion.eligibility_assessed", SYSTEM, "snapshot", payload=payload
+            )
             return True
         unmet = "; ".join(r.message for r in result.reasons if not r.met)
         await self._finish(
-            PromotionStatus.INELIGIBLE, "ineligible", unmet, "promotion.eligibility_assessed", SYSTEM,
-            payload=payload, stage_before="snapshot",
-        )  # fmt: skip
+            PromotionStatus.INELIGIBLE,
+            "ineligible",
+            unmet,
+            "promotion.eligibility_assessed",
+            SYSTEM,
+            payload=payload,
+            stage_before="snapshot",
+        )
         return False
 
     async def _approval_chain(self, calendar: WorkingCalendar) -> None:
@@ -162,7 +172,9 @@ class PromotionWorkflow:
             escalated_to=None,
         )
 
-    async def _wait_for_decision(self, calendar: WorkingCalendar) -> tuple[DecisionInput, str] | None:
+    async def _wait_for_decision(
+        self, calendar: WorkingCalendar
+    ) -> tuple[DecisionInput, str] | None:
         """Wait for a decision or the next timer; returns the decision, or None after a timer fired."""
         pending = self._pending
         assert pending is not None
@@ -202,13 +214,16 @@ class PromotionWorkflow:
             return
         if event == "reminder":
             pending.reminded = True
-            payload = {"step": pending.step.value, "due_at": pending.due_at.isoformat()}
+            payload: dict[str, Any] = {"step": pending.step.value, "due_at": pending.due_at.isoformat()}
             await self._append("promotion.reminder_sent", SYSTEM, self._stage, payload=payload)
             return
         pending.escalated = True
         pending.escalated_to = rule.escalate_to.value if rule.escalate_to else None
-        payload = {"step": pending.step.value, "escalated_to": pending.escalated_to,
-                   "due_at": pending.due_at.isoformat()}  # fmt: skip
+        payload = {
+            "step": pending.step.value,
+            "escalated_to": pending.escalated_to,
+            "due_at": pending.due_at.isoformat(),
+        }
         await self._append("promotion.escalated", SYSTEM, self._stage, payload=payload)
 
     async def _auto_approve(self, rule: StepRule, calendar: WorkingCalendar) -> None:
@@ -221,9 +236,14 @@ class PromotionWorkflow:
             justification=f"No decision within {days} working days: approved automatically "
             f"under the rulebook {self._require()[1].version}.",
         )
-        extra = {"automatic": True, "rule": f"auto_approve_after_days={days}",
-                 "timer_started_at": pending.started_at.isoformat()}  # fmt: skip
-        await self._apply_decision(decision, None, calendar, kind="promotion.auto_approved", extra=extra)
+        extra = {
+            "automatic": True,
+            "rule": f"auto_approve_after_days={days}",
+            "timer_started_at": pending.started_at.isoformat(),
+        }
+        await self._apply_decision(
+            decision, None, calendar, kind="promotion.auto_approved", extra=extra
+        )
 
     # ---- decisions -------------------------------------------------------------------------
 
@@ -242,16 +262,21 @@ class PromotionWorkflow:
         before = self._stage
         nxt = next_after_decision(rb, pending.step, d.decision, self._resume_at)
         self._resume_at = nxt.resume_at
-        self._last_decision = {"step": pending.step.value, "decision": d.decision.value,
-                               "actor_id": d.actor.id, "at": workflow.now().isoformat()}  # fmt: skip
+        self._last_decision = {
+            "step": pending.step.value,
+            "decision": d.decision.value,
+            "actor_id": d.actor.id,
+            "at": workflow.now().isoformat(),
+        }
         if d.decision is Decision.RETURN:
             self._return_count += 1
         payload = {"step": pending.step.value, "decision": d.decision.value, **(extra or {})}
         if d.corrections:
             payload["corrections"] = d.corrections
         if nxt.completed:
-            self._decree = Decree(number=d.decree_number or "", effective_date=inp.period,
-                                  signed_by=d.actor.id)  # fmt: skip
+            self._decree = Decree(
+                number=d.decree_number or "", effective_date=inp.period, signed_by=d.actor.id
+            )
             payload["decree"] = self._decree.model_dump(mode="json")
             self._status, self._stage, self._pending = PromotionStatus.COMPLETED, "completed", None
         elif nxt.rejected:
@@ -260,8 +285,14 @@ class PromotionWorkflow:
         else:
             assert nxt.next_step is not None
             self._open_step(rb.step_rule(nxt.next_step), calendar)
-        await self._append(kind, d.actor, before, payload=payload, justification=d.justification,
-                           update_id=update_id)  # fmt: skip
+        await self._append(
+            kind,
+            d.actor,
+            before,
+            payload=payload,
+            justification=d.justification,
+            update_id=update_id,
+        )
         self._queued = None
         if update_id is not None:
             self._processed.add(update_id)
@@ -289,10 +320,15 @@ class PromotionWorkflow:
                 status=self._status,
                 pending=self._pending_facts(),
                 agency=inp.agency,
-                move=Move(actor=d.actor, decision=d.decision, justification=d.justification,
-                          step_seen=d.step, decree_number=d.decree_number),
+                move=Move(
+                    actor=d.actor,
+                    decision=d.decision,
+                    justification=d.justification,
+                    step_seen=d.step,
+                    decree_number=d.decree_number,
+                ),
                 busy=self._queued is not None,
-            )  # fmt: skip
+            )
         except DomainError as err:
             raise ApplicationError(err.message, type=err.code, non_retryable=True) from err
 
@@ -335,7 +371,9 @@ class PromotionWorkflow:
 
     async def _append_view_only(self) -> None:
         pending = self._pending
-        payload = {"step": pending.step.value, "due_at": pending.due_at.isoformat()} if pending else {}
+        payload = (
+            {"step": pending.step.value, "due_at": pending.due_at.isoformat()} if pending else {}
+        )
         await self._append("promotion.step_opened", SYSTEM, "eligible", payload=payload)
 
     async def _append(
@@ -398,11 +436,14 @@ class PromotionWorkflow:
 
     def _start_payload(self) -> dict[str, Any]:
         inp, rb = self._require()
-        return {"nip": inp.nip, "period": inp.period.isoformat(),
-                "promotion_type": inp.promotion_type.value, "rulebook": rb.version}  # fmt: skip
+        return {
+            "nip": inp.nip,
+            "period": inp.period.isoformat(),
+            "promotion_type": inp.promotion_type.value,
+            "rulebook": rb.version,
+        }
 
     def _require(self) -> tuple[StartPromotion, Rulebook]:
-        assert self._inp is not None and self._rulebook is not None
+        assert self._inp is not None
+        assert self._rulebook is not None
         return self._inp, self._rulebook
-
-

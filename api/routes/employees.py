@@ -21,25 +21,44 @@ from store import repositories
 
 router = APIRouter(prefix="/v1/employees", tags=["employees"])
 WRITERS = require_roles(Role.HR_SYSTEM, Role.AGENCY_HR)
-CSV_COLUMNS = ["nip", "name", "agency", "grade", "rank_since", "education", "position",
-               "position_kind", "supervisor_nip", "ratings", "sanctions", "trainings",
-               "credit_points", "has_position_decree"]  # fmt: skip
+CSV_COLUMNS = [
+    "nip",
+    "name",
+    "agency",
+    "grade",
+    "rank_since",
+    "education",
+    "position",
+    "position_kind",
+    "supervisor_nip",
+    "ratings",
+    "sanctions",
+    "trainings",
+    "credit_points",
+    "has_position_decree",
+]
 
 
 def _check_agency(principal: Principal, record: EmployeeRecord, where: str) -> None:
     if not can_see_agency(principal, record.agency):
         raise ApiError(
-            403, "agency_out_of_scope", f"{where}: you may only write employees of {principal.agency}."
+            403,
+            "agency_out_of_scope",
+            f"{where}: you may only write employees of {principal.agency}.",
         )
 
 
-@router.post("", status_code=201, response_model=EmployeeRead, responses=responses(401, 403, 413, 422))
+@router.post(
+    "", status_code=201, response_model=EmployeeRead, responses=responses(401, 403, 413, 422)
+)
 async def upsert_employee(
     record: EmployeeRecord, principal: Annotated[Principal, Depends(WRITERS)], session: SessionDep
 ) -> EmployeeRead:
     _check_agency(principal, record, "employee")
     async with session.begin():
-        await repositories.upsert_employees(session, [record.model_dump(mode="json")], now=datetime.now(UTC))
+        await repositories.upsert_employees(
+            session, [record.model_dump(mode="json")], now=datetime.now(UTC)
+        )
     return EmployeeRead(record=record)
 
 
@@ -75,10 +94,15 @@ async def get_employee(nip: str, principal: PrincipalDep, session: SessionDep) -
 def parse_csv(text: str) -> list[EmployeeRecord]:
     """Every row is validated before anything is written; all errors are reported at once."""
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("nip", "name", "agency", "grade", "rank_since", "education")
-               if c not in (reader.fieldnames or [])]  # fmt: skip
+    missing = [
+        c
+        for c in ("nip", "name", "agency", "grade", "rank_since", "education")
+        if c not in (reader.fieldnames or [])
+    ]
     if missing:
-        raise ApiError(422, "csv_columns_missing", f"The CSV lacks the columns: {', '.join(missing)}.")
+        raise ApiError(
+            422, "csv_columns_missing", f"The CSV lacks the columns: {', '.join(missing)}."
+        )
     records, fields = [], []
     for line, row in enumerate(reader, start=2):
         try:
@@ -86,7 +110,12 @@ def parse_csv(text: str) -> list[EmployeeRecord]:
         except (ValidationError, ValueError) as err:
             fields.append({"field": f"line {line}", "message": _describe(err)})
     if fields:
-        raise ApiError(422, "csv_invalid", f"{len(fields)} CSV row(s) are not valid; nothing was imported.", fields)
+        raise ApiError(
+            422,
+            "csv_invalid",
+            f"{len(fields)} CSV row(s) are not valid; nothing was imported.",
+            fields,
+        )
     if not records:
         raise ApiError(422, "csv_empty", "The CSV has no rows.")
     return records
@@ -104,9 +133,14 @@ def _split(value: str | None) -> list[str]:
 
 def _row_to_dict(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS and v not in (None, "")}
-    out["ratings"] = [{"year": int(y), "rating": r} for y, r in (p.split(":", 1) for p in _split(row.get("ratings")))]
-    out["sanctions"] = [dict(zip(("kind", "start", "end"), p.split(":"), strict=False))
-                        for p in _split(row.get("sanctions"))]  # fmt: skip
+    out["ratings"] = [
+        {"year": int(y), "rating": r}
+        for y, r in (p.split(":", 1) for p in _split(row.get("ratings")))
+    ]
+    out["sanctions"] = [
+        dict(zip(("kind", "start", "end"), p.split(":"), strict=False))
+        for p in _split(row.get("sanctions"))
+    ]
     out["trainings"] = _split(row.get("trainings"))
     if "has_position_decree" in out:
         out["has_position_decree"] = str(out["has_position_decree"]).lower() in ("1", "true", "yes")

@@ -27,7 +27,9 @@ async def _entries(session: SessionDep, principal: Principal, process_id: str) -
     rows = await ledger.entries(session, process_id)
     agency = next((r.agency for r in rows if r.agency), None)
     if not rows or not can_see_agency(principal, agency):
-        raise ApiError(404, "not_found", f"No process '{process_id}' with a ledger is visible to you.")
+        raise ApiError(
+            404, "not_found", f"No process '{process_id}' with a ledger is visible to you."
+        )
     return rows
 
 
@@ -37,7 +39,11 @@ async def get_ledger(process_id: str, principal: PrincipalDep, session: SessionD
     return LedgerPage(process_id=process_id, entries=[ledger.entry_to_dict(r) for r in rows])
 
 
-@router.get("/{process_id}/ledger/verify", response_model=VerifyResult, responses=responses(401, 404))
-async def verify_ledger(process_id: str, principal: PrincipalDep, session: SessionDep) -> VerifyResult:
+@router.get(
+    "/{process_id}/ledger/verify", response_model=VerifyResult, responses=responses(401, 404)
+)
+async def verify_ledger(
+    process_id: str, principal: PrincipalDep, session: SessionDep
+) -> VerifyResult:
     await _entries(session, principal, process_id)
     return await ledger.verify(session, process_id)

@@ -16,7 +16,13 @@ from api.auth import PrincipalDep, actor_of, can_see_agency, require_roles
 from api.deps import ClientDep, ContextDep, SessionDep
 from api.errors import ApiError, from_domain, responses, validation_error
 from api.refusals import record_refusal
-from api.schemas.promotions import DecisionCreate, PendingRead, PromotionCreate, PromotionPage, PromotionRead
+from api.schemas.promotions import (
+    DecisionCreate,
+    PendingRead,
+    PromotionCreate,
+    PromotionPage,
+    PromotionRead,
+)
 from domain.enums import PromotionStatus, Role, Step
 from domain.errors import DomainError
 from domain.promotion_chain import Move, PendingFacts, validate_decision
@@ -31,10 +37,21 @@ router = APIRouter(prefix="/v1/promotions", tags=["promotions"])
 log = structlog.get_logger(__name__)
 
 STARTERS = require_roles(Role.HR_SYSTEM, Role.AGENCY_HR)
-CHAIN_ROLES = {Role.SUPERVISOR, Role.PROMOTION_BOARD, Role.AGENCY_HR, Role.BKN,
-               Role.APPOINTING_AUTHORITY, Role.ADMIN}  # fmt: skip
-UPDATE_ERROR_STATUS = {"rule_violation": 422, "justification_required": 422,
-                       "return_not_allowed": 422, "decree_number_required": 422}  # fmt: skip
+CHAIN_ROLES = {
+    Role.SUPERVISOR,
+    Role.PROMOTION_BOARD,
+    Role.AGENCY_HR,
+    Role.BKN,
+    Role.APPOINTING_AUTHORITY,
+    Role.ADMIN,
+}
+UPDATE_ERROR_STATUS = {
+    "rule_violation": 422,
+    "justification_required": 422,
+    "return_not_allowed": 422,
+    "decree_number_required": 422,
+}
+
 
 def to_read(v: PromotionView) -> PromotionRead:
     pending = None
@@ -49,12 +66,23 @@ def to_read(v: PromotionView) -> PromotionRead:
             auto_approve_at=v.auto_approve_at,
         )
     return PromotionRead(
-        id=v.process_id, nip=v.nip, agency=v.agency, period=v.period, type=v.promotion_type,
-        status=v.status, stage=v.stage, rulebook_version=v.rulebook_version,
-        eligibility=v.eligibility, pending=pending, decree=v.decree, last_decision=v.last_decision,
-        return_count=v.return_count, outcome_reason=v.outcome_reason,
-        created_at=v.created_at, updated_at=v.updated_at,
-    )  # fmt: skip
+        id=v.process_id,
+        nip=v.nip,
+        agency=v.agency,
+        period=v.period,
+        type=v.promotion_type,
+        status=v.status,
+        stage=v.stage,
+        rulebook_version=v.rulebook_version,
+        eligibility=v.eligibility,
+        pending=pending,
+        decree=v.decree,
+        last_decision=v.last_decision,
+        return_count=v.return_count,
+        outcome_reason=v.outcome_reason,
+        created_at=v.created_at,
+        updated_at=v.updated_at,
+    )
 
 
 @router.post(
@@ -83,16 +111,26 @@ async def start_promotion(
     except DomainError as err:
         error = from_domain(err)
         await record_refusal(
-            ctx.sessions, process_id=process_id, process_kind="promotion", kind="promotion.start_refused",
-            actor=actor_of(principal), error=error, agency=employee.agency, subject=body.nip,
+            ctx.sessions,
+            process_id=process_id,
+            process_kind="promotion",
+            kind="promotion.start_refused",
+            actor=actor_of(principal),
+            error=error,
+            agency=employee.agency,
+            subject=body.nip,
             payload={"period": body.period.isoformat(), "type": body.type.value},
             request_id=request.state.request_id,
-        )  # fmt: skip
+        )
         raise error from err
     start = StartPromotion(
-        nip=body.nip, agency=employee.agency, period=body.period, promotion_type=body.type,
-        rulebook_version=rulebook.version, requested_by=actor_of(principal),
-    )  # fmt: skip
+        nip=body.nip,
+        agency=employee.agency,
+        period=body.period,
+        promotion_type=body.type,
+        rulebook_version=rulebook.version,
+        requested_by=actor_of(principal),
+    )
     await _start_workflow(client, ctx.settings.task_queue, process_id, start)
     created = await _ensure_view(ctx, process_id, start)
     if not created:
@@ -103,7 +141,9 @@ async def start_promotion(
     return to_read(view)
 
 
-async def _start_workflow(client: ClientDep, task_queue: str, process_id: str, start: StartPromotion) -> None:
+async def _start_workflow(
+    client: ClientDep, task_queue: str, process_id: str, start: StartPromotion
+) -> None:
     try:
         await client.start_workflow(
             PromotionWorkflow.run,
@@ -121,10 +161,15 @@ async def _start_workflow(client: ClientDep, task_queue: str, process_id: str, s
 async def _ensure_view(ctx: ContextDep, process_id: str, start: StartPromotion) -> bool:
     async with ctx.sessions() as session, session.begin():
         return await repositories.insert_promotion_if_absent(
-            session, process_id=process_id, nip=start.nip, agency=start.agency, period=start.period,
-            promotion_type=start.promotion_type.value, rulebook_version=start.rulebook_version,
+            session,
+            process_id=process_id,
+            nip=start.nip,
+            agency=start.agency,
+            period=start.period,
+            promotion_type=start.promotion_type.value,
+            rulebook_version=start.rulebook_version,
             now=datetime.now(UTC),
-        )  # fmt: skip
+        )
 
 
 @router.get("", response_model=PromotionPage, responses=responses(401, 403, 422))
@@ -139,12 +184,18 @@ async def list_promotions(
 ) -> PromotionPage:
     if principal.agency is not None:
         if agency is not None and agency != principal.agency:
-            raise ApiError(403, "agency_out_of_scope", "You can list your own agency's promotions only.")
+            raise ApiError(
+                403, "agency_out_of_scope", "You can list your own agency's promotions only."
+            )
         agency = principal.agency
     rows = await repositories.list_promotions(
-        session, agency=agency, status=status.value if status else None, period=period,
-        limit=limit + 1, after=cursor,
-    )  # fmt: skip
+        session,
+        agency=agency,
+        status=status.value if status else None,
+        period=period,
+        limit=limit + 1,
+        after=cursor,
+    )
     items = [to_read(r) for r in rows[:limit]]
     next_cursor = items[-1].id if len(rows) > limit and items else None
     return PromotionPage(items=items, next_cursor=next_cursor)
@@ -158,7 +209,9 @@ async def _visible(session: SessionDep, principal: Principal, process_id: str) -
 
 
 @router.get("/{process_id}", response_model=PromotionRead, responses=responses(401, 404))
-async def get_promotion(process_id: str, principal: PrincipalDep, session: SessionDep) -> PromotionRead:
+async def get_promotion(
+    process_id: str, principal: PrincipalDep, session: SessionDep
+) -> PromotionRead:
     return to_read(await _visible(session, principal, process_id))
 
 
@@ -166,10 +219,14 @@ async def get_promotion(process_id: str, principal: PrincipalDep, session: Sessi
     "/{process_id}/decisions",
     response_model=PromotionRead,
     responses=responses(401, 403, 404, 409, 413, 422),
-    openapi_extra={"requestBody": {"content": {"application/json": {
-        "schema": DecisionCreate.model_json_schema()}}, "required": True}},
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": DecisionCreate.model_json_schema()}},
+            "required": True,
+        }
+    },
     summary="Approve, return for correction, or reject the pending step",
-)  # fmt: skip
+)
 async def decide(
     process_id: str,
     request: Request,
@@ -184,15 +241,26 @@ async def decide(
     await session.close()
     attempt = _Attempt(ctx, view, principal, request.state.request_id)
     if not can_see_agency(principal, view.agency) and principal.role != Role.BKN.value:
-        await attempt.refuse(ApiError(404, "not_found", f"No promotion '{process_id}' is visible to you."))
+        await attempt.refuse(
+            ApiError(404, "not_found", f"No promotion '{process_id}' is visible to you.")
+        )
     if principal.role not in CHAIN_ROLES:
-        await attempt.refuse(ApiError(403, "forbidden_role",
-                                      f"The role '{principal.role}' takes no part in promotion approvals."))  # fmt: skip
+        await attempt.refuse(
+            ApiError(
+                403,
+                "forbidden_role",
+                f"The role '{principal.role}' takes no part in promotion approvals.",
+            )
+        )
     body = await attempt.parse(request)
     decision = DecisionInput(
-        actor=actor_of(principal), decision=body.decision, justification=body.justification,
-        step=body.step, corrections=body.corrections, decree_number=body.decree_number,
-    )  # fmt: skip
+        actor=actor_of(principal),
+        decision=body.decision,
+        justification=body.justification,
+        step=body.step,
+        corrections=body.corrections,
+        decree_number=body.decree_number,
+    )
     await attempt.precheck(decision)
     await attempt.send(client, decision)
     async with ctx.sessions() as fresh:
@@ -204,17 +272,26 @@ async def decide(
 class _Attempt:
     """One decision attempt: every way it can be refused ends in the ledger."""
 
-    def __init__(self, ctx: ContextDep, view: PromotionView, principal: Principal, request_id: str) -> None:
+    def __init__(
+        self, ctx: ContextDep, view: PromotionView, principal: Principal, request_id: str
+    ) -> None:
         self.ctx, self.view, self.principal, self.request_id = ctx, view, principal, request_id
 
     async def refuse(self, error: ApiError) -> None:
         v = self.view
         await record_refusal(
-            self.ctx.sessions, process_id=v.process_id, process_kind="promotion",
-            kind="promotion.decision_refused", actor=actor_of(self.principal), error=error,
-            agency=v.agency, subject=v.nip, stage=v.stage, rulebook_version=v.rulebook_version,
+            self.ctx.sessions,
+            process_id=v.process_id,
+            process_kind="promotion",
+            kind="promotion.decision_refused",
+            actor=actor_of(self.principal),
+            error=error,
+            agency=v.agency,
+            subject=v.nip,
+            stage=v.stage,
+            rulebook_version=v.rulebook_version,
             request_id=self.request_id,
-        )  # fmt: skip
+        )
         raise error
 
     async def parse(self, request: Request) -> DecisionCreate:
@@ -233,25 +310,41 @@ class _Attempt:
         v = self.view
         pending = None
         if v.pending_step:
-            pending = PendingFacts(step=Step(v.pending_step), actor_id=v.pending_actor_id,
-                                   escalated_to=v.escalated_to_role)  # fmt: skip
+            pending = PendingFacts(
+                step=Step(v.pending_step),
+                actor_id=v.pending_actor_id,
+                escalated_to=v.escalated_to_role,
+            )
         try:
             validate_decision(
-                get_rulebook(v.rulebook_version), status=PromotionStatus(v.status), pending=pending,
-                agency=v.agency, busy=False,
-                move=Move(actor=d.actor, decision=d.decision, justification=d.justification,
-                          step_seen=d.step, decree_number=d.decree_number),
-            )  # fmt: skip
+                get_rulebook(v.rulebook_version),
+                status=PromotionStatus(v.status),
+                pending=pending,
+                agency=v.agency,
+                busy=False,
+                move=Move(
+                    actor=d.actor,
+                    decision=d.decision,
+                    justification=d.justification,
+                    step_seen=d.step,
+                    decree_number=d.decree_number,
+                ),
+            )
         except DomainError as err:
             await self.refuse(from_domain(err))
 
     async def send(self, client: ClientDep, d: DecisionInput) -> None:
         handle = client.get_workflow_handle_for(PromotionWorkflow.run, self.view.process_id)
         try:
-            await handle.execute_update(PromotionWorkflow.decide, d, id=f"decision-{self.request_id}")
+            await handle.execute_update(
+                PromotionWorkflow.decide, d, id=f"decision-{self.request_id}"
+            )
         except WorkflowUpdateFailedError as err:
             cause = err.cause
-            code = cause.type if isinstance(cause, ApplicationError) and cause.type else "update_refused"
+            code = (
+                cause.type
+                if isinstance(cause, ApplicationError) and cause.type
+                else "update_refused"
+            )
             message = cause.message if isinstance(cause, ApplicationError) else str(err)
             await self.refuse(ApiError(UPDATE_ERROR_STATUS.get(code, 409), code, message))
-

@@ -160,8 +160,17 @@ def test_type_rules_follow_the_domain_rules(rulebook):
 @pytest.mark.parametrize("rulebook", [NEW, SIX, OLD])
 def test_education_caps_and_service_exams_name_real_grades(rulebook):
     assert set(rulebook.education_caps) == {
-        "SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3"
-    }  # fmt: skip
+        "SD",
+        "SMP",
+        "SMA",
+        "D1",
+        "D2",
+        "D3",
+        "D4",
+        "S1",
+        "S2",
+        "S3",
+    }
     assert set(rulebook.education_caps.values()) <= set(GRADES)
     assert rulebook.service_exams == {"II/d": "ujian_dinas_I", "III/d": "ujian_dinas_II"}
 

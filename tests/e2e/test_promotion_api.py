@@ -27,12 +27,24 @@ class Api:
         self.http, self.settings = http, settings
 
     def auth(self, role: str, sub: str = "user-1", agency: str | None = AGENCY) -> dict[str, str]:
-        return {"Authorization": f"Bearer {mint_token(self.settings, role=role, sub=sub, agency=agency)}"}
+        return {
+            "Authorization": f"Bearer {mint_token(self.settings, role=role, sub=sub, agency=agency)}"
+        }
 
-    async def post(self, url: str, body: Any, role: str, sub: str = "user-1", agency: str | None = AGENCY, **kw: Any) -> httpx.Response:
+    async def post(
+        self,
+        url: str,
+        body: Any,
+        role: str,
+        sub: str = "user-1",
+        agency: str | None = AGENCY,
+        **kw: Any,
+    ) -> httpx.Response:
         return await self.http.post(url, json=body, headers=self.auth(role, sub, agency), **kw)
 
-    async def get(self, url: str, role: str = "auditor", agency: str | None = AGENCY) -> httpx.Response:
+    async def get(
+        self, url: str, role: str = "auditor", agency: str | None = AGENCY
+    ) -> httpx.Response:
         return await self.http.get(url, headers=self.auth(role, "reader", agency))
 
     async def wait_for(self, pid: str, predicate: Any) -> dict[str, Any]:
@@ -46,7 +58,9 @@ class Api:
 
 
 @pytest_asyncio.fixture
-async def api(dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> AsyncIterator[Api]:
+async def api(
+    dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[Api]:
     app = create_app(settings, client=dev_env.client)
     async with build_worker(dev_env.client, sessions, settings), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -62,7 +76,12 @@ async def new_employee(api: Api, **kw: Any) -> dict[str, Any]:
 
 
 async def started(api: Api, rec: dict[str, Any], period: str = "2027-04-01") -> str:
-    r = await api.post("/v1/promotions", {"nip": rec["nip"], "period": period, "type": "regular"}, "hr_system", "simpeg")
+    r = await api.post(
+        "/v1/promotions",
+        {"nip": rec["nip"], "period": period, "type": "regular"},
+        "hr_system",
+        "simpeg",
+    )
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
     await api.wait_for(pid, lambda b: (b["pending"] or {}).get("step") == "supervisor")
@@ -87,12 +106,21 @@ async def test_promotion_end_to_end(api: Api, sessions) -> None:
         ("appointing_authority", "ppk", AGENCY, {"decree_number": "800/KP/2027/17"}),
     ]
     for role, sub, agency, extra in chain:
-        r = await api.post(f"/v1/promotions/{pid}/decisions",
-                           {"decision": "approve", "justification": f"{role} checked", **extra}, role, sub, agency)  # fmt: skip
+        r = await api.post(
+            f"/v1/promotions/{pid}/decisions",
+            {"decision": "approve", "justification": f"{role} checked", **extra},
+            role,
+            sub,
+            agency,
+        )
         assert r.status_code == 200, r.text
     final = r.json()
     assert final["status"] == "completed"
-    assert final["decree"] == {"number": "800/KP/2027/17", "effective_date": "2027-04-01", "signed_by": "ppk"}
+    assert final["decree"] == {
+        "number": "800/KP/2027/17",
+        "effective_date": "2027-04-01",
+        "signed_by": "ppk",
+    }
     led = (await api.get(f"/v1/processes/{pid}/ledger")).json()["entries"]
     assert [e["kind"] for e in led].count("promotion.decision") == 5
     verify = (await api.get(f"/v1/processes/{pid}/ledger/verify")).json()
@@ -101,10 +129,14 @@ async def test_promotion_end_to_end(api: Api, sessions) -> None:
     assert pid in [p["id"] for p in listing["items"]]
 
 
-async def test_ten_concurrent_identical_starts_make_one_workflow(api: Api, dev_env, sessions) -> None:
+async def test_ten_concurrent_identical_starts_make_one_workflow(
+    api: Api, dev_env, sessions
+) -> None:
     rec = await new_employee(api)
     body = {"nip": rec["nip"], "period": "2027-04-01", "type": "regular"}
-    responses = await asyncio.gather(*[api.post("/v1/promotions", body, "hr_system", "simpeg") for _ in range(10)])
+    responses = await asyncio.gather(
+        *[api.post("/v1/promotions", body, "hr_system", "simpeg") for _ in range(10)]
+    )
     assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
     ids = {r.json()["id"] for r in responses}
     assert len(ids) == 1
@@ -119,15 +151,52 @@ async def test_ten_concurrent_identical_starts_make_one_workflow(api: Api, dev_e
 @pytest.mark.parametrize(
     ("role", "sub", "agency", "body", "status", "code"),
     [
-        ("supervisor", "199999999999999999", AGENCY, {"decision": "approve", "justification": "ok"}, 409, "not_named_supervisor"),
-        ("promotion_board", "b", AGENCY, {"decision": "approve", "justification": "ok"}, 409, "not_your_step"),
-        ("auditor", "a", AGENCY, {"decision": "approve", "justification": "ok"}, 403, "forbidden_role"),
-        ("supervisor", "SUP", AGENCY, {"decision": "maybe", "justification": "ok"}, 422, "validation_error"),
+        (
+            "supervisor",
+            "199999999999999999",
+            AGENCY,
+            {"decision": "approve", "justification": "ok"},
+            409,
+            "not_named_supervisor",
+        ),
+        (
+            "promotion_board",
+            "b",
+            AGENCY,
+            {"decision": "approve", "justification": "ok"},
+            409,
+            "not_your_step",
+        ),
+        (
+            "auditor",
+            "a",
+            AGENCY,
+            {"decision": "approve", "justification": "ok"},
+            403,
+            "forbidden_role",
+        ),
+        (
+            "supervisor",
+            "SUP",
+            AGENCY,
+            {"decision": "maybe", "justification": "ok"},
+            422,
+            "validation_error",
+        ),
         ("supervisor", "SUP", AGENCY, {"decision": "approve"}, 422, "validation_error"),
-        ("supervisor", "SUP", "OTHER-AGENCY", {"decision": "approve", "justification": "ok"}, 404, "not_found"),
+        (
+            "supervisor",
+            "SUP",
+            "OTHER-AGENCY",
+            {"decision": "approve", "justification": "ok"},
+            404,
+            "not_found",
+        ),
     ],
 )
-async def test_refused_attempts_get_a_code_and_land_in_the_ledger(api: Api, sessions, role, sub, agency, body, status, code) -> None:
+async def test_refused_attempts_get_a_code_and_land_in_the_ledger(
+    api: Api, sessions, role, sub, agency, body, status, code
+) -> None:
     rec = await new_employee(api)
     pid = await started(api, rec)
     sub = rec["supervisor_nip"] if sub == "SUP" else sub
@@ -139,7 +208,11 @@ async def test_refused_attempts_get_a_code_and_land_in_the_ledger(api: Api, sess
         assert err["fields"] and err["fields"][0]["field"] in ("decision", "justification")
     refused = [row for row in await ledger_rows(sessions, pid) if row.outcome == "refused"]
     assert len(refused) == 1
-    assert refused[0].payload["error"] == code and refused[0].actor_id == sub and refused[0].actor_role == role
+    assert (
+        refused[0].payload["error"] == code
+        and refused[0].actor_id == sub
+        and refused[0].actor_role == role
+    )
     async with sessions() as s:
         assert (await ledger.verify(s, pid)).ok
 
@@ -155,11 +228,15 @@ async def test_oversize_body_is_refused_with_413(api: Api, sessions) -> None:
 async def test_period_not_in_rulebook_is_refused_at_start(api: Api, sessions) -> None:
     rec = await new_employee(api)
     for period in ("2027-04-15", "2024-03-01"):  # mid-month; an odd month under PerBKN 4/2023
-        r = await api.post("/v1/promotions", {"nip": rec["nip"], "period": period}, "hr_system", "simpeg")
+        r = await api.post(
+            "/v1/promotions", {"nip": rec["nip"], "period": period}, "hr_system", "simpeg"
+        )
         assert r.status_code == 422 and r.json()["error"] == "period_not_allowed", r.text
     refused = await ledger_rows(sessions, f"promotion-{rec['nip']}-2024-03")
     assert refused and refused[0].outcome == "refused"
-    r = await api.post("/v1/promotions", {"nip": rec["nip"], "period": "2024-04-01"}, "hr_system", "simpeg")
+    r = await api.post(
+        "/v1/promotions", {"nip": rec["nip"], "period": "2024-04-01"}, "hr_system", "simpeg"
+    )
     assert r.status_code == 201 and r.json()["rulebook_version"] == "PerBKN-4-2023"
 
 

@@ -35,7 +35,9 @@ def who(role: str, sub: str = "u1", agency: str | None = AGENCY) -> Actor:
     return Actor(id=sub, role=role, agency=agency)
 
 
-async def approve(h: WorkflowHandle, actor: Actor, decision: Decision = Decision.APPROVE, **kw: object) -> None:
+async def approve(
+    h: WorkflowHandle, actor: Actor, decision: Decision = Decision.APPROVE, **kw: object
+) -> None:
     d = DecisionInput(actor=actor, decision=decision, justification="recorded for replay", **kw)  # type: ignore[arg-type]
     await h.execute_update(PromotionWorkflow.decide, d)
 
@@ -91,16 +93,28 @@ async def main() -> None:
         sessions = session_factory(engine)
         settings = Settings(database_url=url, task_queue="capture")
         env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=find_test_server(), port=free_port(), data_converter=pydantic_data_converter
+            test_server_existing_path=find_test_server(),
+            port=free_port(),
+            data_converter=pydantic_data_converter,
         )
         async with env, build_worker(env.client, sessions, settings):
             for name, (scenario, overrides) in SCENARIOS.items():
                 rec = employee(**overrides)  # type: ignore[arg-type]
                 await put_employee(sessions, rec)
-                inp = StartPromotion(nip=rec["nip"], agency=AGENCY, period=PERIOD, promotion_type=PromotionType.REGULAR,
-                                     rulebook_version="PerBKN-4-2025", requested_by=who("hr_system", "simpeg"))  # fmt: skip
-                h = await env.client.start_workflow(PromotionWorkflow.run, inp, id=promotion_workflow_id(rec["nip"], PERIOD),
-                                                    task_queue=settings.task_queue)  # fmt: skip
+                inp = StartPromotion(
+                    nip=rec["nip"],
+                    agency=AGENCY,
+                    period=PERIOD,
+                    promotion_type=PromotionType.REGULAR,
+                    rulebook_version="PerBKN-4-2025",
+                    requested_by=who("hr_system", "simpeg"),
+                )
+                h = await env.client.start_workflow(
+                    PromotionWorkflow.run,
+                    inp,
+                    id=promotion_workflow_id(rec["nip"], PERIOD),
+                    task_queue=settings.task_queue,
+                )
                 if scenario is not None:
                     await scenario(env, h, rec["supervisor_nip"])
                 await h.result()

@@ -35,7 +35,9 @@ STARTED: list[WorkflowHandle] = []
 
 
 @pytest_asyncio.fixture
-async def worker(ts_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> AsyncIterator[None]:
+async def worker(
+    ts_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[None]:
     async with build_worker(ts_env.client, sessions, settings):
         yield
         # The time-skipping server is shared: a workflow left running would hold its clock.
@@ -47,11 +49,25 @@ async def worker(ts_env: WorkflowEnvironment, sessions: async_sessionmaker[Async
                 pass  # already closed
 
 
-async def start(env: WorkflowEnvironment, settings: Settings, record: dict, ptype: PromotionType = PromotionType.REGULAR) -> WorkflowHandle:
-    inp = StartPromotion(nip=record["nip"], agency=record["agency"], period=PERIOD, promotion_type=ptype,
-                         rulebook_version="PerBKN-4-2025", requested_by=HR)  # fmt: skip
+async def start(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    record: dict,
+    ptype: PromotionType = PromotionType.REGULAR,
+) -> WorkflowHandle:
+    inp = StartPromotion(
+        nip=record["nip"],
+        agency=record["agency"],
+        period=PERIOD,
+        promotion_type=ptype,
+        rulebook_version="PerBKN-4-2025",
+        requested_by=HR,
+    )
     handle = await env.client.start_workflow(
-        PromotionWorkflow.run, inp, id=promotion_workflow_id(record["nip"], PERIOD), task_queue=settings.task_queue
+        PromotionWorkflow.run,
+        inp,
+        id=promotion_workflow_id(record["nip"], PERIOD),
+        task_queue=settings.task_queue,
     )
     STARTED.append(handle)
     return handle
@@ -66,8 +82,15 @@ async def wait_pending(handle: WorkflowHandle, step: Step) -> None:
     raise AssertionError(f"step {step} never became pending; state={state}")
 
 
-async def decide(handle: WorkflowHandle, who: Actor, decision: Decision = Decision.APPROVE, **kw) -> object:
-    d = DecisionInput(actor=who, decision=decision, justification=kw.pop("justification", "checked the file"), **kw)
+async def decide(
+    handle: WorkflowHandle, who: Actor, decision: Decision = Decision.APPROVE, **kw
+) -> object:
+    d = DecisionInput(
+        actor=who,
+        decision=decision,
+        justification=kw.pop("justification", "checked the file"),
+        **kw,
+    )
     return await handle.execute_update(PromotionWorkflow.decide, d)
 
 
@@ -99,8 +122,11 @@ async def test_full_chain_to_decree(ts_env, settings, sessions) -> None:
 
 @pytest.mark.usefixtures("worker")
 async def test_ineligible_lists_every_reason(ts_env, settings, sessions) -> None:
-    rec = employee(rank_since="2025-01-01", ratings=[(2026, "needs_improvement")],
-                   sanctions=[{"kind": "moderate", "start": "2026-06-01", "end": "2027-06-01"}])  # fmt: skip
+    rec = employee(
+        rank_since="2025-01-01",
+        ratings=[(2026, "needs_improvement")],
+        sanctions=[{"kind": "moderate", "start": "2026-06-01", "end": "2027-06-01"}],
+    )
     await put_employee(sessions, rec)
     h = await start(ts_env, settings, rec)
     result = await h.result()
@@ -110,7 +136,9 @@ async def test_ineligible_lists_every_reason(ts_env, settings, sessions) -> None
 
 
 @pytest.mark.usefixtures("worker")
-async def test_reminder_then_escalation_lets_escalation_role_act(ts_env, settings, sessions) -> None:
+async def test_reminder_then_escalation_lets_escalation_role_act(
+    ts_env, settings, sessions
+) -> None:
     rec = employee()
     await put_employee(sessions, rec)
     h = await start(ts_env, settings, rec)
@@ -148,17 +176,23 @@ async def test_bkn_approves_itself_after_five_working_days(ts_env, settings, ses
 
 
 @pytest.mark.usefixtures("worker")
-async def test_return_for_correction_goes_back_to_the_step_that_returned(ts_env, settings, sessions) -> None:
+async def test_return_for_correction_goes_back_to_the_step_that_returned(
+    ts_env, settings, sessions
+) -> None:
     rec = employee()
     await put_employee(sessions, rec)
     h = await start(ts_env, settings, rec)
     await wait_pending(h, Step.SUPERVISOR)
     await decide(h, actor("supervisor", rec["supervisor_nip"]))
-    state = await decide(h, actor("promotion_board"), Decision.RETURN, corrections=["attach the 2026 SKP"])
+    state = await decide(
+        h, actor("promotion_board"), Decision.RETURN, corrections=["attach the 2026 SKP"]
+    )
     assert state.pending.step is Step.AGENCY_HR and state.resume_at is Step.PROMOTION_BOARD
     state = await decide(h, actor("agency_hr"), justification="SKP attached")
     assert state.pending.step is Step.PROMOTION_BOARD and state.return_count == 1
-    state = await decide(h, actor("promotion_board"), Decision.REJECT, justification="quota exhausted")
+    state = await decide(
+        h, actor("promotion_board"), Decision.REJECT, justification="quota exhausted"
+    )
     assert state.status is PromotionStatus.REJECTED
     async with sessions() as s:
         rows = await ledger.entries(s, h.id)

@@ -23,8 +23,12 @@ def load(path: Path) -> WorkflowHistory:
 
 def test_histories_are_committed() -> None:
     names = {p.stem for p in HISTORIES}
-    assert {"promotion-full-chain", "promotion-return-and-reject",
-            "promotion-timers-and-auto-approval", "promotion-ineligible"} <= names  # fmt: skip
+    assert {
+        "promotion-full-chain",
+        "promotion-return-and-reject",
+        "promotion-timers-and-auto-approval",
+        "promotion-ineligible",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
