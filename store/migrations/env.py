@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from infra.db import create_engine
 from infra.settings import get_settings
-from store.models import Base
+from store.schema import Base
 
 config = context.config
 if config.config_file_name is not None:

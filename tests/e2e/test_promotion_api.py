@@ -49,7 +49,8 @@ class Api:
 
     async def wait_for(self, pid: str, predicate: Any) -> dict[str, Any]:
         body: dict[str, Any] = {}
-        for _ in range(300):
+        deadline = asyncio.get_running_loop().time() + 120  # generous: a loaded CI box is slow
+        while asyncio.get_running_loop().time() < deadline:
             body = (await self.get(f"/v1/promotions/{pid}")).json()
             if predicate(body):
                 return body

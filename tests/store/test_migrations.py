@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from infra.db import create_engine, migrate
-from store.models import Base
+from store.schema import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 

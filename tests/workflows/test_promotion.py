@@ -74,7 +74,8 @@ async def start(
 
 
 async def wait_pending(handle: WorkflowHandle, step: Step) -> None:
-    for _ in range(200):
+    deadline = asyncio.get_running_loop().time() + 120  # generous: a loaded CI box is slow
+    while asyncio.get_running_loop().time() < deadline:
         state = await handle.query(PromotionWorkflow.state)
         if state.pending is not None and state.pending.step is step:
             return

@@ -1,0 +1,3 @@
+"""ORM models of outbound webhooks (subscriptions, deliveries)."""
+
+from __future__ import annotations
