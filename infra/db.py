@@ -64,14 +64,21 @@ def _on_sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
-def create_engine(url: str) -> AsyncEngine:
+def _on_sqlite_begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str, *, immediate: bool = False) -> AsyncEngine:
+    """``immediate`` takes SQLite's write lock at BEGIN: for migrations, which read the schema
+    version first and write after, and may run in two processes at once."""
     parsed = make_url(url)
     if not _is_sqlite(parsed):
         return create_async_engine(parsed, pool_pre_ping=True)
     _ensure_sqlite_dir(parsed)
     engine = create_async_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
-    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    begin = _on_sqlite_begin_immediate if immediate else _on_sqlite_begin
+    event.listen(engine.sync_engine, "begin", begin)
     return engine
 
 

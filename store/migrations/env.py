@@ -37,7 +37,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        # infra.db begins SQLite transactions itself (an explicit BEGIN), which makes its DDL
+        # infra.db begins SQLite transactions itself (BEGIN IMMEDIATE here), which makes its DDL
         # transactional too: the whole upgrade commits or nothing does.
         transactional_ddl=True,
     )
@@ -48,7 +48,7 @@ def _configure(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_engine(_url())
+    engine = create_engine(_url(), immediate=True)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_configure)
