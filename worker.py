@@ -11,17 +11,40 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.calendar import CalendarActivities
-from activities.hr import HrActivities, TableHrSource
+from activities.checkpoints import CheckpointActivities
+from activities.hr import HrActivities, HrSource, TableHrSource
+from activities.hr_http import SiasnConfig, SiasnHttpSource
 from activities.ledger import LedgerActivities
+from activities.reviews import ReviewActivities
+from activities.webhooks import DeliveryConfig, WebhookActivities
+from infra.checkpoint_schedule import ensure_checkpoint_schedule
+from infra.checkpoint_signing import optional_signer
 from infra.db import create_engine, session_factory
 from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
+from workflows.checkpoint import LedgerCheckpointWorkflow
 from workflows.promotion import PromotionWorkflow
+from workflows.review import ThirdPartyReviewWorkflow
+from workflows.webhooks import WebhookDispatcherWorkflow
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS = [PromotionWorkflow]
+WORKFLOWS = [
+    PromotionWorkflow,
+    ThirdPartyReviewWorkflow,
+    WebhookDispatcherWorkflow,
+    LedgerCheckpointWorkflow,
+]
+
+
+def hr_source(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> HrSource:
+    """``MERITFLOW_HR_SOURCE``: "table" (Meritflow's employee table) or "http" (a SIASN service)."""
+    if settings.hr_source == "http":
+        return SiasnHttpSource(SiasnConfig.from_settings(settings))
+    if settings.hr_source == "table":
+        return TableHrSource(sessions)
+    raise ValueError(f"MERITFLOW_HR_SOURCE must be 'table' or 'http', not {settings.hr_source!r}")
 
 
 def build_worker(
@@ -32,13 +55,30 @@ def build_worker(
     task_queue: str | None = None,
 ) -> Worker:
     ledger = LedgerActivities(sessions)
-    hr = HrActivities(TableHrSource(sessions))
+    hr = HrActivities(hr_source(settings, sessions))
     calendar = CalendarActivities(settings.joint_leave_days)
+    webhook = WebhookActivities(
+        sessions,
+        DeliveryConfig(
+            timeout_seconds=settings.webhook_timeout_seconds,
+            batch_size=settings.webhook_batch_size,
+        ),
+    )
+    review = ReviewActivities(sessions)
+    checkpoint = CheckpointActivities(sessions, optional_signer(settings))
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[ledger.record_promotion, hr.snapshot_employee, calendar.load_holidays],
+        activities=[
+            ledger.record_promotion,
+            hr.snapshot_employee,
+            webhook.deliver_batch,
+            calendar.load_holidays,
+            review.assign_reviewers,
+            review.record_review,
+            checkpoint.create_checkpoint,
+        ],
     )
 
 
@@ -48,6 +88,7 @@ async def main() -> None:
     engine = create_engine(settings.effective_database_url)
     client = await connect(settings)
     worker = build_worker(client, session_factory(engine), settings)
+    await ensure_checkpoint_schedule(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -22,6 +22,7 @@ class PromotionViewData(BaseModel):
     reminder_at: datetime | None = None
     due_at: datetime | None = None
     auto_approve_at: datetime | None = None
+    pending_review_id: str | None = None
     eligibility: dict[str, Any] | None = None
     decree: dict[str, Any] | None = None
     last_decision: dict[str, Any] | None = None
@@ -45,3 +46,61 @@ class HolidaysRequest(BaseModel):
 
 class HolidaysResult(BaseModel):
     dates: list[date]
+
+
+class AssignRequest(BaseModel):
+    review_id: str
+    body_code: str
+    body_kind: str
+    count: int
+    exclude: list[str] = Field(default_factory=list)
+    persons: list[str] = Field(default_factory=list)
+    required_accreditation: str | None = None
+
+
+class AssignResult(BaseModel):
+    reviewer_ids: list[str] = Field(default_factory=list)
+    head_reviewer_id: str | None = None
+    # body_not_found | wrong_body_kind | accreditation_insufficient: the review cannot go on
+    problem: str | None = None
+    detail: str | None = None
+    available: int = 0
+
+
+class ReviewViewData(BaseModel):
+    subject_type: str
+    subject_id: str
+    parent_process_id: str | None = None
+    agency: str | None = None
+    body_code: str
+    status: str
+    outcome: str | None = None
+    quorum: str
+    required_reviewers: int
+    head_reviewer_id: str | None = None
+    escalated: bool = False
+    automatic: bool = False
+    reminder_at: datetime | None = None
+    due_at: datetime | None = None
+    findings: list[dict[str, Any]] | None = None
+    reason: str | None = None
+
+
+class SeatData(BaseModel):
+    reviewer_id: str
+    status: str
+    verdict: str | None = None
+
+
+class ConflictData(BaseModel):
+    reviewer_id: str
+    persons: list[str]
+    reason: str = ""
+
+
+class RecordReview(BaseModel):
+    review_id: str
+    entry: LedgerEntryIn
+    view: ReviewViewData
+    seats: list[SeatData] = Field(default_factory=list)
+    conflict: ConflictData | None = None

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.contracts import RecordPromotion
-from store import ledger, repositories
+from store import ledger, repositories, webhooks
 
 log = structlog.get_logger(__name__)
 
@@ -27,6 +27,8 @@ class LedgerActivities:
             if created:
                 patch = req.view.model_dump()
                 await repositories.apply_promotion_patch(session, req.process_id, patch, now=now)
+                # The outbox: events are queued in the same transaction as the decision.
+                await webhooks.enqueue_for_entry(session, row, req.view)
         log.info(
             "ledger.appended" if created else "ledger.already_recorded",
             process_id=req.process_id,

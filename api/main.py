@@ -12,7 +12,18 @@ from temporalio.client import Client
 from api import errors
 from api.deps import AppContext
 from api.middleware import RequestContextMiddleware
-from api.routes import employees, health, processes, promotions
+from api.routes import (
+    audit,
+    checkpoints,
+    employees,
+    export,
+    health,
+    processes,
+    promotions,
+    reviews,
+    tasks,
+    webhooks,
+)
 from infra.db import create_engine, session_factory
 from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
@@ -50,7 +61,18 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     )
     errors.install(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    for module in (health, employees, promotions, processes):
+    for module in (
+        health,
+        employees,
+        promotions,
+        processes,
+        audit,
+        reviews,
+        tasks,
+        webhooks,
+        checkpoints,
+        export,
+    ):
         app.include_router(module.router)
     return app
 

@@ -10,6 +10,7 @@ class Role(StrEnum):
     AGENCY_HR = "agency_hr"
     BKN = "bkn"
     APPOINTING_AUTHORITY = "appointing_authority"
+    REVIEWER = "reviewer"
     AUDITOR = "auditor"
     ADMIN = "admin"
 

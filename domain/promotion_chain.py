@@ -24,6 +24,7 @@ class PendingFacts:
     step: Step
     actor_id: str | None
     escalated_to: str | None
+    review_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ def validate_decision(
             f"You acted on the step '{move.step_seen.value}', but the pending step is "
             f"'{pending.step.value}'.",
             code="stale_step",
+        )
+    if pending.review_id is not None:
+        raise WrongStage(
+            f"This step is decided by the third-party review {pending.review_id}; act on that review.",
+            code="under_review",
         )
     if busy:
         raise WrongStage(

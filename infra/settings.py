@@ -38,6 +38,27 @@ class Settings(BaseSettings):
     joint_leave_days: list[date] = Field(default_factory=list)
     hr_source: str = "table"
     log_json: bool | None = None
+    # The SIASN-style HR service, when hr_source is "http" (activities/hr_http.py). Keep
+    # timeout x (retries + 1) under the snapshot activity's 30 s start-to-close timeout.
+    hr_http_base_url: str = ""
+    hr_http_token: str | None = Field(None, repr=False)
+    hr_http_username: str | None = None
+    hr_http_password: str | None = Field(None, repr=False)
+    hr_http_timeout_seconds: float = Field(5.0, gt=0)
+    hr_http_retries: int = Field(2, ge=0, le=10)
+    # Outbound webhooks (activities/webhooks.py, workflows/webhooks.py).
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    webhook_batch_size: int = Field(20, ge=1, le=500)
+    webhook_idle_seconds: float = Field(5.0, gt=0)
+    webhook_backoff_initial_seconds: float = Field(1.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(300.0, gt=0)
+    # Signed ledger checkpoints (store/checkpoints.py): base64 of a 32-byte Ed25519 private seed.
+    # Without one, development and test use a fixed development key; any other env refuses.
+    checkpoint_signing_key: str | None = Field(None, repr=False)
+    checkpoint_interval_minutes: int = Field(60, ge=1)
+    # Ledger exports (GET /v1/audit/export): replace NIPs and names with HMAC pseudonyms.
+    export_pseudonymize: bool = False
+    pseudonym_key: str | None = Field(None, repr=False)
 
     @property
     def effective_database_url(self) -> str:

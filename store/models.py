@@ -135,6 +135,7 @@ class PromotionView(Base):
     reminder_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     auto_approve_at: Mapped[datetime | None]
+    pending_review_id: Mapped[str | None] = mapped_column(String(200))
     eligibility: Mapped[dict[str, Any] | None]
     decree: Mapped[dict[str, Any] | None]
     last_decision: Mapped[dict[str, Any] | None]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -164,3 +164,23 @@ async def remember_key(
     if stored is None:  # pragma: no cover - the row was inserted or already there
         raise RuntimeError(f"idempotency key {key!r} vanished")
     return stored
+
+
+async def promotions_waiting_for(
+    session: AsyncSession, *, role: str, agency: str | None, sub: str, limit: int = 500
+) -> list[PromotionView]:
+    """Promotions whose pending step the caller may act on now (their role, or the role it was
+    escalated to), within their agency; a supervisor only where they are the one named."""
+
+    stmt = select(PromotionView).where(
+        PromotionView.status == "in_progress",
+        PromotionView.pending_review_id.is_(None),
+        or_(PromotionView.pending_role == role, PromotionView.escalated_to_role == role),
+    )
+    if agency is not None:
+        stmt = stmt.where(PromotionView.agency == agency)
+    if role == "supervisor":
+        stmt = stmt.where(
+            or_(PromotionView.pending_actor_id.is_(None), PromotionView.pending_actor_id == sub)
+        )
+    return list((await session.scalars(stmt.order_by(PromotionView.due_at).limit(limit))).all())

@@ -76,8 +76,10 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """One time-skipping server per module: a workflow one module leaves behind (a child still
+    handling its cancellation, say) must not hold another module's clock."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_test_server(),
         port=free_port(),
@@ -128,3 +130,37 @@ async def put_employee(sessions: async_sessionmaker[AsyncSession], record: dict[
 
 
 PERIOD = date(2027, 4, 1)
+
+
+async def register_body(
+    sessions: async_sessionmaker[AsyncSession],
+    code: str,
+    *,
+    kind: str = "technical_approval",
+    reviewers: list[str] | None = None,
+    head: str | None = None,
+    accreditation: str | None = None,
+) -> list[str]:
+    """A review body with its roster, straight into the tables the assignment activity reads."""
+    from store import reviews
+
+    now = datetime.now(UTC)
+    ids = reviewers if reviewers is not None else [f"{code.lower()}-r1", f"{code.lower()}-r2"]
+    async with sessions() as session, session.begin():
+        await reviews.upsert_body(
+            session,
+            {
+                "code": code,
+                "name": f"{code} reviewers",
+                "kind": kind,
+                "accreditation_level": accreditation,
+                "head_reviewer_id": head,
+                "active": True,
+            },
+            now=now,
+        )
+        for rid in ids:
+            await reviews.upsert_reviewer(
+                session, {"id": rid, "body_code": code, "name": rid, "active": True}, now=now
+            )
+    return ids

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from domain.eligibility import EligibilityResult
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
 from domain.ledger import Actor
+from domain.review import Finding, ReviewRule, SubjectType, Verdict
 
 
 def promotion_workflow_id(nip: str, period: date) -> str:
@@ -26,6 +27,7 @@ class StartPromotion(BaseModel):
     promotion_type: PromotionType
     rulebook_version: str
     requested_by: Actor
+    technical_approval_body: str = "BKN"
 
 
 class DecisionInput(BaseModel):
@@ -49,6 +51,7 @@ class PendingStep(BaseModel):
     reminded: bool = False
     escalated_to: str | None = None
     escalated: bool = False
+    review_id: str | None = None
 
 
 class Decree(BaseModel):
@@ -67,3 +70,61 @@ class PromotionState(BaseModel):
     return_count: int = 0
     resume_at: Step | None = None
     outcome_reason: str | None = None
+
+
+# ---- third-party review ------------------------------------------------------------------------
+
+
+def review_workflow_id(subject_type: str, subject_id: str, attempt: int = 1) -> str:
+    return f"review-{subject_type}-{subject_id}-{attempt}"
+
+
+class ReviewRequest(BaseModel):
+    subject_type: SubjectType
+    subject_id: str
+    # People named in the subject (employee, applicants, panel): no reviewer conflicted with any of
+    # them is assigned.
+    subject_persons: list[str] = Field(default_factory=list)
+    parent_process_id: str | None = None
+    agency: str | None = None
+    body_code: str
+    post_level: str | None = None
+    rule: ReviewRule
+    rulebook_version: str
+    requested_by: Actor
+
+
+class DeclarationInput(BaseModel):
+    actor: Actor
+    has_conflict: bool
+    persons: list[str] = Field(default_factory=list, max_length=100)
+    reason: str = Field(default="", max_length=2000)
+
+
+class VerdictInput(BaseModel):
+    actor: Actor
+    verdict: Verdict
+    justification: str = Field(min_length=1, max_length=4000)
+    findings: list[Finding] = Field(default_factory=list, max_length=100)
+
+
+class SeatState(BaseModel):
+    reviewer_id: str
+    declared: bool = False
+    recused: bool = False
+    voted: bool = False
+    verdict: Verdict | None = None
+
+
+class ReviewState(BaseModel):
+    review_id: str
+    status: str
+    seats: list[SeatState] = Field(default_factory=list)
+    head_reviewer_id: str | None = None
+    escalated: bool = False
+    reminder_at: datetime | None = None
+    due_at: datetime | None = None
+    outcome: Verdict | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    reason: str | None = None
+    automatic: bool = False

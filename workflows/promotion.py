@@ -18,7 +18,8 @@ from datetime import date, datetime
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
@@ -42,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         next_after_decision,
         validate_decision,
     )
+    from domain.review import REVIEW_RULES, SubjectType, Verdict
     from domain.rulebook import Rulebook, StepRule, get_rulebook
     from workflows import policies
     from workflows.contracts import (
@@ -49,10 +51,21 @@ with workflow.unsafe.imports_passed_through():
         Decree,
         PendingStep,
         PromotionState,
+        ReviewRequest,
         StartPromotion,
+        review_workflow_id,
     )
+    from workflows.review import ThirdPartyReviewWorkflow
 
 SYSTEM = Actor(id="system:timer", role="system")
+# From this change on, BKN's technical approval is a ThirdPartyReviewWorkflow child; runs that
+# started before it keep deciding that step through updates.
+BKN_REVIEW_PATCH = "bkn-technical-approval-as-review"
+VERDICT_TO_DECISION = {
+    Verdict.APPROVE: Decision.APPROVE,
+    Verdict.RETURN: Decision.RETURN,
+    Verdict.REJECT: Decision.REJECT,
+}
 
 
 @workflow.defn
@@ -73,11 +86,27 @@ class PromotionWorkflow:
         self._queued: tuple[DecisionInput, str] | None = None
         self._processed: set[str] = set()
         self._entries = 0
+        self._reviews = 0
 
     # ---- run -------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: StartPromotion) -> PromotionState:
+        try:
+            return await self._run(inp)
+        except BaseException as err:
+            # Cancelling while a review child runs surfaces as a child error caused by cancellation.
+            if not is_cancelled_exception(err):
+                raise
+            before = self._stage
+            self._status, self._stage, self._pending = PromotionStatus.FAILED, "cancelled", None
+            self._outcome_reason = "cancelled"
+            await self._append(
+                "promotion.cancelled", SYSTEM, before, payload={"reason": "cancelled"}
+            )
+            raise
+
+    async def _run(self, inp: StartPromotion) -> PromotionState:
         self._inp = inp
         self._rulebook = get_rulebook(inp.rulebook_version)
         await self._append("promotion.started", inp.requested_by, payload=self._start_payload())
@@ -148,11 +177,83 @@ class PromotionWorkflow:
         self._open_step(rb.steps[0], calendar)
         await self._append_view_only()
         while self._pending is not None:
+            if self._pending.step is Step.BKN_TECHNICAL_APPROVAL and workflow.patched(
+                BKN_REVIEW_PATCH
+            ):
+                await self._technical_review(calendar)
+                continue
             queued = await self._wait_for_decision(calendar)
             if queued is None:
                 continue
             decision, update_id = queued
             await self._apply_decision(decision, update_id, calendar)
+
+    async def _technical_review(self, calendar: WorkingCalendar) -> None:
+        """BKN's pertek as a third-party review: the child decides, this step records its outcome."""
+        inp, rb = self._require()
+        pending = self._pending
+        assert pending is not None
+        self._reviews += 1
+        review_id = review_workflow_id("pertek", workflow.info().workflow_id, self._reviews)
+        pending.review_id = review_id
+        await self._append(
+            "promotion.review_requested",
+            SYSTEM,
+            self._stage,
+            payload={"review_id": review_id, "body": inp.technical_approval_body},
+        )
+        result = await workflow.execute_child_workflow(
+            ThirdPartyReviewWorkflow.run,
+            self._review_request(rb.step_rule(Step.BKN_TECHNICAL_APPROVAL)),
+            id=review_id,
+            parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+        )
+        if result.outcome is None:
+            reason = f"technical approval could not be reviewed: {result.reason}"
+            await self._finish(
+                PromotionStatus.FAILED,
+                "failed",
+                reason,
+                "promotion.failed",
+                SYSTEM,
+                payload={"review_id": review_id},
+            )
+            return
+        body = inp.technical_approval_body
+        decision = DecisionInput(
+            actor=Actor(id=f"review:{review_id}", role="bkn", on_behalf_of=body),
+            decision=VERDICT_TO_DECISION[result.outcome],
+            justification=f"Third-party review {review_id} by {body}: {result.reason}",
+            corrections=[f.what for f in result.findings],
+        )
+        extra = {"review_id": review_id, "automatic": result.automatic}
+        await self._apply_decision(
+            decision, None, calendar, kind="promotion.review_concluded", extra=extra
+        )
+
+    def _review_request(self, step: StepRule) -> ReviewRequest:
+        inp, rb = self._require()
+        auto = step.auto_approve_after_days
+        rule = REVIEW_RULES[SubjectType.PROMOTION_TECHNICAL_APPROVAL].model_copy(
+            update={
+                "reminder_after_days": step.reminder_after_days,
+                "due_after_days": auto or step.due_after_days,
+                "silence_approves": auto is not None,
+            }
+        )
+        record = self._record
+        persons = [inp.nip] + ([record.supervisor_nip] if record and record.supervisor_nip else [])
+        return ReviewRequest(
+            subject_type=SubjectType.PROMOTION_TECHNICAL_APPROVAL,
+            subject_id=workflow.info().workflow_id,
+            subject_persons=persons,
+            parent_process_id=workflow.info().workflow_id,
+            agency=inp.agency,
+            body_code=inp.technical_approval_body,
+            rule=rule,
+            rulebook_version=rb.version,
+            requested_by=Actor(id=workflow.info().workflow_id, role="system"),
+        )
 
     # ---- steps and timers ------------------------------------------------------------------
 
@@ -214,7 +315,10 @@ class PromotionWorkflow:
             return
         if event == "reminder":
             pending.reminded = True
-            payload: dict[str, Any] = {"step": pending.step.value, "due_at": pending.due_at.isoformat()}
+            payload: dict[str, Any] = {
+                "step": pending.step.value,
+                "due_at": pending.due_at.isoformat(),
+            }
             await self._append("promotion.reminder_sent", SYSTEM, self._stage, payload=payload)
             return
         pending.escalated = True
@@ -336,7 +440,9 @@ class PromotionWorkflow:
         p = self._pending
         if p is None:
             return None
-        return PendingFacts(step=p.step, actor_id=p.actor_id, escalated_to=p.escalated_to)
+        return PendingFacts(
+            step=p.step, actor_id=p.actor_id, escalated_to=p.escalated_to, review_id=p.review_id
+        )
 
     @workflow.query
     def state(self) -> PromotionState:
@@ -427,6 +533,7 @@ class PromotionWorkflow:
             reminder_at=p.reminder_at if p else None,
             due_at=p.due_at if p else None,
             auto_approve_at=p.auto_approve_at if p else None,
+            pending_review_id=p.review_id if p else None,
             eligibility=self._eligibility.model_dump(mode="json") if self._eligibility else None,
             decree=self._decree.model_dump(mode="json") if self._decree else None,
             last_decision=self._last_decision,

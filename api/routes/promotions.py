@@ -64,6 +64,7 @@ def to_read(v: PromotionView) -> PromotionRead:
             reminder_at=v.reminder_at,
             due_at=v.due_at,
             auto_approve_at=v.auto_approve_at,
+            review_id=v.pending_review_id,
         )
     return PromotionRead(
         id=v.process_id,
@@ -314,6 +315,7 @@ class _Attempt:
                 step=Step(v.pending_step),
                 actor_id=v.pending_actor_id,
                 escalated_to=v.escalated_to_role,
+                review_id=v.pending_review_id,
             )
         try:
             validate_decision(

@@ -36,6 +36,7 @@ class PendingRead(BaseModel):
     reminder_at: datetime | None
     due_at: datetime | None
     auto_approve_at: datetime | None
+    review_id: str | None = None
 
 
 class PromotionRead(BaseModel):

@@ -43,9 +43,9 @@ class Api:
         return await self.http.post(url, json=body, headers=self.auth(role, sub, agency), **kw)
 
     async def get(
-        self, url: str, role: str = "auditor", agency: str | None = AGENCY
+        self, url: str, role: str = "auditor", agency: str | None = AGENCY, sub: str = "reader"
     ) -> httpx.Response:
-        return await self.http.get(url, headers=self.auth(role, "reader", agency))
+        return await self.http.get(url, headers=self.auth(role, sub, agency))
 
     async def wait_for(self, pid: str, predicate: Any) -> dict[str, Any]:
         body: dict[str, Any] = {}
@@ -66,7 +66,57 @@ async def api(
     async with build_worker(dev_env.client, sessions, settings), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as http:
-            yield Api(http, settings)
+            api = Api(http, settings)
+            await register_bkn(api)
+            yield api
+
+
+async def register_bkn(api: Api) -> None:
+    body = {
+        "code": "BKN",
+        "name": "BKN technical approval",
+        "kind": "technical_approval",
+        "head_reviewer_id": "bkn-head",
+    }
+    r = await api.post("/v1/review-bodies", body, "admin", "admin", None)
+    assert r.status_code == 201, r.text
+    r = await api.post(
+        "/v1/review-bodies/BKN/reviewers",
+        {"id": "bkn-validator", "name": "Validator"},
+        "admin",
+        "admin",
+        None,
+    )
+    assert r.status_code == 201, r.text
+
+
+async def pertek_through_inbox(api: Api, pid: str) -> None:
+    """BKN's technical approval is a third-party review: the assigned reviewer finds it in their
+    inbox, declares no conflict, and approves."""
+    body = await api.wait_for(pid, lambda b: (b["pending"] or {}).get("review_id"))
+    review_id = body["pending"]["review_id"]
+    review: dict[str, Any] = {}
+    for _ in range(2400):
+        r = await api.get(f"/v1/reviews/{review_id}", "admin", None)
+        review = r.json()
+        if r.status_code == 200 and review["status"] == "open" and review["seats"]:
+            break
+        await asyncio.sleep(0.05)
+    reviewer = review["seats"][0]["reviewer_id"]
+    tasks = (await api.get("/v1/me/tasks", "reviewer", None, sub=reviewer)).json()["items"]
+    task = next(t for t in tasks if t["process_id"] == review_id)
+    assert task["kind"] == "review_conflict_declaration" and task["due_at"]
+    r = await api.post(task["action"], {"has_conflict": False}, "reviewer", reviewer, None)
+    assert r.status_code == 200, r.text
+    r = await api.post(
+        f"/v1/reviews/{review_id}/verdicts",
+        {"verdict": "approve", "justification": "pertek ok"},
+        "reviewer",
+        reviewer,
+        None,
+    )
+    assert r.status_code == 200, r.text
+    await api.wait_for(pid, lambda b: (b["pending"] or {}).get("step") == "appointing_authority")
 
 
 async def new_employee(api: Api, **kw: Any) -> dict[str, Any]:
@@ -103,10 +153,13 @@ async def test_promotion_end_to_end(api: Api, sessions) -> None:
         ("supervisor", rec["supervisor_nip"], AGENCY, {}),
         ("promotion_board", "board-chair", AGENCY, {}),
         ("agency_hr", "hr-1", AGENCY, {}),
-        ("bkn", "bkn-validator", None, {}),
+        ("review", "", None, {}),
         ("appointing_authority", "ppk", AGENCY, {"decree_number": "800/KP/2027/17"}),
     ]
     for role, sub, agency, extra in chain:
+        if role == "review":
+            await pertek_through_inbox(api, pid)
+            continue
         r = await api.post(
             f"/v1/promotions/{pid}/decisions",
             {"decision": "approve", "justification": f"{role} checked", **extra},
@@ -123,7 +176,8 @@ async def test_promotion_end_to_end(api: Api, sessions) -> None:
         "signed_by": "ppk",
     }
     led = (await api.get(f"/v1/processes/{pid}/ledger")).json()["entries"]
-    assert [e["kind"] for e in led].count("promotion.decision") == 5
+    kinds = [e["kind"] for e in led]
+    assert kinds.count("promotion.decision") == 4 and kinds.count("promotion.review_concluded") == 1
     verify = (await api.get(f"/v1/processes/{pid}/ledger/verify")).json()
     assert verify["ok"] is True and verify["entries"] == len(led)
     listing = (await api.get("/v1/promotions?status=completed&period=2027-04-01")).json()

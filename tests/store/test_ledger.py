@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ledger import GENESIS_HASH, Actor, LedgerEntryIn, row_hash
@@ -50,10 +50,35 @@ async def write_chain(
             )
 
 
-async def run_sql(sessions: async_sessionmaker[AsyncSession], *statements: Any) -> None:
+async def tamper(sessions: async_sessionmaker[AsyncSession], *statements: Any) -> None:
+    """Rewrite ledger rows the way an attacker with database access would: around the guards.
+
+    The ledger table refuses UPDATE and DELETE (migration 0002), so a tampering test must go around
+    that on purpose. SQLite: drop the triggers inside this transaction and create them again before
+    it commits. PostgreSQL: ``SET LOCAL session_replication_role = replica``, which silences ordinary
+    triggers for this transaction only (the test role is a superuser).
+    """
     async with sessions.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text("SET LOCAL session_replication_role = replica"))
+            for statement in statements:
+                await session.execute(statement)
+            return
+        triggers = (
+            await session.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master "
+                    "WHERE type = 'trigger' AND tbl_name = 'ledger_entries'"
+                )
+            )
+        ).all()
+        assert triggers, "the ledger guards are missing: nothing to go around"
+        for name, _ in triggers:
+            await session.execute(text(f'DROP TRIGGER "{name}"'))
         for statement in statements:
             await session.execute(statement)
+        for _, sql in triggers:
+            await session.execute(text(sql))
 
 
 async def verify(sessions: async_sessionmaker[AsyncSession]) -> ledger.VerifyResult:
@@ -157,7 +182,7 @@ async def test_chains_are_per_process(sessions: async_sessionmaker[AsyncSession]
 
 async def test_edited_payload_is_caught(sessions: async_sessionmaker[AsyncSession]) -> None:
     await write_chain(sessions, 5)
-    await run_sql(
+    await tamper(
         sessions,
         update(LedgerEntry)
         .where(LedgerEntry.process_id == PROCESS, LedgerEntry.seq == 3)
@@ -171,7 +196,7 @@ async def test_edited_payload_is_caught(sessions: async_sessionmaker[AsyncSessio
 
 async def test_edited_column_is_caught(sessions: async_sessionmaker[AsyncSession]) -> None:
     await write_chain(sessions, 4)
-    await run_sql(
+    await tamper(
         sessions,
         update(LedgerEntry)
         .where(LedgerEntry.process_id == PROCESS, LedgerEntry.seq == 2)
@@ -183,7 +208,7 @@ async def test_edited_column_is_caught(sessions: async_sessionmaker[AsyncSession
 
 async def test_removed_middle_entry_is_caught(sessions: async_sessionmaker[AsyncSession]) -> None:
     await write_chain(sessions, 5)
-    await run_sql(
+    await tamper(
         sessions,
         delete(LedgerEntry).where(LedgerEntry.process_id == PROCESS, LedgerEntry.seq == 3),
     )
@@ -198,7 +223,7 @@ async def test_reordered_entries_are_caught(sessions: async_sessionmaker[AsyncSe
     await write_chain(sessions, 5)
     where = (LedgerEntry.process_id == PROCESS,)
     # Through a spare value, because (process_id, seq) is unique.
-    await run_sql(
+    await tamper(
         sessions,
         update(LedgerEntry).where(*where, LedgerEntry.seq == 3).values(seq=-1),
         update(LedgerEntry).where(*where, LedgerEntry.seq == 4).values(seq=3),
@@ -211,7 +236,7 @@ async def test_reordered_entries_are_caught(sessions: async_sessionmaker[AsyncSe
 
 async def test_removed_tail_is_caught(sessions: async_sessionmaker[AsyncSession]) -> None:
     await write_chain(sessions, 5)
-    await run_sql(
+    await tamper(
         sessions,
         delete(LedgerEntry).where(LedgerEntry.process_id == PROCESS, LedgerEntry.seq == 5),
     )
@@ -234,7 +259,7 @@ async def test_rewritten_tail_with_stale_head_is_caught(
         data = ledger.entry_to_dict(row)
     # A forger who recomputes the last hash correctly still disagrees with the head.
     data["justification"] = "forged"
-    await run_sql(
+    await tamper(
         sessions,
         update(LedgerEntry)
         .where(LedgerEntry.entry_id == row.entry_id)

@@ -16,12 +16,20 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
 from domain.ledger import Actor
+from domain.review import Verdict
 from infra.settings import Settings
 from store import ledger
-from tests.conftest import PERIOD, employee, put_employee
+from tests.conftest import PERIOD, employee, put_employee, register_body
 from worker import build_worker
-from workflows.contracts import DecisionInput, StartPromotion, promotion_workflow_id
+from workflows.contracts import (
+    DecisionInput,
+    DeclarationInput,
+    StartPromotion,
+    VerdictInput,
+    promotion_workflow_id,
+)
 from workflows.promotion import PromotionWorkflow
+from workflows.review import ThirdPartyReviewWorkflow
 
 AGENCY = "KEMENPANRB"
 HR = Actor(id="simpeg", role="hr_system", agency=AGENCY)
@@ -38,6 +46,7 @@ STARTED: list[WorkflowHandle] = []
 async def worker(
     ts_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> AsyncIterator[None]:
+    await register_body(sessions, "BKN")
     async with build_worker(ts_env.client, sessions, settings):
         yield
         # The time-skipping server is shared: a workflow left running would hold its clock.
@@ -95,6 +104,46 @@ async def decide(
     return await handle.execute_update(PromotionWorkflow.decide, d)
 
 
+async def pertek_approved(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    """BKN's step is a third-party review: its assigned reviewer declares no conflict and approves."""
+    await wait_pending(handle, Step.BKN_TECHNICAL_APPROVAL)
+    review_id = await wait_review(handle)
+    review = env.client.get_workflow_handle(review_id)
+    state = await wait_seated(review)
+    reviewer = Actor(id=state.seats[0].reviewer_id, role="reviewer")
+    await review.execute_update(
+        ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=reviewer, has_conflict=False)
+    )
+    await review.execute_update(
+        ThirdPartyReviewWorkflow.verdict,
+        VerdictInput(actor=reviewer, verdict=Verdict.APPROVE, justification="pertek ok"),
+    )
+    await wait_pending(handle, Step.APPOINTING_AUTHORITY)
+
+
+async def wait_review(handle: WorkflowHandle) -> str:
+    deadline = asyncio.get_running_loop().time() + 120
+    while asyncio.get_running_loop().time() < deadline:
+        state = await handle.query(PromotionWorkflow.state)
+        if state.pending and state.pending.review_id:
+            return state.pending.review_id
+        await asyncio.sleep(0.05)
+    raise AssertionError("no review was started")
+
+
+async def wait_seated(review: WorkflowHandle):
+    deadline = asyncio.get_running_loop().time() + 120
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            state = await review.query(ThirdPartyReviewWorkflow.state)
+        except RPCError:  # the parent records the request before the child starts
+            state = None
+        if state is not None and state.status == "open":
+            return state
+        await asyncio.sleep(0.05)
+    raise AssertionError("review never opened")
+
+
 async def kinds(sessions: async_sessionmaker[AsyncSession], process_id: str) -> list[str]:
     async with sessions() as s:
         return [r.kind for r in await ledger.entries(s, process_id)]
@@ -109,14 +158,18 @@ async def test_full_chain_to_decree(ts_env, settings, sessions) -> None:
     await decide(h, actor("supervisor", rec["supervisor_nip"]))
     await decide(h, actor("promotion_board"))
     await decide(h, actor("agency_hr"))
-    await decide(h, actor("bkn", "bkn-1", None))
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await decide(h, actor("bkn", "bkn-1", None))
+    assert err.value.cause.type == "under_review"
+    await pertek_approved(ts_env, h)
     state = await decide(h, actor("appointing_authority", "ppk"), decree_number="800/KP/2027/001")
     assert state.status is PromotionStatus.COMPLETED
     result = await h.result()
     assert result.decree is not None and result.decree.number == "800/KP/2027/001"
     assert result.decree.effective_date == PERIOD
     k = await kinds(sessions, h.id)
-    assert k[0] == "promotion.started" and k.count("promotion.decision") == 5
+    assert k[0] == "promotion.started" and k.count("promotion.decision") == 4
+    assert k.count("promotion.review_requested") == k.count("promotion.review_concluded") == 1
     async with sessions() as s:
         assert (await ledger.verify(s, h.id)).ok
 
@@ -170,10 +223,18 @@ async def test_bkn_approves_itself_after_five_working_days(ts_env, settings, ses
     await ts_env.sleep(timedelta(days=15))
     await wait_pending(h, Step.APPOINTING_AUTHORITY)
     async with sessions() as s:
-        auto = [r for r in await ledger.entries(s, h.id) if r.kind == "promotion.auto_approved"]
-    assert len(auto) == 1
-    assert auto[0].payload["automatic"] is True and auto[0].actor_role == "system"
-    assert auto[0].stage_before == "bkn_technical_approval"
+        concluded = [
+            r for r in await ledger.entries(s, h.id) if r.kind == "promotion.review_concluded"
+        ]
+        review_id = concluded[0].payload["review_id"]
+        auto = [r for r in await ledger.entries(s, review_id) if r.kind == "review.auto_approved"]
+    assert len(concluded) == 1 and concluded[0].payload["automatic"] is True
+    assert concluded[0].stage_before == "bkn_technical_approval"
+    assert (
+        len(auto) == 1
+        and auto[0].actor_role == "system"
+        and auto[0].payload["rule"] == "silence_approves"
+    )
 
 
 @pytest.mark.usefixtures("worker")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,27 +14,35 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from workflows.contracts import PromotionState, StartPromotion
 from workflows.promotion import PromotionWorkflow
+from workflows.review import ThirdPartyReviewWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
 
 
+IDS_FILE = Path(__file__).resolve().parent.parent / "histories" / "workflow_ids.json"
+HISTORIES = [p for p in HISTORIES if p != IDS_FILE]
+
+
 def load(path: Path) -> WorkflowHistory:
-    return WorkflowHistory.from_json(path.stem, path.read_text())
+    # Child workflow ids derive from the parent's id: replay under the id the history was recorded with.
+    ids = json.loads(IDS_FILE.read_text()) if IDS_FILE.exists() else {}
+    return WorkflowHistory.from_json(ids.get(path.stem, path.stem), path.read_text())
 
 
 def test_histories_are_committed() -> None:
     names = {p.stem for p in HISTORIES}
-    assert {
-        "promotion-full-chain",
-        "promotion-return-and-reject",
-        "promotion-timers-and-auto-approval",
-        "promotion-ineligible",
-    } <= names
+    for scenario in ("full-chain", "return-and-reject", "timers-and-auto-approval", "ineligible"):
+        # before the BKN step became a review child (v1), and after
+        assert {f"promotion-{scenario}", f"promotion-v1-{scenario}"} <= names
+    assert {"review-pertek-1", "review-recusal-majority"} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=[PromotionWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[PromotionWorkflow, ThirdPartyReviewWorkflow],
+        data_converter=pydantic_data_converter,
+    )
     result = await replayer.replay_workflow(load(path))
     assert result.replay_failure is None
 

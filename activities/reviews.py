@@ -1,0 +1,79 @@
+"""Review side effects: picking reviewers from a body's roster, and recording the review."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.contracts import AssignRequest, AssignResult, RecordReview
+from domain.review import accreditation_ok
+from store import ledger, reviews
+
+log = structlog.get_logger(__name__)
+_rng = random.SystemRandom()
+
+
+class ReviewActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name="assign_reviewers")
+    async def assign_reviewers(self, req: AssignRequest) -> AssignResult:
+        """Up to ``count`` reviewers of the body, none excluded and none with a declared conflict
+        with a person in the subject; chosen at random so no one can predict who reviews."""
+        async with self._sessions() as session:
+            body = await reviews.get_body(session, req.body_code)
+            if body is None or not body.active:
+                return AssignResult(
+                    problem="body_not_found", detail=f"No active review body {req.body_code}."
+                )
+            if body.kind != req.body_kind:
+                return AssignResult(
+                    problem="wrong_body_kind",
+                    detail=f"{body.code} is a {body.kind} body; this review needs {req.body_kind}.",
+                )
+            if not accreditation_ok(body.accreditation_level, req.required_accreditation):
+                return AssignResult(
+                    problem="accreditation_insufficient",
+                    detail=f"{body.code} is accredited {body.accreditation_level or 'not at all'}; "
+                    f"this review needs {req.required_accreditation} or better.",
+                )
+            candidates = [
+                r.id
+                for r in await reviews.roster(session, req.body_code)
+                if r.id not in req.exclude
+            ]
+            conflicted = await reviews.conflicted_reviewers(session, candidates, req.persons)
+        free = [c for c in candidates if c not in conflicted]
+        chosen = _rng.sample(free, k=min(req.count, len(free)))
+        log.info(
+            "review.assigned", review_id=req.review_id, chosen=len(chosen), available=len(free)
+        )
+        return AssignResult(
+            reviewer_ids=sorted(chosen), head_reviewer_id=body.head_reviewer_id, available=len(free)
+        )
+
+    @activity.defn(name="record_review")
+    async def record_review(self, req: RecordReview) -> int:
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            row, created = await ledger.append(session, req.entry, recorded_at=now)
+            if created:
+                view = req.view.model_dump()
+                seats = [s.model_dump() for s in req.seats]
+                await reviews.save_review(session, req.review_id, view, seats, now=now)
+                if req.conflict is not None:
+                    c = req.conflict
+                    await reviews.add_conflicts(
+                        session,
+                        c.reviewer_id,
+                        c.persons,
+                        reason=c.reason,
+                        review_id=req.review_id,
+                        now=now,
+                    )
+        return row.seq

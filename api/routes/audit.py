@@ -1,0 +1,193 @@
+"""The auditor's reads: ledger search, reconciliation with Temporal, explanations of a process.
+
+Every route here only reads. The auditor role takes no decision anywhere (the decision and start
+routes do not admit it); here it sees the agencies in its scope: a token with an ``agency`` claim
+sees that agency, a token without one is national. Explanations are built from the ledger and the
+read model only, so they outlive the workflow's history in Temporal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import structlog
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+from temporalio.service import RPCError
+
+from api.auth import PrincipalDep, can_see_agency, require_roles
+from api.deps import ClientDep, SessionDep
+from api.errors import ApiError, responses
+from api.schemas.audit import EntryPage
+from domain.enums import Role
+from domain.explanation import LedgerCheck, PromotionExplanation, explain_promotion
+from domain.reconcile import ReconciliationReport
+from infra.reconcile import UnsupportedProcess, reconcile_rows
+from infra.tokens import Principal
+from store import audit, ledger, repositories
+from store.models import PromotionView
+
+log = structlog.get_logger(__name__)
+
+audit_router = APIRouter(prefix="/v1/audit", tags=["audit"])
+explain_router = APIRouter(prefix="/v1/processes", tags=["audit"])
+# One router for api.main to mount; the two prefixes stay as they are.
+router = APIRouter()
+
+SEARCHERS = require_roles(Role.AUDITOR, Role.AGENCY_HR)
+RECONCILERS = require_roles(Role.AUDITOR)
+
+
+def _search_scope(principal: Principal, agency: str | None) -> str | None:
+    """The agency the search is confined to (None: national)."""
+    if principal.agency is None:
+        if principal.role == Role.AGENCY_HR.value:
+            raise ApiError(
+                403, "agency_required", "An agency_hr token must name its agency to search."
+            )
+        return agency
+    if agency is not None and agency != principal.agency:
+        raise ApiError(
+            403,
+            "agency_out_of_scope",
+            f"You may search the ledger of agency {principal.agency} only, not {agency}.",
+        )
+    return principal.agency
+
+
+def _range(start: datetime | None, end: datetime | None) -> None:
+    if start is not None and end is not None and end <= start:
+        raise ApiError(
+            422,
+            "validation_error",
+            "The time range is empty: `to` must be later than `from`.",
+            [{"field": "to", "message": "must be later than from"}],
+        )
+
+
+@audit_router.get(
+    "/entries",
+    response_model=EntryPage,
+    responses=responses(401, 403, 422),
+    summary="Search ledger entries across processes",
+)
+async def search_entries(
+    principal: Annotated[Principal, Depends(SEARCHERS)],
+    session: SessionDep,
+    process_kind: str | None = None,
+    agency: str | None = None,
+    actor: Annotated[str | None, Query(description="The actor's id")] = None,
+    kind: Annotated[str | None, Query(description="Decision kind, e.g. promotion.decision")] = None,
+    outcome: Literal["accepted", "refused"] | None = None,
+    subject: str | None = None,
+    process_id: str | None = None,
+    recorded_from: Annotated[
+        AwareDatetime | None, Query(alias="from", description="recorded_at ≥ this (inclusive)")
+    ] = None,
+    recorded_to: Annotated[
+        AwareDatetime | None, Query(alias="to", description="recorded_at < this (exclusive)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: str | None = None,
+) -> EntryPage:
+    _range(recorded_from, recorded_to)
+    flt = audit.EntryFilter(
+        process_kind=process_kind,
+        agency=_search_scope(principal, agency),
+        actor_id=actor,
+        kind=kind,
+        outcome=outcome,
+        subject=subject,
+        process_id=process_id,
+        recorded_from=recorded_from,
+        recorded_to=recorded_to,
+    )
+    try:
+        after = audit.decode_cursor(cursor) if cursor is not None else None
+    except audit.InvalidCursor as err:
+        raise ApiError(
+            422, "invalid_cursor", f"{err}.", [{"field": "cursor", "message": str(err)}]
+        ) from err
+    rows = await audit.search_entries(session, flt, limit=limit + 1, after=after)
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        next_cursor = audit.encode_cursor((page[-1].recorded_at, page[-1].entry_id))
+    return EntryPage(items=[ledger.entry_to_dict(r) for r in page], next_cursor=next_cursor)
+
+
+def _not_visible(process_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"No process '{process_id}' with a ledger is visible to you.")
+
+
+@audit_router.get(
+    "/processes/{process_id}/reconciliation",
+    response_model=ReconciliationReport,
+    response_model_exclude_none=True,
+    responses=responses(401, 403, 404, 422, 503),
+    summary="Compare a process's ledger with its Temporal history",
+)
+async def reconciliation(
+    process_id: str,
+    principal: Annotated[Principal, Depends(RECONCILERS)],
+    session: SessionDep,
+    client: ClientDep,
+) -> ReconciliationReport:
+    rows = await audit.process_rows(session, process_id)
+    agency = next((r["agency"] for r in rows if r["agency"]), None)
+    if not rows or not can_see_agency(principal, agency):
+        raise _not_visible(process_id)
+    await session.close()  # the Temporal round trips below need no database connection
+    try:
+        report = await reconcile_rows(client, process_id, rows)
+    except UnsupportedProcess as err:
+        raise ApiError(422, "reconciliation_unsupported", f"{err}.") from err
+    except RPCError as err:
+        log.warning("audit.reconciliation_failed", process_id=process_id, status=err.status)
+        raise ApiError(
+            503, "temporal_unavailable", "Temporal could not be asked for the history; try again."
+        ) from err
+    log.info(
+        "audit.reconciled",
+        process_id=process_id,
+        differences=len(report.differences),
+        kinds=sorted({d.kind for d in report.differences}),
+    )
+    return report
+
+
+def _view_data(view: PromotionView | None) -> dict[str, object] | None:
+    if view is None:
+        return None
+    return {column.key: getattr(view, column.key) for column in PromotionView.__table__.c}
+
+
+@explain_router.get(
+    "/{process_id}/explanation",
+    response_model=PromotionExplanation,
+    responses=responses(401, 404, 422),
+    summary="Why a process stands where it stands: eligibility reasons and each step's decision",
+)
+async def explanation(
+    process_id: str, principal: PrincipalDep, session: SessionDep
+) -> PromotionExplanation:
+    rows = await audit.process_rows(session, process_id)
+    view = await repositories.get_promotion(session, process_id)
+    agency = (
+        view.agency if view is not None else next((r["agency"] for r in rows if r["agency"]), None)
+    )
+    if not (rows or view) or not can_see_agency(principal, agency):
+        raise _not_visible(process_id)
+    kind = rows[0]["process_kind"] if rows else "promotion"
+    if kind != "promotion":
+        raise ApiError(
+            422, "explanation_unsupported", f"Processes of kind {kind!r} have no explanation yet."
+        )
+    verified = await ledger.verify(session, process_id)
+    check = LedgerCheck(entries=verified.entries, verified=verified.ok, problem=verified.problem)
+    return explain_promotion(process_id, rows, _view_data(view), check)
+
+
+router.include_router(audit_router)
+router.include_router(explain_router)

@@ -1,0 +1,209 @@
+"""Reconcile a process's ledger with its Temporal history: ``python -m infra.reconcile <process_id>``.
+
+Prints the report and exits 0 when the two agree, 1 when there is any difference (a history Temporal
+no longer has counts as one), 2 when nothing could be compared (no such process in the ledger, a
+kind of process reconciliation does not know, Temporal unreachable). The comparison itself is pure
+(``domain.reconcile``); this module fetches both sides. ``--json`` prints the report as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent as PbEvent
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.reconcile import SHAPES, ReconciliationReport, reconcile
+from infra.db import create_engine, session_factory
+from infra.settings import get_settings
+from infra.temporal import connect
+from store import audit
+
+
+class UnsupportedProcess(ValueError):
+    """Reconciliation knows no shape for this kind of process."""
+
+
+def _entry_id(payloads: Payloads) -> str | None:
+    """The ledger entry id in a ledger-writing activity's input, if it is plain JSON."""
+    if not payloads.payloads:
+        return None
+    payload = payloads.payloads[0]
+    if payload.metadata.get("encoding") != b"json/plain":
+        return None  # encrypted or otherwise encoded: fall back to counting
+    try:
+        entry_id = json.loads(payload.data)["entry"]["entry_id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return entry_id if isinstance(entry_id, str) else None
+
+
+def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
+    """Reduce one run's history to the events reconciliation compares."""
+    scheduled: dict[int, tuple[str, str | None]] = {}
+    out: list[dict[str, Any]] = []
+    for ev in events:
+        base = {"run_id": run_id, "event_id": ev.event_id}
+        kind = ev.event_type
+        if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            out.append({**base, "type": "workflow_started"})
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            acc = ev.workflow_execution_update_accepted_event_attributes
+            update_id = acc.accepted_request.meta.update_id or acc.protocol_instance_id
+            out.append({**base, "type": "update_accepted", "update_id": update_id})
+        elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+            done = ev.workflow_execution_update_completed_event_attributes
+            failed = done.outcome.HasField("failure")
+            out.append(
+                {
+                    **base,
+                    "type": "update_completed",
+                    "update_id": done.meta.update_id,
+                    "failed": failed,
+                }
+            )
+        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            sch = ev.activity_task_scheduled_event_attributes
+            scheduled[ev.event_id] = (sch.activity_type.name, _entry_id(sch.input))
+        elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            sched_id = ev.activity_task_completed_event_attributes.scheduled_event_id
+            name, entry_id = scheduled.get(sched_id, ("", None))
+            out.append(
+                {**base, "type": "activity_completed", "activity": name, "entry_id": entry_id}
+            )
+        elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
+            out.append({**base, "type": "timer_fired"})
+    return out
+
+
+def _gone(run_id: str | None, err: RPCError) -> dict[str, Any]:
+    return {"type": "history_unavailable", "run_id": run_id, "detail": err.message}
+
+
+async def fetch_history_summary(
+    client: Client, workflow_id: str, run_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Summaries of every run the ledger names, and of the latest run if the ledger lacks it.
+
+    A run Temporal does not have (deleted, past retention) becomes one ``history_unavailable``
+    marker instead of an error. A workflow that never ran and is named by no entry yields nothing.
+    """
+    runs = list(dict.fromkeys(run_ids))
+    try:
+        latest = (await client.get_workflow_handle(workflow_id).describe()).run_id
+    except RPCError as err:
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise
+        latest = None
+    if latest and latest not in runs:
+        runs.append(latest)
+    out: list[dict[str, Any]] = []
+    for run_id in runs:
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+        try:
+            history = await handle.fetch_history()
+        except RPCError as err:
+            # A run id that is not even well formed was never a run of this workflow either.
+            if err.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+                raise
+            out.append(_gone(run_id, err))
+            continue
+        out += summarise(history.events, run_id)
+    return out
+
+
+async def reconcile_rows(
+    client: Client, process_id: str, rows: Sequence[Mapping[str, Any]]
+) -> ReconciliationReport:
+    """Compare ``rows`` (one process's ledger, non-empty) with the history Temporal has of it."""
+    kind = str(rows[0]["process_kind"])
+    shape = SHAPES.get(kind)
+    if shape is None:
+        raise UnsupportedProcess(f"reconciliation does not know processes of kind {kind!r}")
+    run_ids = [
+        str(r["run_id"]) for r in rows if r.get("run_id") and r.get("workflow_id") == process_id
+    ]
+    events = await fetch_history_summary(client, process_id, run_ids)
+    return reconcile(process_id, rows, events, shape)
+
+
+async def reconcile_process(
+    sessions: async_sessionmaker[AsyncSession], client: Client, process_id: str
+) -> ReconciliationReport | None:
+    """The report for ``process_id``; None if the ledger has no such process."""
+    async with sessions() as session:
+        rows = await audit.process_rows(session, process_id)
+    if not rows:
+        return None
+    return await reconcile_rows(client, process_id, rows)
+
+
+def render(report: ReconciliationReport) -> str:
+    lines = [
+        f"process {report.process_id}: "
+        + ("ledger and history agree" if report.ok else f"{len(report.differences)} difference(s)"),
+        f"runs: {', '.join(report.runs) or '-'}; ledger entries checked: "
+        f"{report.entries_checked}; history events checked: {report.events_checked}",
+    ]
+    for d in report.differences:
+        where = "".join(
+            f" [{name} {value}]"
+            for name, value in (("entry", d.entry_id), ("event", d.event_id))
+            if value is not None
+        )
+        lines.append(f"- {d.kind}{where}: {d.detail}")
+    return "\n".join(lines)
+
+
+class TemporalUnavailable(RuntimeError):
+    """Temporal could not be reached or asked; nothing was compared."""
+
+
+async def _run(process_id: str) -> ReconciliationReport | None:
+    settings = get_settings()
+    engine = create_engine(settings.effective_database_url)
+    try:
+        try:
+            client = await connect(settings)
+        except RuntimeError as err:  # the SDK's connection failure
+            raise TemporalUnavailable(
+                f"cannot connect to {settings.temporal_address}: {err}"
+            ) from err
+        try:
+            return await reconcile_process(session_factory(engine), client, process_id)
+        except RPCError as err:
+            raise TemporalUnavailable(
+                f"Temporal refused the history request: {err.message}"
+            ) from err
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.reconcile", description=__doc__)
+    parser.add_argument("process_id")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    try:
+        report = asyncio.run(_run(args.process_id))
+    except (UnsupportedProcess, TemporalUnavailable) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if report is None:
+        print(f"error: the ledger has no process {args.process_id!r}", file=sys.stderr)
+        return 2
+    print(report.model_dump_json(indent=2) if args.json else render(report))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""Queries of third-party review: roster, conflicts, the review read model and its seats."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.repositories import _insert
+from store.review_models import ReviewBody, Reviewer, ReviewerConflict, ReviewSeat, ReviewView
+
+
+async def upsert_body(session: AsyncSession, values: dict[str, Any], *, now: datetime) -> None:
+    stmt = _insert(session, ReviewBody).values(**values, created_at=now)
+    update = {k: stmt.excluded[k] for k in values if k != "code"}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=update))
+
+
+async def get_body(session: AsyncSession, code: str) -> ReviewBody | None:
+    return await session.get(ReviewBody, code)
+
+
+async def list_bodies(session: AsyncSession) -> Sequence[ReviewBody]:
+    return (await session.scalars(select(ReviewBody).order_by(ReviewBody.code))).all()
+
+
+async def upsert_reviewer(session: AsyncSession, values: dict[str, Any], *, now: datetime) -> None:
+    stmt = _insert(session, Reviewer).values(**values, created_at=now)
+    update = {k: stmt.excluded[k] for k in values if k != "id"}
+    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update))
+
+
+async def roster(session: AsyncSession, body_code: str) -> Sequence[Reviewer]:
+    stmt = select(Reviewer).where(Reviewer.body_code == body_code, Reviewer.active.is_(True))
+    return (await session.scalars(stmt.order_by(Reviewer.id))).all()
+
+
+async def add_conflicts(
+    session: AsyncSession,
+    reviewer_id: str,
+    persons: list[str],
+    *,
+    reason: str,
+    review_id: str | None,
+    now: datetime,
+) -> None:
+    for person in persons:
+        session.add(
+            ReviewerConflict(
+                reviewer_id=reviewer_id,
+                person_id=person,
+                reason=reason,
+                review_id=review_id,
+                declared_at=now,
+            )
+        )
+    await session.flush()
+
+
+async def conflicted_reviewers(
+    session: AsyncSession, reviewer_ids: list[str], persons: list[str]
+) -> set[str]:
+    if not reviewer_ids or not persons:
+        return set()
+    stmt = select(ReviewerConflict.reviewer_id).where(
+        ReviewerConflict.reviewer_id.in_(reviewer_ids), ReviewerConflict.person_id.in_(persons)
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+async def save_review(
+    session: AsyncSession,
+    review_id: str,
+    view: dict[str, Any],
+    seats: list[dict[str, Any]],
+    *,
+    now: datetime,
+) -> None:
+    """Write the whole review read model and its seats as the workflow sees them."""
+    row = await session.get(ReviewView, review_id)
+    if row is None:
+        session.add(ReviewView(review_id=review_id, created_at=now, updated_at=now, **view))
+    else:
+        for key, value in view.items():
+            setattr(row, key, value)
+        row.updated_at = now
+    for seat in seats:
+        stmt = _insert(session, ReviewSeat).values(review_id=review_id, updated_at=now, **seat)
+        update = {
+            "status": stmt.excluded.status,
+            "verdict": stmt.excluded.verdict,
+            "updated_at": now,
+        }
+        await session.execute(
+            stmt.on_conflict_do_update(index_elements=["review_id", "reviewer_id"], set_=update)
+        )
+    await session.flush()
+
+
+async def get_review(session: AsyncSession, review_id: str) -> ReviewView | None:
+    return await session.get(ReviewView, review_id)
+
+
+async def seats_of(session: AsyncSession, review_id: str) -> Sequence[ReviewSeat]:
+    stmt = (
+        select(ReviewSeat).where(ReviewSeat.review_id == review_id).order_by(ReviewSeat.reviewer_id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def list_reviews(
+    session: AsyncSession,
+    *,
+    agency: str | None,
+    status: str | None,
+    subject_type: str | None,
+    body_code: str | None,
+    reviewer_id: str | None,
+    limit: int,
+    after: str | None,
+) -> Sequence[ReviewView]:
+    stmt = select(ReviewView)
+    if agency is not None:
+        stmt = stmt.where(ReviewView.agency == agency)
+    if status is not None:
+        stmt = stmt.where(ReviewView.status == status)
+    if subject_type is not None:
+        stmt = stmt.where(ReviewView.subject_type == subject_type)
+    if body_code is not None:
+        stmt = stmt.where(ReviewView.body_code == body_code)
+    if reviewer_id is not None:
+        mine = select(ReviewSeat.review_id).where(ReviewSeat.reviewer_id == reviewer_id)
+        stmt = stmt.where(ReviewView.review_id.in_(mine))
+    if after is not None:
+        stmt = stmt.where(ReviewView.review_id > after)
+    return (await session.scalars(stmt.order_by(ReviewView.review_id).limit(limit))).all()
+
+
+async def open_seats_for(
+    session: AsyncSession, reviewer_id: str
+) -> Sequence[tuple[ReviewSeat, ReviewView]]:
+    stmt = (
+        select(ReviewSeat, ReviewView)
+        .join(ReviewView, ReviewView.review_id == ReviewSeat.review_id)
+        .where(
+            ReviewSeat.reviewer_id == reviewer_id, ReviewSeat.status.in_(("assigned", "declared"))
+        )
+        .where(ReviewView.status == "open")
+    )
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+
+
+async def escalated_to_head(session: AsyncSession, head_id: str) -> Sequence[ReviewView]:
+    stmt = select(ReviewView).where(
+        ReviewView.head_reviewer_id == head_id,
+        ReviewView.escalated.is_(True),
+        ReviewView.status == "open",
+    )
+    return (await session.scalars(stmt)).all()

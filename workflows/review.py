@@ -1,0 +1,442 @@
+"""ThirdPartyReviewWorkflow: an outside party's review of a subject, used as a child by every process.
+
+Updates:   ``declare(DeclarationInput)`` — an assigned reviewer declares a conflict of interest or none;
+           a declared conflict recuses them and a substitute is assigned automatically.
+           ``verdict(VerdictInput)`` — approve, return with findings, or reject, with a justification;
+           refused before the reviewer has declared, for recused or unassigned reviewers.
+Signals:   ``roster_changed`` — the body's roster changed; fill empty seats again.
+Queries:   ``state() -> ReviewState``.
+Timers:    in working days: a reminder, then at the due date either automatic approval (where the rule
+           says silence approves, e.g. BKN's 5-working-day pertek) or escalation to the body's head,
+           who may then decide for the body.
+Outcomes:  approve / return (with every finding) / reject, by the subject type's quorum; failed when no
+           body can review (unknown body, wrong kind, accreditation below what the post needs).
+Cancelling the parent cancels the review; the cancellation is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarActivities
+    from activities.contracts import (
+        AssignRequest,
+        ConflictData,
+        HolidaysRequest,
+        RecordReview,
+        ReviewViewData,
+        SeatData,
+    )
+    from activities.reviews import ReviewActivities
+    from domain.calendar import WorkingCalendar
+    from domain.errors import DomainError, RuleViolation
+    from domain.ledger import Actor, LedgerEntryIn
+    from domain.review import (
+        Finding,
+        Seat,
+        Verdict,
+        check_declaration_allowed,
+        check_verdict_allowed,
+        quorum_outcome,
+        required_accreditation,
+    )
+    from workflows import policies
+    from workflows.contracts import (
+        DeclarationInput,
+        ReviewRequest,
+        ReviewState,
+        SeatState,
+        VerdictInput,
+    )
+
+SYSTEM = Actor(id="system:review", role="system")
+
+
+@workflow.defn
+class ThirdPartyReviewWorkflow:
+    def __init__(self) -> None:
+        self._req: ReviewRequest | None = None
+        self._status = "assigning"
+        self._seats: dict[str, SeatState] = {}
+        self._head: str | None = None
+        self._escalated = False
+        self._reminded = False
+        self._due_passed = False
+        self._reminder_at: datetime | None = None
+        self._due_at: datetime | None = None
+        self._outcome: Verdict | None = None
+        self._findings: list[Finding] = []
+        self._reason: str | None = None
+        self._automatic = False
+        self._need_seats = False
+        self._lock = asyncio.Lock()
+        self._entries = 0
+
+    @workflow.run
+    async def run(self, req: ReviewRequest) -> ReviewState:
+        self._req = req
+        try:
+            return await self._review(req)
+        except asyncio.CancelledError:
+            self._status, self._reason = (
+                "cancelled",
+                "the process that asked for this review was cancelled",
+            )
+            await self._append("review.cancelled", SYSTEM, payload={"reason": self._reason})
+            raise
+
+    async def _review(self, req: ReviewRequest) -> ReviewState:
+        await self._append("review.requested", req.requested_by, payload=self._request_payload())
+        calendar = await self._calendar()
+        now = workflow.now()
+        self._reminder_at = calendar.add_working_days(now, req.rule.reminder_after_days)
+        self._due_at = calendar.add_working_days(now, req.rule.due_after_days)
+        if not await self._fill_seats():
+            return self.state()
+        self._status = "open"
+        await self._append("review.opened", SYSTEM, payload={"reviewers": sorted(self._seats)})
+        while self._outcome is None:
+            await self._wait_for_something()
+        await workflow.wait_condition(lambda: not self._lock.locked())
+        self._status = "concluded"
+        payload = {
+            "outcome": self._outcome.value,
+            "findings": [f.model_dump() for f in self._findings],
+            "reason": self._reason,
+            "automatic": self._automatic,
+        }
+        await self._append("review.concluded", SYSTEM, payload=payload)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state()
+
+    async def _calendar(self) -> WorkingCalendar:
+        year = workflow.now().year
+        result = await workflow.execute_activity_method(
+            CalendarActivities.load_holidays,
+            HolidaysRequest(years=[year, year + 1]),
+            start_to_close_timeout=policies.CALENDAR_TIMEOUT,
+            retry_policy=policies.CALENDAR_RETRY,
+        )
+        return WorkingCalendar(result.dates)
+
+    # ---- seats ---------------------------------------------------------------------------------
+
+    def _active_seats(self) -> int:
+        return sum(1 for s in self._seats.values() if not s.recused)
+
+    async def _fill_seats(self) -> bool:
+        """Assign reviewers to every empty seat; False when the review cannot go on at all."""
+        req = self._require()
+        missing = req.rule.reviewers - self._active_seats()
+        self._need_seats = False
+        if missing <= 0:
+            return True
+        result = await workflow.execute_activity_method(
+            ReviewActivities.assign_reviewers,
+            AssignRequest(
+                review_id=workflow.info().workflow_id,
+                body_code=req.body_code,
+                body_kind=req.rule.body_kind.value,
+                count=missing,
+                exclude=sorted(self._seats),
+                persons=req.subject_persons,
+                required_accreditation=required_accreditation(req.rule, req.post_level),
+            ),
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            retry_policy=policies.RECORD_RETRY,
+        )
+        if result.problem is not None:
+            self._status, self._outcome, self._reason = "failed", None, result.detail
+            await self._append(
+                "review.failed",
+                SYSTEM,
+                payload={"problem": result.problem, "detail": result.detail},
+            )
+            return False
+        self._head = result.head_reviewer_id
+        for rid in result.reviewer_ids:
+            self._seats[rid] = SeatState(reviewer_id=rid)
+        if result.reviewer_ids:
+            await self._append(
+                "review.reviewers_assigned", SYSTEM, payload={"reviewers": result.reviewer_ids}
+            )
+        if len(result.reviewer_ids) < missing:
+            payload = {
+                "needed": missing,
+                "assigned": len(result.reviewer_ids),
+                "available": result.available,
+                "escalated_to": self._head,
+            }
+            self._escalated = True
+            await self._append("review.roster_insufficient", SYSTEM, payload=payload)
+        return True
+
+    @workflow.signal
+    def roster_changed(self) -> None:
+        self._need_seats = self._active_seats() < self._require().rule.reviewers
+
+    # ---- waiting and timers --------------------------------------------------------------------
+
+    async def _wait_for_something(self) -> None:
+        fire_at, event = self._next_timer()
+        done = lambda: self._outcome is not None or self._need_seats  # noqa: E731
+        try:
+            if fire_at is None:
+                await workflow.wait_condition(done)
+            else:
+                timeout = max((fire_at - workflow.now()).total_seconds(), 0.0)
+                await workflow.wait_condition(done, timeout=timeout)
+        except TimeoutError:
+            await self._on_timer(event)
+            return
+        if self._outcome is None and self._need_seats:
+            await self._fill_seats()
+
+    def _next_timer(self) -> tuple[datetime | None, str]:
+        if not self._reminded and self._reminder_at is not None:
+            return self._reminder_at, "reminder"
+        if not self._due_passed and self._due_at is not None:
+            return self._due_at, "due"
+        return None, ""
+
+    async def _on_timer(self, event: str) -> None:
+        req = self._require()
+        if event == "reminder":
+            self._reminded = True
+            waiting = sorted(r for r, s in self._seats.items() if not (s.voted or s.recused))
+            await self._append("review.reminder_sent", SYSTEM, payload={"waiting_for": waiting})
+            return
+        async with self._lock:
+            self._due_passed = True
+            if self._outcome is not None:
+                return
+            if req.rule.silence_approves:
+                self._outcome, self._automatic = Verdict.APPROVE, True
+                self._reason = f"no verdict within {req.rule.due_after_days} working days: approved automatically"
+                await self._append(
+                    "review.auto_approved",
+                    SYSTEM,
+                    payload={
+                        "automatic": True,
+                        "rule": "silence_approves",
+                        "due_after_days": req.rule.due_after_days,
+                    },
+                )
+                return
+            self._escalated = True
+            await self._append("review.escalated", SYSTEM, payload={"escalated_to": self._head})
+
+    # ---- updates -------------------------------------------------------------------------------
+
+    def _seat_facts(self) -> dict[str, Seat]:
+        return {r: Seat(r, s.declared, s.recused, s.voted) for r, s in self._seats.items()}
+
+    @workflow.update
+    async def declare(self, d: DeclarationInput) -> ReviewState:
+        async with self._lock:
+            self._validate_declare(d)
+            seat = self._seats[d.actor.id]
+            seat.declared = True
+            conflict = None
+            if d.has_conflict:
+                seat.recused = True
+                persons = d.persons or self._require().subject_persons
+                conflict = ConflictData(reviewer_id=d.actor.id, persons=persons, reason=d.reason)
+                self._need_seats = True
+            payload = {
+                "has_conflict": d.has_conflict,
+                "persons": d.persons,
+                "recused": seat.recused,
+            }
+            kind = "review.reviewer_recused" if d.has_conflict else "review.no_conflict_declared"
+            await self._append(
+                kind, d.actor, payload=payload, justification=d.reason or None, conflict=conflict
+            )
+        return self.state()
+
+    @declare.validator
+    def _validate_declare(self, d: DeclarationInput) -> None:
+        _as_update_error(
+            lambda: check_declaration_allowed(self._seat_facts(), d.actor.id, open_=self._is_open())
+        )
+
+    @workflow.update
+    async def verdict(self, v: VerdictInput) -> ReviewState:
+        async with self._lock:
+            self._validate_verdict(v)
+            req = self._require()
+            by_head = self._escalated and v.actor.id == self._head and v.actor.id not in self._seats
+            if v.actor.id in self._seats:
+                seat = self._seats[v.actor.id]
+                seat.voted, seat.verdict = True, v.verdict
+            self._findings.extend(v.findings)
+            votes = [s.verdict for s in self._seats.values() if s.verdict is not None]
+            if by_head:
+                outcome_reason: tuple[Verdict, str] | None = (v.verdict, "decided by the head of the body after escalation")
+            else:
+                decided = quorum_outcome(req.rule.quorum, req.rule.reviewers, votes)
+                outcome_reason = (decided.verdict, decided.reason) if decided else None
+            payload: dict[str, Any] = {
+                "verdict": v.verdict.value,
+                "findings": [f.model_dump() for f in v.findings],
+                "on_behalf_of_body": by_head,
+            }
+            if outcome_reason is not None:
+                self._outcome, self._reason = outcome_reason
+            await self._append(
+                "review.verdict", v.actor, payload=payload, justification=v.justification
+            )
+        return self.state()
+
+    @verdict.validator
+    def _validate_verdict(self, v: VerdictInput) -> None:
+        def check() -> None:
+            check_verdict_allowed(
+                self._seat_facts(),
+                v.actor.id,
+                head_id=self._head,
+                escalated=self._escalated,
+                open_=self._is_open(),
+            )
+            if v.verdict is Verdict.RETURN and not v.findings:
+                raise RuleViolation(
+                    "A return must name at least one finding.", code="findings_required"
+                )
+
+        _as_update_error(check)
+
+    def _is_open(self) -> bool:
+        return self._status == "open" and self._outcome is None
+
+    @workflow.query
+    def state(self) -> ReviewState:
+        return ReviewState(
+            review_id=workflow.info().workflow_id,
+            status=self._status,
+            seats=list(self._seats.values()),
+            head_reviewer_id=self._head,
+            escalated=self._escalated,
+            reminder_at=self._reminder_at,
+            due_at=self._due_at,
+            outcome=self._outcome,
+            findings=self._findings,
+            reason=self._reason,
+            automatic=self._automatic,
+        )
+
+    # ---- ledger ------------------------------------------------------------------------------
+
+    async def _append(
+        self,
+        kind: str,
+        actor: Actor,
+        *,
+        payload: dict[str, Any] | None = None,
+        justification: str | None = None,
+        conflict: ConflictData | None = None,
+    ) -> None:
+        req = self._require()
+        info = workflow.info()
+        update = workflow.current_update_info()
+        self._entries += 1
+        entry = LedgerEntryIn(
+            entry_id=f"{info.workflow_id}:{info.run_id}:{self._entries}",
+            process_id=info.workflow_id,
+            process_kind="review",
+            kind=kind,
+            outcome="accepted",
+            stage_before=None,
+            stage_after=self._status,
+            actor=actor,
+            subject=req.subject_id,
+            agency=req.agency,
+            payload=payload or {},
+            justification=justification,
+            rulebook_version=req.rulebook_version,
+            workflow_id=info.workflow_id,
+            run_id=info.run_id,
+            update_id=update.id if update else None,
+            occurred_at=workflow.now(),
+        )
+        record = RecordReview(
+            review_id=info.workflow_id,
+            entry=entry,
+            view=self._view(),
+            seats=self._seat_rows(),
+            conflict=conflict,
+        )
+        await workflow.execute_activity_method(
+            ReviewActivities.record_review,
+            record,
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            retry_policy=policies.RECORD_RETRY,
+        )
+
+    def _seat_rows(self) -> list[SeatData]:
+        rows = []
+        for s in self._seats.values():
+            status = (
+                "recused"
+                if s.recused
+                else "voted"
+                if s.voted
+                else "declared"
+                if s.declared
+                else "assigned"
+            )
+            rows.append(
+                SeatData(
+                    reviewer_id=s.reviewer_id,
+                    status=status,
+                    verdict=s.verdict.value if s.verdict else None,
+                )
+            )
+        return rows
+
+    def _view(self) -> ReviewViewData:
+        req = self._require()
+        return ReviewViewData(
+            subject_type=req.subject_type.value,
+            subject_id=req.subject_id,
+            parent_process_id=req.parent_process_id,
+            agency=req.agency,
+            body_code=req.body_code,
+            status=self._status,
+            outcome=self._outcome.value if self._outcome else None,
+            quorum=req.rule.quorum.value,
+            required_reviewers=req.rule.reviewers,
+            head_reviewer_id=self._head,
+            escalated=self._escalated,
+            automatic=self._automatic,
+            reminder_at=self._reminder_at,
+            due_at=self._due_at,
+            findings=[f.model_dump() for f in self._findings] or None,
+            reason=self._reason,
+        )
+
+    def _request_payload(self) -> dict[str, Any]:
+        req = self._require()
+        return {
+            "subject_type": req.subject_type.value,
+            "subject_id": req.subject_id,
+            "body": req.body_code,
+            "parent": req.parent_process_id,
+            "rule": req.rule.model_dump(mode="json"),
+        }
+
+    def _require(self) -> ReviewRequest:
+        assert self._req is not None
+        return self._req
+
+
+def _as_update_error(check: Any) -> None:
+    try:
+        check()
+    except DomainError as err:
+        raise ApplicationError(err.message, type=err.code, non_retryable=True) from err
