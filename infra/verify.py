@@ -129,6 +129,10 @@ def _check_link(path: Path, line: int, rec: Mapping[str, Any], tally: Tally, par
     expected = 1 if chain is None else chain.seq + 1
     if chain is None and partial:
         expected = seq
+    if chain is not None and seq <= chain.seq:
+        raise Broken(
+            f"{_where(line, rec)}: seq {seq} again after seq {chain.seq} (duplicated or reordered?)"
+        )
     if seq != expected:
         if _comes_later(path, line, pid, expected):
             raise Broken(
@@ -192,18 +196,23 @@ def check_entries(path: Path, partial: bool) -> Tally:
 
 
 def _missing_leaf(tally: Tally, index: int, cp: Mapping[str, Any]) -> Broken:
-    name = f"checkpoint {cp['id']} (tree size {cp['tree_size']})"
+    size = int(cp["tree_size"])
+    missing = [i for i in range(index, size) if i not in tally.leaves]
+    shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
     last = max(tally.leaves, default=-1)
     if index > last:
-        return Broken(
-            f"{name}: the export ends at leaf {last}, so leaves {index}..{int(cp['tree_size']) - 1} "
-            "that it covers are missing (tail truncated?)"
+        where = f"the export ends at leaf {last}"
+        why = "tail truncated, or the latest entries removed?"
+    else:
+        following = min(i for i in tally.leaves if i > index)
+        where = (
+            f"leaf {index} lies between entries {tally.leaf_entries.get(index - 1, '(start)')} "
+            f"and {tally.leaf_entries[following]}"
         )
-    after = tally.leaf_entries.get(index - 1, "the start")
-    following = min(i for i in tally.leaves if i > index)
+        why = "entries removed or the export truncated?"
     return Broken(
-        f"{name}: leaf {index} is missing from the export, between entries {after} and "
-        f"{tally.leaf_entries[following]} (entry removed?)"
+        f"checkpoint {cp['id']} (tree size {size}) covers leaves the export lacks: {len(missing)} "
+        f"missing ({shown}); {where} ({why})"
     )
 
 
@@ -234,20 +243,29 @@ def check_roots(cps: list[dict[str, Any]], tally: Tally, partial: bool) -> tuple
 # --- command ------------------------------------------------------------------------------------
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def verify(export: Path, checkpoints: Path, public_key: str, *, partial: bool = False) -> str:
     """The summary line; raises :class:`Broken` at the first problem."""
     cps = load_checkpoints(checkpoints)
     check_signatures(cps, public_key)
     tally = check_entries(export, partial)
     checked, unchecked = check_roots(cps, tally, partial)
-    uncovered = sum(1 for i in tally.leaves if i >= checked) + tally.entries - len(tally.leaves)
+    covered = max((int(cp["tree_size"]) for cp in cps), default=0)
+    uncovered = tally.entries - sum(1 for i in tally.leaves if i < covered)
+    rehashed = tally.entries - tally.pseudonymized
+    entries = _count(tally.entries, "entry", "entries")
+    processes = _count(len(tally.chains), "process", "processes")
     parts = [
-        f"OK: {tally.entries} entries in {len(tally.chains)} processes "
-        f"(hash, seq and links checked; {tally.pseudonymized} pseudonymized, links only)",
-        f"{len(cps)} checkpoint signatures valid",
+        f"OK: {entries} in {processes} ({rehashed} re-hashed from content; seq and links checked)",
+        f"{_count(len(cps), 'checkpoint', 'checkpoints')} with valid signatures",
         f"Merkle roots match up to tree size {checked}",
-        f"{uncovered} entries not yet covered by a checkpoint",
+        f"{uncovered} not yet covered by a checkpoint",
     ]
+    if tally.pseudonymized:
+        parts.insert(1, f"{tally.pseudonymized} pseudonymized (not re-hashed)")
     if unchecked:
         parts.append(f"roots of checkpoints {unchecked} not checked: leaves missing (partial)")
     return "; ".join(parts)

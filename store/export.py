@@ -47,14 +47,16 @@ def _query(flt: ExportFilter, limit: int, after: tuple[str, int] | None) -> Sele
         .order_by(entries.process_id, entries.seq)
         .limit(limit)
     )
-    conditions = [
-        (flt.process_id, entries.process_id == flt.process_id),
-        (flt.agency, entries.agency == flt.agency),
-        (flt.process_kind, entries.process_kind == flt.process_kind),
-        (flt.recorded_from, entries.recorded_at >= flt.recorded_from),
-        (flt.recorded_to, entries.recorded_at < flt.recorded_to),
-    ]
-    stmt = stmt.where(*[cond for value, cond in conditions if value is not None])
+    if flt.process_id is not None:
+        stmt = stmt.where(entries.process_id == flt.process_id)
+    if flt.agency is not None:
+        stmt = stmt.where(entries.agency == flt.agency)
+    if flt.process_kind is not None:
+        stmt = stmt.where(entries.process_kind == flt.process_kind)
+    if flt.recorded_from is not None:
+        stmt = stmt.where(entries.recorded_at >= flt.recorded_from)
+    if flt.recorded_to is not None:
+        stmt = stmt.where(entries.recorded_at < flt.recorded_to)
     if after is not None:
         pid, seq = after
         stmt = stmt.where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -140,8 +141,6 @@ async def test_a_missing_subtree_is_reported(sessions) -> None:
 
 
 def test_signing_key_from_settings() -> None:
-    import base64
-
     seed = bytes(range(1, 33))
     configured = load_signer(
         Settings(env="production", checkpoint_signing_key=base64.b64encode(seed).decode())
