@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from tests.e2e.test_promotion_api import AGENCY, Api, api, new_employee, started  # noqa: F401 - fixture
+from tests.e2e.test_promotion_api import AGENCY, Api, new_employee, started
 
 ADMIN: tuple[str, str, None] = ("admin", "admin", None)
 

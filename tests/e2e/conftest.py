@@ -1,0 +1,7 @@
+"""The end-to-end stack fixture (API + worker + dev server), shared by every module here."""
+
+from __future__ import annotations
+
+from tests.e2e.test_promotion_api import api
+
+__all__ = ["api"]
