@@ -52,6 +52,7 @@ class Demo:
                 {"year": period.year - 1, "rating": "very_good"},
             ],
         }
+        self.register_bkn()
         self.call("POST", "/v1/employees", "agency_hr", "hr-officer", json=record)
         print(f"employee {nip} registered")
         p = self.call(
@@ -67,11 +68,11 @@ class Demo:
         print(
             f"eligible: {p['eligibility']['eligible']}; pending: {p['pending']['step']} due {p['pending']['due_at']}"
         )
-        chain = [
+        steps = [
             ("supervisor", supervisor, AGENCY, {}),
             ("promotion_board", "board-chair", AGENCY, {}),
             ("agency_hr", "hr-head", AGENCY, {}),
-            ("bkn", "bkn-validator", None, {}),
+            ("review", "", None, {}),
             (
                 "appointing_authority",
                 "ppk-minister",
@@ -79,7 +80,10 @@ class Demo:
                 {"decree_number": f"800/KP/{period.year}/1"},
             ),
         ]
-        for role, sub, agency, extra in chain:
+        for role, sub, agency, extra in steps:
+            if role == "review":
+                self.technical_review(pid)
+                continue
             body = {
                 "decision": "approve",
                 "justification": f"{role}: file complete and verified",
@@ -98,6 +102,62 @@ class Demo:
         print(
             f"ledger verified: {verify['ok']} ({verify['entries']} entries, head {verify['head_hash'][:16]})"
         )
+
+    def find(self, url: str) -> Any:
+        """GET as an admin; None while the thing does not exist yet (the read model lags a step)."""
+        token = mint_token(self.settings, role="admin", sub="admin")
+        r = self.http.get(url, headers={"Authorization": f"Bearer {token}"})
+        return r.json() if r.status_code == 200 else None
+
+    def register_bkn(self) -> None:
+        body = {
+            "code": "BKN",
+            "name": "Badan Kepegawaian Negara (pertek)",
+            "kind": "technical_approval",
+            "head_reviewer_id": "bkn-head",
+        }
+        self.call("POST", "/v1/review-bodies", "admin", "admin", None, json=body)
+        self.call(
+            "POST",
+            "/v1/review-bodies/BKN/reviewers",
+            "admin",
+            "admin",
+            None,
+            json={"id": "bkn-validator", "name": "BKN validator"},
+        )
+        print("review body BKN registered with reviewer bkn-validator")
+
+    def technical_review(self, pid: str) -> None:
+        """BKN's pertek is a third-party review: the reviewer finds it in the inbox, declares no
+        conflict of interest, and approves."""
+        for _ in range(100):
+            p = self.call("GET", f"/v1/promotions/{pid}", "auditor", "inspektorat")
+            review_id = (p["pending"] or {}).get("review_id")
+            review = self.find(f"/v1/reviews/{review_id}") if review_id else None
+            if review and review["status"] == "open" and review["seats"]:
+                break
+            time.sleep(0.1)
+        else:
+            sys.exit("the technical approval review did not open")
+        reviewer = review["seats"][0]["reviewer_id"]
+        tasks = self.call("GET", "/v1/me/tasks", "reviewer", reviewer, None)["items"]
+        task = next(t for t in tasks if t["process_id"] == review_id)
+        print(f"{reviewer}'s inbox: {task['title']} due {task['due_at']}")
+        self.call("POST", task["action"], "reviewer", reviewer, None, json={"has_conflict": False})
+        self.call(
+            "POST",
+            f"/v1/reviews/{review_id}/verdicts",
+            "reviewer",
+            reviewer,
+            None,
+            json={"verdict": "approve", "justification": "rank history and SKP verified"},
+        )
+        for _ in range(100):
+            p = self.call("GET", f"/v1/promotions/{pid}", "auditor", "inspektorat")
+            if p["stage"] != "bkn_technical_approval":
+                break
+            time.sleep(0.1)
+        print(f"review {review_id} approved -> {p['stage']}")
 
     def wait(self, pid: str) -> Any:
         for _ in range(100):
