@@ -45,6 +45,7 @@ demo: setup
 
 bench: setup
 	$(BIN)/python -m bench.promotion_decisions
+	$(BIN)/python -m bench.promotion_period
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from activities.checkpoints import CheckpointActivities
 from activities.hr import HrActivities, HrSource, TableHrSource
 from activities.hr_http import SiasnConfig, SiasnHttpSource
 from activities.ledger import LedgerActivities
+from activities.periods import PeriodActivities, TableCandidateSource
 from activities.reviews import ReviewActivities
 from activities.webhooks import DeliveryConfig, WebhookActivities
 from infra.checkpoint_schedule import ensure_checkpoint_schedule
@@ -25,6 +26,7 @@ from infra.settings import Settings, get_settings
 from infra.temporal import connect
 from workflows.checkpoint import LedgerCheckpointWorkflow
 from workflows.promotion import PromotionWorkflow
+from workflows.promotion_period import PromotionPeriodWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 from workflows.webhooks import WebhookDispatcherWorkflow
 
@@ -35,6 +37,7 @@ WORKFLOWS = [
     ThirdPartyReviewWorkflow,
     WebhookDispatcherWorkflow,
     LedgerCheckpointWorkflow,
+    PromotionPeriodWorkflow,
 ]
 
 
@@ -66,6 +69,7 @@ def build_worker(
     )
     review = ReviewActivities(sessions)
     checkpoint = CheckpointActivities(sessions, optional_signer(settings))
+    periods = PeriodActivities(sessions, TableCandidateSource(sessions))
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -78,6 +82,10 @@ def build_worker(
             review.assign_reviewers,
             review.record_review,
             checkpoint.create_checkpoint,
+            periods.prepare_period,
+            periods.claim_page,
+            periods.record_page,
+            periods.finish_period,
         ],
     )
 

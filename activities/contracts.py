@@ -30,10 +30,21 @@ class PromotionViewData(BaseModel):
     outcome_reason: str | None = None
 
 
+class PromotionIdentity(BaseModel):
+    """What the read-model row is keyed and filtered by; lets the activity create the row."""
+
+    nip: str
+    agency: str
+    period: date
+    promotion_type: str
+    rulebook_version: str
+
+
 class RecordPromotion(BaseModel):
     process_id: str
     entry: LedgerEntryIn
     view: PromotionViewData
+    identity: PromotionIdentity | None = None
 
 
 class SnapshotRequest(BaseModel):

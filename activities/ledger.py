@@ -25,6 +25,12 @@ class LedgerActivities:
         async with self._sessions() as session, session.begin():
             row, created = await ledger.append(session, req.entry, recorded_at=now)
             if created:
+                if req.identity is not None:
+                    # Whoever writes first creates the row (the API usually has), so no write
+                    # can land on a row that does not exist yet.
+                    await repositories.insert_promotion_if_absent(
+                        session, process_id=req.process_id, now=now, **req.identity.model_dump()
+                    )
                 patch = req.view.model_dump()
                 await repositories.apply_promotion_patch(session, req.process_id, patch, now=now)
                 # The outbox: events are queued in the same transaction as the decision.

@@ -16,9 +16,11 @@ from api.routes import (
     audit,
     checkpoints,
     employees,
+    events,
     export,
     health,
     processes,
+    promotion_periods,
     promotions,
     reviews,
     tasks,
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         webhooks,
         checkpoints,
         export,
+        events,
+        promotion_periods,
     ):
         app.include_router(module.router)
     return app

@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 import math
+import os
+import platform
+import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 
+from infra.temporal_bin import find_temporal_cli
+
 ERROR_SAMPLES = 5
+W = 48  # width of the first column
+PHASES = (
+    ("meritflow", "Meritflow approvals (HTTP API)"),
+    ("bare", "bare Temporal updates"),
+    ("reads", "GET /v1/promotions/{id}"),
+)
 
 
 @dataclass
 class Phase:
-    """One timed phase: the latency of every successful operation, every failure by kind."""
+    """One timed phase: the latency of every successful operation, every failure by kind, and the
+    CPU seconds each process used meanwhile."""
 
     name: str
     latencies_s: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    # Latencies of the requests and waits an operation is made of, and counts of extra requests.
+    parts: dict[str, list[float]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
 
     def fail(self, kind: str, sample: str) -> None:
         self.errors[kind] += 1
@@ -43,13 +60,23 @@ class Phase:
             "p99_ms": _ms(percentile(self.latencies_s, 0.99)),
             "mean_ms": _ms(sum(self.latencies_s) / self.ok if self.ok else None),
             "max_ms": _ms(max(self.latencies_s, default=None)),
+            "parts": {
+                name: {
+                    "count": len(xs),
+                    "p50_ms": _ms(percentile(xs, 0.50)),
+                    "p99_ms": _ms(percentile(xs, 0.99)),
+                }
+                for name, xs in self.parts.items()
+            },
+            "counts": dict(self.counts),
+            "cpu_s": {k: round(v, 2) for k, v in self.cpu_s.items()},
             "errors": dict(self.errors),
             "error_samples": list(self.samples),
         }
 
 
 def percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with a share ``q`` of all values at or below."""
+    """Nearest rank: the smallest value with at least a share ``q`` of all values at or below it."""
     if not values:
         return None
     ordered = sorted(values)
@@ -64,42 +91,79 @@ def _cell(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _cpu_line(s: dict[str, Any], nproc: int) -> str:
+    cpu = dict(s["cpu_s"])
+    machine, iowait = cpu.pop("machine busy", None), cpu.pop("machine iowait", None)
+    ours = sum(cpu.values())
+    line = ", ".join(f"{name} {sec:.1f}" for name, sec in cpu.items())
+    line += f" = {ours:.1f}"
+    if machine is not None:
+        line += f"; machine busy {machine:.1f} (other processes {max(machine - ours, 0):.1f})"
+    if iowait is not None:
+        line += f", iowait {iowait:.1f}"
+    return f"{line}; capacity {s['wall_s'] * nproc:.1f}"
+
+
 def render(result: dict[str, Any]) -> str:
     m, p = result["machine"], result["parameters"]
     lines = [
-        "Meritflow — promotion approval decisions vs bare Temporal updates",
-        f"machine     : {m['nproc']} CPUs (nproc), {m['platform']}, Python {m['python']}",
+        "Meritflow: promotion approvals through the HTTP API vs bare Temporal updates",
+        f"machine     : {m['nproc']} CPUs (nproc), {m['platform']}, Python {m['python']}, "
+        f"load average {m['loadavg_1m_at_start']} at start",
         f"software    : temporalio {m['temporalio']}, {m['temporal_cli']}, uvicorn {m['uvicorn']}",
         f"parameters  : N={p['promotions']} promotions x {p['steps']} approvals = "
-        f"{p['decisions']} decisions, concurrency {p['concurrency']}, {p['reads']} reads",
+        f"{p['decisions']}, concurrency {p['concurrency']}, {p['reads']} reads, "
+        f"Temporal state in {p['temporal_db']}, BKN step as {p['bkn_step']}, "
+        f"poll {p['poll_ms']} ms, settle {p['settle_ms']} ms, "
+        f"request timeout {p['request_timeout_s']:.0f} s",
         f"measured    : {result['method']}",
         "",
-        f"{'phase':<34}{'ok':>7}{'failed':>8}{'wall s':>9}{'ops/s':>9}{'p50 ms':>9}{'p99 ms':>9}",
+        f"{'phase':<{W}}{'ok':>6}{'failed':>8}{'wall s':>9}{'ops/s':>9}{'p50 ms':>9}{'p99 ms':>9}",
     ]
-    for key, label in (
-        ("meritflow", "Meritflow decisions (HTTP API)"),
-        ("bare", "bare Temporal updates"),
-        ("reads", "GET /v1/promotions/{id}"),
-    ):
+    for key, label in PHASES:
         s = result[key]
         lines.append(
-            f"{label:<34}{s['operations_ok']:>7}{s['operations_failed']:>8}{s['wall_s']:>9.2f}"
+            f"{label:<{W}}{s['operations_ok']:>6}{s['operations_failed']:>8}{s['wall_s']:>9.2f}"
             f"{s['per_s']:>9.1f}{_cell(s['p50_ms'], '.1f'):>9}{_cell(s['p99_ms'], '.1f'):>9}"
         )
+        for name, part in s["parts"].items():
+            lines.append(
+                f"  {name:<{W - 2}}{part['count']:>6}{'':>26}"
+                f"{_cell(part['p50_ms'], '.1f'):>9}{_cell(part['p99_ms'], '.1f'):>9}"
+            )
+        lines += [f"  ({name}: {count})" for name, count in s["counts"].items()]
     ratio = result["ratio_meritflow_over_bare"]
-    lines += [
-        "",
-        f"ratio Meritflow / bare (decisions/s): {_cell(ratio, '.3f')}"
-        + (f"  (bare Temporal is {1 / ratio:.1f}x faster)" if ratio else ""),
-    ]
+    faster = f"  (bare Temporal: {1 / ratio:.1f}x the approvals/s)" if ratio else ""
+    lines += ["", f"ratio Meritflow / bare (approvals/s): {_cell(ratio, '.3f')}{faster}"]
     checks = result["checks"]
     lines.append(
         f"completed after the run: {checks['meritflow_completed']}/{p['promotions']} promotions, "
         f"{checks['bare_completed']}/{p['promotions']} bare workflows"
     )
-    for key in ("meritflow", "bare", "reads"):
+    lines += ["", f"CPU seconds during each phase (capacity = wall s x {m['nproc']} CPUs):"]
+    for key, label in PHASES:
+        lines.append(f"  {label}: {_cpu_line(result[key], m['nproc'] or 1)}")
+    lines += [f"warm-up error: {e}" for e in result.get("warm_up_errors", [])]
+    for key, _ in PHASES:
         for kind, count in result[key]["errors"].items():
-            lines.append(f"  {key} error x{count}: {kind}")
-        for sample in result[key]["error_samples"]:
-            lines.append(f"    e.g. {sample}")
+            lines.append(f"{key} error x{count}: {kind}")
+        lines += [f"  e.g. {sample}" for sample in result[key]["error_samples"]]
     return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    try:
+        cli = subprocess.run(
+            [find_temporal_cli(), "--version"], capture_output=True, text=True, timeout=30
+        )
+        temporal_cli = cli.stdout.strip() or "temporal CLI (version unknown)"
+    except (OSError, subprocess.SubprocessError):
+        temporal_cli = "temporal CLI (version unknown)"
+    return {
+        "nproc": os.cpu_count(),
+        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "python": platform.python_version(),
+        "temporalio": version("temporalio"),
+        "uvicorn": version("uvicorn"),
+        "temporal_cli": temporal_cli,
+    }

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from infra.settings import ROOT
+from infra.settings import ROOT, Settings
+from infra.temporal_bin import find_temporal_cli
 
 LOOPBACK = "127.0.0.1"
 STOP_GRACE_S = 10.0
@@ -82,6 +84,10 @@ class Stack:
         while self.children:
             stop_child(self.children.pop())
 
+    def cpu_seconds(self) -> dict[str, float | None]:
+        """CPU time (user + system, all threads) each child has used so far; None off Linux."""
+        return {c.name: process_cpu_seconds(c.proc.pid) for c in self.children}
+
     def tails(self) -> str:
         return "\n".join(
             f"--- {c.name} ({c.log_path}) ---\n{tail(c.log_path)}" for c in self.children
@@ -104,6 +110,31 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
         os.killpg(proc.pid, sig)
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # After "pid (comm)": state is field 3 of proc(5), utime and stime are fields 14 and 15.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> dict[str, float]:
+    """CPU time the whole machine spent busy and waiting on I/O, from /proc/stat; empty off Linux."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return {}
+    # cpu user nice system idle iowait irq softirq steal ...
+    ticks = [int(x) for x in first[1:9]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return {
+        "machine busy": (sum(ticks) - ticks[3] - ticks[4]) / hz,
+        "machine iowait": ticks[4] / hz,
+    }
+
+
 def tail(path: Path, lines: int = TAIL_LINES) -> str:
     try:
         with path.open("r", encoding="utf-8", errors="replace") as fh:
@@ -112,25 +143,13 @@ def tail(path: Path, lines: int = TAIL_LINES) -> str:
         return f"(no log: {exc})"
 
 
-def temporal_argv(cli: str, port: int, data_dir: Path) -> list[str]:
-    return [
-        cli,
-        "server",
-        "start-dev",
-        "--headless",
-        "--ip",
-        LOOPBACK,
-        "--port",
-        str(port),
-        "--http-port",
-        str(free_port()),
-        "--metrics-port",
-        str(free_port()),
-        "--db-filename",
-        str(data_dir / "temporal.db"),
-        "--log-level",
-        "error",
-    ]
+def temporal_argv(cli: str, port: int, db_file: Path | None) -> list[str]:
+    """``temporal server start-dev`` on loopback only; state in ``db_file``, or in memory if None."""
+    argv = [
+        cli, "server", "start-dev", "--headless", "--ip", LOOPBACK, "--port", str(port),
+        "--http-port", str(free_port()), "--metrics-port", str(free_port()), "--log-level", "error",
+    ]  # fmt: skip
+    return argv + (["--db-filename", str(db_file)] if db_file else [])
 
 
 async def connect_when_ready(stack: Stack, address: str, namespace: str = "default") -> Client:
@@ -167,3 +186,41 @@ async def wait_http_ok(stack: Stack, http: httpx.AsyncClient, path: str) -> None
             last = repr(exc)
         await asyncio.sleep(POLL_S)
     raise BenchError(f"GET {path} not healthy after {READY_TIMEOUT_S:.0f}s: {last}")
+
+
+def child_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    # The children take their settings from here alone, not from whatever MERITFLOW_* is exported.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MERITFLOW_")}
+    env.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            "MERITFLOW_DATA_DIR": str(data_dir),
+            "MERITFLOW_DATABASE_URL": settings.database_url,
+            "MERITFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
+            "MERITFLOW_TEMPORAL_NAMESPACE": settings.temporal_namespace,
+            "MERITFLOW_TASK_QUEUE": settings.task_queue,
+            "MERITFLOW_API_HOST": settings.api_host,
+            "MERITFLOW_API_PORT": str(settings.api_port),
+            "MERITFLOW_JWT_SECRET": settings.jwt_secret,
+            "MERITFLOW_JWT_ISSUER": settings.jwt_issuer,
+            "MERITFLOW_JWT_AUDIENCE": settings.jwt_audience,
+            "MERITFLOW_JWT_JWKS_URL": "",
+        }
+    )
+    return env
+
+
+def start_processes(
+    stack: Stack, settings: Settings, tmp: Path, bare_queue: str, temporal_db: str
+) -> None:
+    """The dev server, the two workers and the API, each as ``make run`` starts it."""
+    py = sys.executable
+    temporal = settings.temporal_address
+    db_file = tmp / "temporal.db" if temporal_db == "file" else None
+    port = int(temporal.rsplit(":", 1)[1])
+    stack.spawn("temporal", temporal_argv(find_temporal_cli(), port, db_file))
+    stack.spawn("meritflow-worker", [py, str(ROOT / "worker.py")])
+    bare = [py, "-m", "bench.bare", "--address", temporal, "--task-queue", bare_queue]
+    stack.spawn("bare-worker", bare)
+    api = ["-m", "uvicorn", "api.main:app", "--host", LOOPBACK, "--port", str(settings.api_port)]
+    stack.spawn("api", [py, *api])

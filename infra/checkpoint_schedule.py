@@ -47,11 +47,12 @@ async def ensure_checkpoint_schedule(
 ) -> bool:
     """Create the schedule unless it exists (an existing one is left as it is); True if created.
 
-    Without a signing key outside development/test, checkpointing does not start at all.
+    Without a usable signing key (none outside development/test, or a malformed one),
+    checkpointing does not start at all.
     """
     if not signing_configured(settings):
         log.error(
-            "checkpoint.schedule_not_created", reason="no checkpoint signing key", env=settings.env
+            "checkpoint.schedule_not_created", reason="no usable signing key", env=settings.env
         )
         return False
     try:

@@ -104,8 +104,14 @@ def load_signer(settings: Settings) -> CheckpointSigner:
 
 
 def signing_configured(settings: Settings) -> bool:
-    """Whether :func:`load_signer` has a key to load (it may still reject a malformed one)."""
-    return bool(settings.checkpoint_signing_key) or settings.env in DEVELOPMENT_ENVS
+    """Whether :func:`load_signer` would succeed, without logging the development-key warning."""
+    if settings.checkpoint_signing_key:
+        try:
+            decode_key(settings.checkpoint_signing_key, "checkpoint signing key")
+        except CheckpointKeyError:
+            return False
+        return True
+    return settings.env in DEVELOPMENT_ENVS
 
 
 def optional_signer(settings: Settings) -> CheckpointSigner | None:

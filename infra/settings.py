@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # Ledger exports (GET /v1/audit/export): replace NIPs and names with HMAC pseudonyms.
     export_pseudonymize: bool = False
     pseudonym_key: str | None = Field(None, repr=False)
+    # Promotion periods (workflows/promotion_period.py): child starts in flight at once, children
+    # per run before continue-as-new, members read per page.
+    period_max_in_flight: int = Field(50, ge=1, le=1000)
+    period_children_per_run: int = Field(500, ge=1, le=5000)
+    period_page_size: int = Field(100, ge=1, le=1000)
 
     @property
     def effective_database_url(self) -> str:

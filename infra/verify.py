@@ -4,10 +4,11 @@
 
 ``--checkpoints`` is the JSON of ``GET /v1/audit/checkpoints`` (the page or its ``items``);
 ``--public-key`` the base64 key of ``GET /v1/audit/public-key``, obtained through a channel you
-trust. Fetch the checkpoints first, then the export. Checks, in this order, stopping at the first
-broken thing and naming it (line, entry id, process, seq, what) with exit status 1:
+trust (repeat it to accept the keys of a rotation). Fetch the checkpoints first, then the export.
+Checks, in this order, stopping at the first broken thing and naming it (line, entry id, process,
+seq, what) with exit status 1:
 
-1. every checkpoint's Ed25519 signature under the given key, and that sizes never shrink;
+1. every checkpoint's Ed25519 signature under a given key, and that sizes never shrink;
 2. every line in file order: its hash recomputed from its content (not for pseudonymized lines,
    which carry the original hashes: see ``infra/export.py``), its seq and ``prev_hash`` against
    the previous entry of its process (a chain starts at seq 1 on the genesis hash), its leaf hash;
@@ -24,7 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,14 +83,16 @@ def load_checkpoints(path: Path) -> list[dict[str, Any]]:
     return sorted(items, key=lambda cp: int(cp["id"]))
 
 
-def check_signatures(cps: list[dict[str, Any]], public_key: str) -> None:
-    given_id = key_id_of(decode_key(public_key, "public key"))
+def check_signatures(cps: list[dict[str, Any]], public_keys: Sequence[str]) -> None:
+    """Each checkpoint must verify under one of the given keys (several: keys were rotated)."""
+    given = ", ".join(key_id_of(decode_key(k, "public key")) for k in public_keys)
     largest: dict[str, Any] | None = None
     for cp in cps:
         name = f"checkpoint {cp['id']} (tree size {cp['tree_size']})"
-        if cp.get("public_key") not in (None, public_key):
+        claimed = cp.get("public_key")
+        if claimed is not None and claimed not in public_keys:
             raise Broken(
-                f"{name}: signed by key {cp.get('key_id')}, not the given key {given_id} (forged?)"
+                f"{name}: signed by key {cp.get('key_id')}, not a given key ({given}) (forged?)"
             )
         try:
             message = checkpoint_message(
@@ -97,9 +100,10 @@ def check_signatures(cps: list[dict[str, Any]], public_key: str) -> None:
             )
         except (TypeError, ValueError) as exc:
             raise Broken(f"{name}: unreadable field ({exc})") from exc
-        if not verify_signature(public_key, message, str(cp["signature"])):
+        candidates = [claimed] if claimed is not None else public_keys
+        if not any(verify_signature(k, message, str(cp["signature"])) for k in candidates):
             raise Broken(
-                f"{name}: signature does not verify under key {given_id} "
+                f"{name}: signature does not verify under key {cp.get('key_id') or given} "
                 "(size, root or time altered, or forged)"
             )
         if largest is not None and int(cp["tree_size"]) < int(largest["tree_size"]):
@@ -247,10 +251,12 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def verify(export: Path, checkpoints: Path, public_key: str, *, partial: bool = False) -> str:
+def verify(
+    export: Path, checkpoints: Path, public_keys: Sequence[str], *, partial: bool = False
+) -> str:
     """The summary line; raises :class:`Broken` at the first problem."""
     cps = load_checkpoints(checkpoints)
-    check_signatures(cps, public_key)
+    check_signatures(cps, public_keys)
     tally = check_entries(export, partial)
     checked, unchecked = check_roots(cps, tally, partial)
     covered = max((int(cp["tree_size"]) for cp in cps), default=0)
@@ -278,7 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--export", required=True, type=Path, help="JSONL or CSV ledger export")
     parser.add_argument("--checkpoints", required=True, type=Path, help="JSON of the checkpoints")
-    parser.add_argument("--public-key", required=True, help="base64 Ed25519 public key")
+    parser.add_argument(
+        "--public-key",
+        required=True,
+        action="append",
+        help="base64 Ed25519 public key; repeat it for the keys of a rotation",
+    )
     parser.add_argument("--partial", action="store_true", help="the export is filtered")
     args = parser.parse_args(argv)
     for path in (args.export, args.checkpoints):
@@ -286,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {path} is not a file", file=sys.stderr)
             return 2
     try:
-        decode_key(args.public_key, "public key")
+        for key in args.public_key:
+            decode_key(key, "public key")
     except CheckpointKeyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

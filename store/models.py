@@ -153,3 +153,7 @@ class IdempotencyKey(Base):
     scope: Mapped[str] = mapped_column(String(100))
     process_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # sha-256 of the canonical request body: the same key with another body is refused.
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    # The status of the response once the request went through: a replay then starts nothing.
+    response_status: Mapped[int | None] = mapped_column(Integer)

@@ -7,6 +7,7 @@ Every function takes the caller's session and never commits. Inserts that may ra
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -164,6 +165,48 @@ async def remember_key(
     if stored is None:  # pragma: no cover - the row was inserted or already there
         raise RuntimeError(f"idempotency key {key!r} vanished")
     return stored
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    """What a key maps to after :func:`claim_key`: the first caller's process, body and outcome."""
+
+    process_id: str
+    scope: str
+    body_hash: str | None
+    response_status: int | None
+
+    def matches(self, scope: str, body_hash: str) -> bool:
+        return self.scope == scope and self.body_hash == body_hash
+
+
+async def claim_key(
+    session: AsyncSession, key: str, scope: str, process_id: str, body_hash: str, now: datetime
+) -> KeyClaim:
+    """Like :func:`remember_key`, also storing the body's hash; returns the row as it now stands
+    (the first caller's, if the key was known), for the caller to compare."""
+    values = {
+        "key": key,
+        "scope": scope,
+        "process_id": process_id,
+        "body_hash": body_hash,
+        "created_at": now,
+    }
+    await _insert_ignore(session, IdempotencyKey, "key", values)
+    row = await session.get(IdempotencyKey, key, populate_existing=True)
+    if row is None:  # pragma: no cover - the row was inserted or already there
+        raise RuntimeError(f"idempotency key {key!r} vanished")
+    return KeyClaim(row.process_id, row.scope, row.body_hash, row.response_status)
+
+
+async def complete_key(session: AsyncSession, key: str, response_status: int) -> None:
+    """Record that the request under ``key`` went through; replays then start nothing."""
+    stmt = (
+        update(IdempotencyKey)
+        .where(IdempotencyKey.key == key, IdempotencyKey.response_status.is_(None))
+        .values(response_status=response_status)
+    )
+    await session.execute(stmt)
 
 
 async def promotions_waiting_for(

@@ -76,10 +76,11 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(loop_scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """One time-skipping server per module: a workflow one module leaves behind (a child still
-    handling its cancellation, say) must not hold another module's clock."""
+    """A time-skipping server per test (about a second to start): on a shared one, whatever a
+    test leaves in flight (an activity of a terminated run, a child handling its cancellation)
+    holds the clock of the next test's time skip."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_test_server(),
         port=free_port(),
@@ -164,3 +165,12 @@ async def register_body(
                 session, {"id": rid, "body_code": code, "name": rid, "active": True}, now=now
             )
     return ids
+
+
+async def skip_days(env: WorkflowEnvironment, days: int) -> None:
+    """Skip time a day at a time: one long skip that crosses many timers can outlast the test
+    server's RPC deadline on a loaded machine."""
+    from datetime import timedelta
+
+    for _ in range(days):
+        await env.sleep(timedelta(days=1))

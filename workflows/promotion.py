@@ -2,7 +2,11 @@
 
 Updates:   ``decide(DecisionInput) -> PromotionState`` — approve, return for correction, or reject the
            pending step, always with a justification; the validator refuses anything out of turn.
-Queries:   ``state() -> PromotionState`` (the API reads the read model instead; this is for tooling).
+Signals:   ``employee_changed(event_id)`` — the HR source's record of the employee changed (an
+           inbound event); recorded only, so no command is added: the snapshot already taken stays
+           what eligibility was assessed on.
+Queries:   ``state() -> PromotionState`` (the API reads the read model instead; this is for tooling);
+           ``employee_changes() -> list[str]`` — the ids of the change events received.
 Timers:    per pending step, in working days: a reminder, then an escalation (the step's escalation
            role may act from then on); for BKN's technical approval, automatic approval where the
            rulebook says so.
@@ -25,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.contracts import (
         HolidaysRequest,
+        PromotionIdentity,
         PromotionViewData,
         RecordPromotion,
         SnapshotRequest,
@@ -61,6 +66,8 @@ SYSTEM = Actor(id="system:timer", role="system")
 # From this change on, BKN's technical approval is a ThirdPartyReviewWorkflow child; runs that
 # started before it keep deciding that step through updates.
 BKN_REVIEW_PATCH = "bkn-technical-approval-as-review"
+# Change events remembered per run (newest last), enough to deduplicate re-sent ones.
+MAX_EMPLOYEE_CHANGES = 100
 VERDICT_TO_DECISION = {
     Verdict.APPROVE: Decision.APPROVE,
     Verdict.RETURN: Decision.RETURN,
@@ -87,6 +94,7 @@ class PromotionWorkflow:
         self._processed: set[str] = set()
         self._entries = 0
         self._reviews = 0
+        self._employee_changes: list[str] = []
 
     # ---- run -------------------------------------------------------------------------------
 
@@ -363,6 +371,10 @@ class PromotionWorkflow:
         pending = self._pending
         assert pending is not None
         inp, rb = self._require()
+        if update_id is not None:
+            # Free the slot before recording: once the read model shows the next step, its holder
+            # may decide at once, and that decision must not be wiped when this one finishes.
+            self._queued = None
         before = self._stage
         nxt = next_after_decision(rb, pending.step, d.decision, self._resume_at)
         self._resume_at = nxt.resume_at
@@ -397,7 +409,6 @@ class PromotionWorkflow:
             justification=d.justification,
             update_id=update_id,
         )
-        self._queued = None
         if update_id is not None:
             self._processed.add(update_id)
 
@@ -443,6 +454,15 @@ class PromotionWorkflow:
         return PendingFacts(
             step=p.step, actor_id=p.actor_id, escalated_to=p.escalated_to, review_id=p.review_id
         )
+
+    @workflow.signal
+    def employee_changed(self, event_id: str) -> None:
+        if event_id not in self._employee_changes:
+            self._employee_changes = [*self._employee_changes, event_id][-MAX_EMPLOYEE_CHANGES:]
+
+    @workflow.query
+    def employee_changes(self) -> list[str]:
+        return list(self._employee_changes)
 
     @workflow.query
     def state(self) -> PromotionState:
@@ -516,7 +536,12 @@ class PromotionWorkflow:
         )
         await workflow.execute_activity_method(
             LedgerActivities.record_promotion,
-            RecordPromotion(process_id=info.workflow_id, entry=entry, view=self._view()),
+            RecordPromotion(
+                process_id=info.workflow_id,
+                entry=entry,
+                view=self._view(),
+                identity=self._identity(),
+            ),
             start_to_close_timeout=policies.RECORD_TIMEOUT,
             retry_policy=policies.RECORD_RETRY,
         )
@@ -539,6 +564,16 @@ class PromotionWorkflow:
             last_decision=self._last_decision,
             return_count=self._return_count,
             outcome_reason=self._outcome_reason,
+        )
+
+    def _identity(self) -> PromotionIdentity:
+        inp, rb = self._require()
+        return PromotionIdentity(
+            nip=inp.nip,
+            agency=inp.agency,
+            period=inp.period,
+            promotion_type=inp.promotion_type.value,
+            rulebook_version=rb.version,
         )
 
     def _start_payload(self) -> dict[str, Any]:

@@ -278,7 +278,10 @@ class ThirdPartyReviewWorkflow:
             self._findings.extend(v.findings)
             votes = [s.verdict for s in self._seats.values() if s.verdict is not None]
             if by_head:
-                outcome_reason: tuple[Verdict, str] | None = (v.verdict, "decided by the head of the body after escalation")
+                outcome_reason: tuple[Verdict, str] | None = (
+                    v.verdict,
+                    "decided by the head of the body after escalation",
+                )
             else:
                 decided = quorum_outcome(req.rule.quorum, req.rule.reviewers, votes)
                 outcome_reason = (decided.verdict, decided.reason) if decided else None

@@ -12,9 +12,11 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
+from api import idempotency
 from api.auth import PrincipalDep, actor_of, can_see_agency, require_roles
 from api.deps import ClientDep, ContextDep, SessionDep
 from api.errors import ApiError, from_domain, responses, validation_error
+from api.idempotency import IdempotencyKeyHeader
 from api.refusals import record_refusal
 from api.schemas.promotions import (
     DecisionCreate,
@@ -101,11 +103,23 @@ async def start_promotion(
     ctx: ContextDep,
     session: SessionDep,
     client: ClientDep,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> PromotionRead:
     employee = await repositories.get_employee(session, body.nip)
+    # Give the connection back before the slow part: a request must never hold one pooled
+    # connection while it waits for another (20 concurrent starts exhausted the pool).
+    await session.close()
     if employee is None or not can_see_agency(principal, employee.agency):
         raise ApiError(404, "employee_not_found", f"No employee with NIP {body.nip} is known here.")
     process_id = promotion_workflow_id(body.nip, body.period)
+    key = await idempotency.claim(
+        ctx,
+        principal,
+        idempotency_key,
+        scope="promotions.start",
+        body=body.model_dump(mode="json"),
+        process_id=process_id,
+    )
     try:
         rulebook = rulebook_for_period(body.period)
         check_period(rulebook, body.period)
@@ -132,10 +146,14 @@ async def start_promotion(
         rulebook_version=rulebook.version,
         requested_by=actor_of(principal),
     )
-    await _start_workflow(client, ctx.settings.task_queue, process_id, start)
+    # The read-model row exists before the workflow does, so the workflow's first writes
+    # (which update that row) can never land before it and be lost.
     created = await _ensure_view(ctx, process_id, start)
+    if not key.replayed:  # a replayed key's process was started: maybe gone from Temporal since
+        await _start_workflow(client, ctx.settings.task_queue, process_id, start)
     if not created:
         response.status_code = 200
+    await idempotency.complete(ctx, key, response, response.status_code or 201)
     async with ctx.sessions() as fresh:
         view = await repositories.get_promotion(fresh, process_id)
     assert view is not None

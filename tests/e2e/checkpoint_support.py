@@ -42,7 +42,7 @@ class StackApi(Api):
     ) -> Any:
         r = await self.http.get(url, params=params, headers=self.auth(role, "auditor-1", agency))
         assert r.status_code == 200, r.text
-        return r.json() if "json" in r.headers["content-type"] else r.text
+        return r.json() if r.headers["content-type"] == "application/json" else r.text
 
     async def checkpoint(self, role: str = "auditor") -> dict[str, Any]:
         r = await self.http.post("/v1/audit/checkpoints", headers=self.auth(role, "a-1", None))

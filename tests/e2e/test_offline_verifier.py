@@ -308,7 +308,7 @@ def forge_size(cps: Records) -> None:
 FORGERIES: list[tuple[Callable[[Records], None], str]] = [
     (forge_root, "signature does not verify"),
     (forge_signature, "signature does not verify"),
-    (forge_with_own_key, "not the given key"),
+    (forge_with_own_key, "not a given key"),
     (forge_size, "signature does not verify"),
 ]
 
@@ -333,6 +333,14 @@ async def test_the_wrong_public_key_fails_and_a_bad_one_is_a_usage_error(
     assert code == 1 and "signed by key" in out, out
     code, out = await verify(scenario.jsonl, scenario.checkpoints, base64.b64encode(b"x").decode())
     assert code == 2 and "32 bytes" in out, out
+    # Two keys accepted (a rotation): a root signed with the second still has to match the leaves.
+    cps = json.loads(scenario.checkpoints.read_text())
+    forge_with_own_key(cps)
+    path = scenario.dir / "rotated.json"
+    path.write_text(json.dumps(cps))
+    proc_args = ("--public-key", cps[0]["public_key"])
+    code, out = await verify(scenario.jsonl, path, scenario.public_key, *proc_args)
+    assert code == 1 and "differs from the signed root" in out, out
 
 
 # --- pseudonyms and partial exports -------------------------------------------------------------

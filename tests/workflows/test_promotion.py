@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from activities.contracts import RecordPromotion
+from activities.ledger import LedgerActivities
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
 from domain.ledger import Actor
 from domain.review import Verdict
 from infra.settings import Settings
-from store import ledger
-from tests.conftest import PERIOD, employee, put_employee, register_body
+from store import ledger, repositories
+from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
 from worker import build_worker
 from workflows.contracts import (
     DecisionInput,
@@ -201,7 +204,7 @@ async def test_reminder_then_escalation_lets_escalation_role_act(
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await decide(h, actor("agency_hr"))
     assert isinstance(err.value.cause, ApplicationError) and err.value.cause.type == "not_your_step"
-    await ts_env.sleep(timedelta(days=12))
+    await skip_days(ts_env, 12)
     state = await h.query(PromotionWorkflow.state)
     assert state.pending.reminded and state.pending.escalated
     assert state.pending.escalated_to == "agency_hr"
@@ -220,7 +223,7 @@ async def test_bkn_approves_itself_after_five_working_days(ts_env, settings, ses
     await decide(h, actor("supervisor", rec["supervisor_nip"]))
     await decide(h, actor("promotion_board"))
     await decide(h, actor("agency_hr"))
-    await ts_env.sleep(timedelta(days=15))
+    await skip_days(ts_env, 15)
     await wait_pending(h, Step.APPOINTING_AUTHORITY)
     async with sessions() as s:
         concluded = [
@@ -284,3 +287,65 @@ async def test_validator_refuses(ts_env, settings, sessions, who, decision, extr
         await decide(h, who, decision, **extra)
     assert isinstance(err.value.cause, ApplicationError) and err.value.cause.type == code
     assert "promotion.decision" not in await kinds(sessions, h.id)
+
+
+class SlowAfterReview(LedgerActivities):
+    """Commits like the real activity, then lingers after the review outcome: the window in which
+    the read model already shows the next step but the workflow has not heard back yet."""
+
+    @activity.defn(name="record_promotion")
+    async def record_promotion(self, req: RecordPromotion) -> int:
+        seq = await super().record_promotion(req)
+        if req.entry.kind == "promotion.review_concluded":
+            await asyncio.sleep(1.0)
+        return seq
+
+
+async def test_a_decision_made_as_soon_as_the_read_model_moves_is_not_lost(
+    ts_env, settings, sessions
+) -> None:
+    await register_body(sessions, "BKN")
+    rec = employee()
+    await put_employee(sessions, rec)
+    slow = SlowAfterReview(sessions)
+    base = build_worker(ts_env.client, sessions, settings, task_queue=f"{settings.task_queue}-base")
+    activities = [
+        slow.record_promotion
+        if getattr(a, "__temporal_activity_definition").name == "record_promotion"
+        else a
+        for a in base.config()["activities"]
+    ]
+    config = {**base.config(), "activities": activities, "task_queue": settings.task_queue}
+    async with Worker(**config):
+        h = await start(ts_env, settings, rec)
+        await wait_pending(h, Step.SUPERVISOR)
+        for role, sub in (
+            ("supervisor", rec["supervisor_nip"]),
+            ("promotion_board", "b"),
+            ("agency_hr", "h"),
+        ):
+            await decide(h, actor(role, sub))
+        review_id = await wait_review(h)
+        review = ts_env.client.get_workflow_handle(review_id)
+        state = await wait_seated(review)
+        reviewer = Actor(id=state.seats[0].reviewer_id, role="reviewer")
+        await review.execute_update(
+            ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=reviewer, has_conflict=False)
+        )
+        await review.execute_update(
+            ThirdPartyReviewWorkflow.verdict,
+            VerdictInput(actor=reviewer, verdict=Verdict.APPROVE, justification="ok"),
+        )
+        deadline = asyncio.get_running_loop().time() + 60
+        while (
+            asyncio.get_running_loop().time() < deadline
+        ):  # poll the read model, as an API client does
+            async with sessions() as s:
+                view = await repositories.get_promotion(s, h.id)
+            if view.pending_step == "appointing_authority":
+                break
+            await asyncio.sleep(0.02)
+        final = await asyncio.wait_for(
+            decide(h, actor("appointing_authority", "ppk"), decree_number="800/KP/9"), timeout=60
+        )
+        assert final.status is PromotionStatus.COMPLETED

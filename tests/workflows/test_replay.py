@@ -14,6 +14,7 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from workflows.contracts import PromotionState, StartPromotion
 from workflows.promotion import PromotionWorkflow
+from workflows.promotion_period import PromotionPeriodWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
@@ -40,7 +41,7 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     replayer = Replayer(
-        workflows=[PromotionWorkflow, ThirdPartyReviewWorkflow],
+        workflows=[PromotionWorkflow, ThirdPartyReviewWorkflow, PromotionPeriodWorkflow],
         data_converter=pydantic_data_converter,
     )
     result = await replayer.replay_workflow(load(path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
@@ -21,7 +21,7 @@ from domain.review import REVIEW_RULES, Finding, SubjectType, Verdict
 from infra.settings import Settings
 from store import ledger, reviews
 from store.review_models import ReviewerConflict
-from tests.conftest import PERIOD, employee, put_employee, register_body
+from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
 from worker import build_worker
 from workflows.contracts import (
     DecisionInput,
@@ -227,7 +227,7 @@ async def test_reminder_then_escalation_to_the_head(ts_env, settings, sessions) 
     code, _ = await body(sessions, n=3, head="chief")
     h = await start(ts_env, settings, code)
     await until(h, lambda s: s.status == "open")
-    await ts_env.sleep(timedelta(days=20))
+    await skip_days(ts_env, 20)
     state = await until(h, lambda s: s.escalated)
     k = await kinds(sessions, h.id)
     assert k.index("review.reminder_sent") < k.index("review.escalated")
@@ -244,7 +244,7 @@ async def test_silence_approves_where_the_rule_says_so(ts_env, settings, session
     code, _ = await body(sessions, n=1, kind="technical_approval")
     h = await start(ts_env, settings, code, SubjectType.PROMOTION_TECHNICAL_APPROVAL)
     await until(h, lambda s: s.status == "open")
-    await ts_env.sleep(timedelta(days=15))
+    await skip_days(ts_env, 15)
     result = await h.result()
     assert result.outcome is Verdict.APPROVE and result.automatic
     async with sessions() as s:
@@ -350,3 +350,17 @@ async def until_promotion(h: WorkflowHandle, predicate):
             return state
         await asyncio.sleep(0.05)
     raise AssertionError("promotion never reached the state")
+
+
+async def test_a_review_outlives_a_worker_restart(dev_env, settings, sessions) -> None:
+    code, ids = await body(sessions, n=1)
+    async with build_worker(dev_env.client, sessions, settings):
+        h = await start(dev_env, settings, code, reviewers=1, quorum="any_one")
+        state = await until(h, lambda s: s.status == "open")
+    STARTED.remove(h)
+    # the first worker is gone; the review waits durably and a new worker picks it up
+    async with build_worker(dev_env.client, sessions, settings):
+        await vote(h, active(state)[0])
+        result = await h.result()
+    assert result.outcome is Verdict.APPROVE
+    assert (await kinds(sessions, h.id))[-1] == "review.concluded"

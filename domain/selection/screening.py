@@ -1,0 +1,140 @@
+"""Administrative screening: the automatic eligibility pre-check of one applicant for one level.
+
+Like rank-promotion eligibility, every check is listed, met or not, so the committee (which confirms
+or overrides each result) and the applicant see everything at once. Numbers come from the
+``PostLevelRequirements`` of the selection's rulebook; age is taken on the registration closing date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.eligibility import Reason
+from domain.employee import EDUCATION_LEVELS, Nip
+from domain.grades import GRADES, grade_index
+from domain.selection.rulebook import PostLevelRequirements, degree_rank
+
+SCREENING_CODES: tuple[str, ...] = (
+    "degree",
+    "years_experience",
+    "years_senior_post",
+    "age",
+    "min_grade",
+    "disciplinary_sanction",
+)
+
+
+class ApplicantProfile(BaseModel):
+    """What an applicant declares (and HR confirms) for screening."""
+
+    model_config = ConfigDict(frozen=True)
+
+    applicant_id: str = Field(min_length=1, max_length=100)
+    nip: Nip | None
+    name: str = Field(min_length=1, max_length=200)
+    degree: str
+    years_experience: float = Field(ge=0)
+    years_senior_post: float = Field(ge=0)
+    birth_date: date
+    grade: str | None
+    sanction_active: bool = False
+    posts: list[str] = Field(default_factory=list)
+
+    @field_validator("degree")
+    @classmethod
+    def _known_degree(cls, value: str) -> str:
+        if value not in EDUCATION_LEVELS:
+            raise ValueError(f"unknown degree {value!r}; expected one of {EDUCATION_LEVELS}")
+        return value
+
+    @field_validator("grade")
+    @classmethod
+    def _known_grade(cls, value: str | None) -> str | None:
+        if value is not None and value not in GRADES:
+            raise ValueError(f"unknown grade {value!r}; expected one of I/a … IV/e")
+        return value
+
+
+class ScreeningResult(BaseModel):
+    """Eligible exactly when every reason is met."""
+
+    model_config = ConfigDict(frozen=True)
+
+    eligible: bool
+    reasons: list[Reason]
+
+
+def screen(
+    profile: ApplicantProfile, req: PostLevelRequirements, closing_date: date
+) -> ScreeningResult:
+    """Check ``profile`` against ``req``, the age being taken on ``closing_date``."""
+    reasons = [
+        _degree(profile, req),
+        _experience(profile, req),
+        _senior_post(profile, req),
+        _age(profile, req, closing_date),
+        _grade(profile, req),
+        _sanction(profile),
+    ]
+    return ScreeningResult(eligible=all(r.met for r in reasons), reasons=reasons)
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Completed years on ``day``. Someone born on 29 February turns a year older on 1 March."""
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - before_birthday
+
+
+def _degree(profile: ApplicantProfile, req: PostLevelRequirements) -> Reason:
+    met = degree_rank(profile.degree) >= degree_rank(req.min_degree)
+    verdict = "meets" if met else "is below"
+    text = f"Degree {profile.degree} {verdict} the minimum of {req.min_degree} (D4 counts as S1)."
+    return Reason(code="degree", met=met, message=text)
+
+
+def _experience(profile: ApplicantProfile, req: PostLevelRequirements) -> Reason:
+    met = profile.years_experience >= req.min_years_experience
+    text = (
+        f"{profile.years_experience:g} years of related experience; "
+        f"at least {req.min_years_experience:g} required."
+    )
+    return Reason(code="years_experience", met=met, message=text)
+
+
+def _senior_post(profile: ApplicantProfile, req: PostLevelRequirements) -> Reason:
+    met = profile.years_senior_post >= req.min_years_senior_post
+    text = (
+        f"{profile.years_senior_post:g} years as {req.senior_post_label}; "
+        f"at least {req.min_years_senior_post:g} required."
+    )
+    return Reason(code="years_senior_post", met=met, message=text)
+
+
+def _age(profile: ApplicantProfile, req: PostLevelRequirements, closing_date: date) -> Reason:
+    age = age_on(profile.birth_date, closing_date)
+    text = (
+        f"Aged {age} on the closing date {closing_date.isoformat()} "
+        f"(born {profile.birth_date.isoformat()}); the maximum is {req.max_age}."
+    )
+    return Reason(code="age", met=age <= req.max_age, message=text)
+
+
+def _grade(profile: ApplicantProfile, req: PostLevelRequirements) -> Reason:
+    if req.min_grade is None:
+        return Reason(code="min_grade", met=True, message="No minimum grade applies.")
+    if profile.grade is None:
+        text = f"No grade on file; at least {req.min_grade} required."
+        return Reason(code="min_grade", met=False, message=text)
+    met = grade_index(profile.grade) >= grade_index(req.min_grade)
+    text = f"Grade {profile.grade}; at least {req.min_grade} required."
+    return Reason(code="min_grade", met=met, message=text)
+
+
+def _sanction(profile: ApplicantProfile) -> Reason:
+    if profile.sanction_active:
+        text = "A disciplinary sanction is active."
+        return Reason(code="disciplinary_sanction", met=False, message=text)
+    text = "No disciplinary sanction is active."
+    return Reason(code="disciplinary_sanction", met=True, message=text)

@@ -1,0 +1,334 @@
+"""Inbound events and promotion periods end to end: HTTP API, real worker, Temporal dev server, DB."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
+
+from domain import cloudevents as ce
+from infra.settings import Settings
+from store import ledger, repositories
+from store.event_models import InboundEvent, PromotionPeriodMember
+from tests.conftest import employee, new_nip
+from tests.e2e.test_promotion_api import Api, new_employee, started
+from workflows.promotion import PromotionWorkflow
+
+PERIOD = "2027-04-01"
+PERIOD_TAG = "2027-04"
+
+
+@pytest.fixture
+def settings(migrated_url: str) -> Settings:
+    # Small runs and pages, so that continue-as-new happens within a few hundred employees.
+    return Settings(
+        database_url=migrated_url,
+        task_queue=f"tq-{uuid.uuid4().hex[:12]}",
+        env="test",
+        period_children_per_run=50,
+        period_page_size=20,
+        period_max_in_flight=10,
+    )
+
+
+def new_agency() -> str:
+    return f"AG{uuid.uuid4().hex[:10].upper()}"
+
+
+def cloud_event(type_: str, data: dict[str, Any], **attrs: Any) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": uuid.uuid4().hex,
+        "source": f"//simpeg.test/{uuid.uuid4().hex[:8]}",
+        "type": type_,
+        "time": "2027-03-01T08:00:00Z",
+        "datacontenttype": "application/json",
+        "data": data,
+        **attrs,
+    }
+
+
+async def send(
+    api: Api, event: dict[str, Any], agency: str | None, headers: dict[str, str] | None = None
+) -> Any:
+    return await api.http.post(
+        "/v1/events",
+        json=event,
+        headers={
+            **api.auth("hr_system", "siasn", agency),
+            "content-type": "application/cloudevents+json",
+            **(headers or {}),
+        },
+    )
+
+
+async def import_employees(
+    sessions: async_sessionmaker[AsyncSession], agency: str, count: int, ineligible_every: int = 0
+) -> list[str]:
+    records = []
+    for i in range(count):
+        extra = (
+            {"rank_since": "2026-01-01"} if ineligible_every and i % ineligible_every == 0 else {}
+        )
+        records.append(employee(new_nip("19850202"), agency=agency, **extra))
+    async with sessions() as session, session.begin():
+        await repositories.upsert_employees(session, records, now=datetime.now(UTC))
+    return [r["nip"] for r in records]
+
+
+async def period_view(api: Api, pid: str, agency: str) -> dict[str, Any]:
+    r = await api.get(f"/v1/promotion-periods/{pid}", "auditor", agency)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def wait_period(api: Api, pid: str, agency: str, predicate: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    deadline = asyncio.get_running_loop().time() + 300
+    while asyncio.get_running_loop().time() < deadline:
+        body = await period_view(api, pid, agency)
+        if predicate(body):
+            return body
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"condition never met: {body}")
+
+
+async def executions(env: WorkflowEnvironment, workflow_id: str) -> list[Any]:
+    return [w async for w in env.client.list_workflows(f"WorkflowId = '{workflow_id}'")]
+
+
+async def exists(env: WorkflowEnvironment, workflow_id: str) -> bool:
+    """Whether Temporal knows the workflow (describe reads the execution, not visibility)."""
+    try:
+        await env.client.get_workflow_handle(workflow_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True
+
+
+async def stored_events(sessions: async_sessionmaker[AsyncSession], source: str) -> int:
+    async with sessions() as session:
+        stmt = select(func.count()).select_from(InboundEvent).where(InboundEvent.source == source)
+        return int((await session.execute(stmt)).scalar_one())
+
+
+def period_id(agency: str) -> str:
+    return f"promotion-period-{agency}-{PERIOD_TAG}"
+
+
+async def test_ten_concurrent_copies_start_one_period(
+    api: Api, dev_env: WorkflowEnvironment, sessions
+) -> None:
+    agency = new_agency()
+    await import_employees(sessions, agency, 3)
+    event = cloud_event(ce.PERIOD_OPENED, {"period": PERIOD})
+    responses = await asyncio.gather(*[send(api, event, agency) for _ in range(10)])
+    assert sorted(r.status_code for r in responses) == [200] * 9 + [202], [
+        r.text for r in responses
+    ]
+    assert {r.json()["process_id"] for r in responses} == {period_id(agency)}
+    assert sum(r.json()["duplicate"] for r in responses) == 9
+    assert await stored_events(sessions, event["source"]) == 1
+    body = await wait_period(api, period_id(agency), agency, lambda b: b["status"] == "completed")
+    assert (body["requested"], body["started"], body["runs"]) == (3, 3, 1)
+    assert len(await executions(dev_env, period_id(agency))) == 1
+
+
+async def test_the_same_event_after_completion_and_after_retention_starts_nothing(
+    api: Api, dev_env: WorkflowEnvironment, sessions
+) -> None:
+    agency = new_agency()
+    await import_employees(sessions, agency, 2)
+    pid = period_id(agency)
+    event = cloud_event(ce.PERIOD_OPENED, {"period": PERIOD})
+    first = await send(api, event, agency)
+    assert first.status_code == 202, first.text
+    await wait_period(api, pid, agency, lambda b: b["status"] == "completed")
+    await dev_env.client.get_workflow_handle(pid).result()
+
+    again = await send(api, event, agency)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["process_id"] == pid
+    assert len(await executions(dev_env, pid)) == 1
+
+    # Retention: Temporal forgets the closed period; the stored event and the period row remain.
+    await dev_env.client.workflow_service.delete_workflow_execution(
+        DeleteWorkflowExecutionRequest(
+            namespace=dev_env.client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=pid),
+        )
+    )
+    for _ in range(900):  # the dev server deletes after about 30 s
+        if not await exists(dev_env, pid):
+            break
+        await asyncio.sleep(0.1)
+    assert not await exists(dev_env, pid)
+    late = await send(api, event, agency)
+    assert late.status_code == 200 and late.json()["process_id"] == pid
+    # A new event for the same agency and period maps to the finished period too.
+    other = await send(api, cloud_event(ce.PERIOD_OPENED, {"period": PERIOD}), agency)
+    assert other.status_code == 202 and other.json()["process_id"] == pid, other.text
+    await asyncio.sleep(1.0)
+    assert not await exists(dev_env, pid)
+    assert (await period_view(api, pid, agency))["started"] == 2
+
+
+async def test_a_period_of_three_hundred_with_continue_as_new(
+    api: Api, dev_env: WorkflowEnvironment, sessions
+) -> None:
+    agency = new_agency()
+    await import_employees(sessions, agency, 300, ineligible_every=10)
+    pid = period_id(agency)
+    r = await send(api, cloud_event(ce.PERIOD_OPENED, {"period": PERIOD}), agency)
+    assert r.status_code == 202, r.text
+    body = await wait_period(api, pid, agency, lambda b: b["status"] == "completed")
+    assert body["requested"] == 300 and body["member_source"] == "hr_source"
+    assert (body["started"], body["already_running"], body["pending_start"]) == (300, 0, 0)
+    assert body["runs"] == 6  # 300 children, 50 per run
+    body = await wait_period(
+        api, pid, agency, lambda b: b["tally"]["starting"] == 0 and b["tally"]["total"] == 300
+    )
+    tally = body["tally"]
+    assert (tally["ineligible"], tally["in_progress"]) == (30, 270), tally
+    assert (tally["approved"], tally["rejected"], tally["returned"], tally["failed"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    runs = await executions(dev_env, pid)
+    assert len(runs) == 6
+    for run in runs:
+        history = await dev_env.client.get_workflow_handle(pid, run_id=run.run_id).fetch_history()
+        assert len(history.events) < 600  # about 4 events per child: bounded by the run's 50
+    async with sessions() as session:
+        stmt = select(PromotionPeriodMember.status, func.count()).where(
+            PromotionPeriodMember.period_id == pid
+        )
+        counts = dict((await session.execute(stmt.group_by(PromotionPeriodMember.status))).all())
+        kinds = [e.kind for e in await ledger.entries(session, pid)]
+    assert counts == {"started": 300}
+    assert kinds == ["promotion_period.started", "promotion_period.completed"]
+    listing = (await api.get(f"/v1/promotion-periods?period={PERIOD}", "auditor", agency)).json()
+    assert [p["id"] for p in listing["items"]] == [pid]
+
+
+async def test_named_employees_and_one_already_running(
+    api: Api, dev_env: WorkflowEnvironment, sessions
+) -> None:
+    agency = new_agency()
+    nips = await import_employees(sessions, agency, 4)
+    r = await api.post(
+        "/v1/promotions", {"nip": nips[0], "period": PERIOD}, "hr_system", "simpeg", agency
+    )
+    assert r.status_code == 201, r.text
+    pid = period_id(agency)
+    r = await send(api, cloud_event(ce.PERIOD_OPENED, {"period": PERIOD, "nips": nips}), agency)
+    assert r.status_code == 202, r.text
+    body = await wait_period(api, pid, agency, lambda b: b["status"] == "completed")
+    assert (body["requested"], body["started"], body["already_running"]) == (4, 3, 1)
+    assert body["member_source"] == "list"
+    promotions = await executions(dev_env, f"promotion-{nips[0]}-{PERIOD_TAG}")
+    assert len(promotions) == 1
+
+
+async def test_employee_changed_signals_the_running_promotion(
+    api: Api, dev_env: WorkflowEnvironment, sessions
+) -> None:
+    rec = await new_employee(api)
+    pid = await started(api, rec)
+    event = cloud_event(ce.EMPLOYEE_CHANGED, {"nip": rec["nip"]})
+    r = await send(api, event, "KEMENPANRB")
+    assert r.status_code == 202, r.text
+    assert r.json()["process_ids"] == [pid] and r.json()["status"] == "accepted"
+    again = await send(api, event, "KEMENPANRB")
+    assert again.status_code == 200 and again.json()["process_ids"] == [pid]
+    handle = dev_env.client.get_workflow_handle_for(PromotionWorkflow.run, pid)
+    assert await handle.query(PromotionWorkflow.employee_changes) == [event["id"]]
+
+
+async def test_post_vacated_is_recorded_and_not_routed(api: Api, sessions) -> None:
+    event = cloud_event(ce.POST_VACATED, {"post_id": "JPT-PRATAMA-7", "agency": "KEMENPANRB"})
+    r = await send(api, event, "KEMENPANRB")
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["status"] == "accepted_not_routed" and body["process_id"] is None
+    assert "open selection" in body["detail"] and "not built yet" in body["detail"]
+    again = await send(api, event, "KEMENPANRB")
+    assert again.status_code == 200 and again.json()["status"] == "accepted_not_routed"
+    assert await stored_events(sessions, event["source"]) == 1
+
+
+async def test_idempotency_key_on_promotions(api: Api, dev_env: WorkflowEnvironment) -> None:
+    a, b = await new_employee(api), await new_employee(api)
+    key = {"Idempotency-Key": f"hr-{uuid.uuid4().hex}"}
+
+    async def post(rec: dict[str, Any], headers: dict[str, str], sub: str = "simpeg") -> Any:
+        return await api.http.post(
+            "/v1/promotions",
+            json={"nip": rec["nip"], "period": PERIOD, "type": "regular"},
+            headers={**api.auth("hr_system", sub), **headers},
+        )
+
+    responses = await asyncio.gather(*[post(a, key) for _ in range(10)])
+    assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
+    pid = responses[0].json()["id"]
+    assert {r.json()["id"] for r in responses} == {pid}
+    replay = await post(a, key)
+    assert replay.status_code == 200 and replay.json()["id"] == pid
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    reused = await post(b, key)
+    assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
+    assert not await executions(dev_env, f"promotion-{b['nip']}-{PERIOD_TAG}")
+    assert len(await executions(dev_env, pid)) == 1
+    # Another caller's key of the same spelling is another key.
+    other = await post(b, key, sub="another-hr-system")
+    assert other.status_code == 201, other.text
+
+
+async def test_idempotency_key_on_events(api: Api, sessions) -> None:
+    key = {"Idempotency-Key": f"ev-{uuid.uuid4().hex}"}
+    event = cloud_event(ce.POST_VACATED, {"post_id": "P-1"})
+    first = await send(api, event, "KEMENPANRB", key)
+    assert first.status_code == 202, first.text
+    replay = await send(api, event, "KEMENPANRB", key)
+    assert replay.status_code == 200 and replay.headers.get("Idempotent-Replayed") == "true"
+    changed = {**event, "data": {"post_id": "P-2"}}
+    reused = await send(api, changed, "KEMENPANRB", key)
+    assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
+    assert await stored_events(sessions, event["source"]) == 1
+    bad = await send(api, event, "KEMENPANRB", {"Idempotency-Key": "x" * 300})
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "Idempotency-Key"
+
+
+async def test_the_same_event_id_with_other_content_is_refused(api: Api, sessions) -> None:
+    event = cloud_event(ce.POST_VACATED, {"post_id": "P-1"})
+    assert (await send(api, event, "KEMENPANRB")).status_code == 202
+    r = await send(api, {**event, "data": {"post_id": "P-9"}}, "KEMENPANRB")
+    assert r.status_code == 422 and r.json()["error"] == "event_id_reused"
+    assert await stored_events(sessions, event["source"]) == 1
+
+
+async def test_a_finished_period_is_visible_to_its_agency_only(api: Api, sessions) -> None:
+    agency = new_agency()
+    await import_employees(sessions, agency, 1)
+    r = await send(api, cloud_event(ce.PERIOD_OPENED, {"period": PERIOD}), agency)
+    assert r.status_code == 202
+    pid = r.json()["process_id"]
+    await wait_period(api, pid, agency, lambda b: b["status"] == "completed")
+    assert (await api.get(f"/v1/promotion-periods/{pid}", "auditor", "OTHER")).status_code == 404
+    assert (await api.get(f"/v1/promotion-periods/{pid}", "auditor", None)).status_code == 200
+    listing = await api.get(f"/v1/promotion-periods?agency={agency}", "auditor", "OTHER")
+    assert listing.status_code == 403

@@ -1,0 +1,124 @@
+"""Capture PromotionPeriodWorkflow histories for the replay test: ``python -m tests.histories.capture_period``.
+
+One period of seven employees (one of whose promotions is already running) with three children per
+run and pages of two, on a Temporal dev server with the real worker and a throwaway SQLite database.
+It writes every run of the chain: ``promotion-period-run-1.json`` and ``-run-2.json`` end in
+continue-as-new, ``-run-3.json`` begins from it and completes. Their workflow id goes to
+``workflow_ids.json``. Keep old captures when the workflow changes: they are what running periods
+look like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.enums import PromotionType
+from domain.ledger import Actor
+from infra.db import create_engine, migrate, session_factory
+from infra.settings import Settings
+from infra.temporal_bin import find_temporal_cli
+from tests.conftest import PERIOD, employee, free_port, put_employee
+from worker import build_worker
+from workflows.contracts import StartPromotion, promotion_workflow_id
+from workflows.promotion import PromotionWorkflow
+from workflows.promotion_period import (
+    PeriodInput,
+    PromotionPeriodWorkflow,
+    promotion_period_workflow_id,
+)
+
+HERE = Path(__file__).resolve().parent
+IDS_FILE = HERE / "workflow_ids.json"
+AGENCY = "CAPTURE"
+HR = Actor(id="siasn", role="hr_system", agency=AGENCY)
+
+
+async def run_chain(client: Client, workflow_id: str, first_run_id: str) -> list[WorkflowHistory]:
+    """Every run's history, following continue-as-new from the first run."""
+    histories = []
+    run_id: str | None = first_run_id
+    while run_id:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        histories.append(history)
+        last = history.events[-1]
+        continued = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+        run_id = (
+            last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            if last.event_type == continued
+            else None
+        )
+    return histories
+
+
+async def capture(client: Client, settings: Settings, nips: list[str]) -> list[WorkflowHistory]:
+    await client.start_workflow(
+        PromotionWorkflow.run,
+        StartPromotion(
+            nip=nips[0],
+            agency=AGENCY,
+            period=PERIOD,
+            promotion_type=PromotionType.REGULAR,
+            rulebook_version="PerBKN-4-2025",
+            requested_by=HR,
+        ),
+        id=promotion_workflow_id(nips[0], PERIOD),
+        task_queue=settings.task_queue,
+    )
+    inp = PeriodInput(
+        period_id=promotion_period_workflow_id(AGENCY, PERIOD),
+        agency=AGENCY,
+        period=PERIOD,
+        rulebook_version="PerBKN-4-2025",
+        requested_by=HR,
+        nips=nips,
+        children_per_run=3,
+        page_size=2,
+        max_in_flight=2,
+    )
+    handle = await client.start_workflow(
+        PromotionPeriodWorkflow.run, inp, id=inp.period_id, task_queue=settings.task_queue
+    )
+    await handle.result()
+    assert handle.first_execution_run_id is not None
+    return await run_chain(client, inp.period_id, handle.first_execution_run_id)
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/capture.db"
+        await migrate(url)
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        settings = Settings(database_url=url, task_queue="capture-period")
+        nips = []
+        for i in range(7):
+            record = employee(f"19910404{i:010d}", agency=AGENCY)
+            await put_employee(sessions, record)
+            nips.append(record["nip"])
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=find_temporal_cli(),
+            port=free_port(),
+            data_converter=pydantic_data_converter,
+            dev_server_log_level="error",
+        )
+        async with env, build_worker(env.client, sessions, settings):
+            histories = await capture(env.client, settings, nips)
+        ids = {}
+        for i, history in enumerate(histories, start=1):
+            (HERE / f"promotion-period-run-{i}.json").write_text(history.to_json())
+            ids[f"promotion-period-run-{i}"] = history.workflow_id
+        known = json.loads(IDS_FILE.read_text()) if IDS_FILE.exists() else {}
+        IDS_FILE.write_text(json.dumps({**known, **ids}, indent=2, sort_keys=True) + "\n")
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

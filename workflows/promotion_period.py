@@ -1,0 +1,266 @@
+"""PromotionPeriodWorkflow: one promotion period of one agency (id ``promotion-period-<agency>-<YYYY-MM>``).
+
+Run:       the first run stores the period's members (the employees named by the HR trigger, or the
+           agency's candidates pulled from the HR source) through an activity; then every run takes
+           pages of members in order and starts one ``PromotionWorkflow`` per employee as a child
+           (id ``promotion-<nip>-<YYYY-MM>``, parent close policy ABANDON: promotions outlive the
+           period; an id already taken — running, or finished within retention — counts as
+           "already running" and starts nothing). At most ``max_in_flight`` starts are in flight at
+           once. Children's results are never awaited: the period only starts them.
+Continue-as-new: after ``children_per_run`` members (or when Temporal suggests it), carrying only
+           the cursor and the counters, so ten thousand employees never strain one history.
+Signals, updates: none. Query: ``state() -> PeriodState``.
+Timers:    none.
+Outcomes:  completed once every member's promotion was started or found; the period row (requested,
+           started, already running, status) is kept by the activities after every page, and the
+           live tally is read from the promotions read model (GET /v1/promotion-periods/{id}).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+from pydantic import BaseModel, Field
+from temporalio import workflow
+from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.periods import (
+        ClaimPage,
+        FinishPeriod,
+        PeriodActivities,
+        PeriodMember,
+        PreparePeriod,
+        RecordPage,
+    )
+    from domain.enums import PromotionType
+    from domain.ledger import Actor
+    from workflows.contracts import StartPromotion, promotion_workflow_id
+    from workflows.promotion import PromotionWorkflow
+
+PERIOD_ACTIVITY_TIMEOUT = timedelta(minutes=2)
+PERIOD_ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=30)
+)
+
+
+def promotion_period_workflow_id(agency: str, period: date) -> str:
+    """One period per agency and month: the business key is the workflow id."""
+    return f"promotion-period-{agency}-{period:%Y-%m}"
+
+
+class PeriodInput(BaseModel):
+    period_id: str
+    agency: str
+    period: date
+    promotion_type: PromotionType = PromotionType.REGULAR
+    rulebook_version: str
+    requested_by: Actor
+    # First run only: the employees named by the trigger; None pulls the agency's candidates.
+    nips: list[str] | None = None
+    max_in_flight: int = Field(50, ge=1)
+    children_per_run: int = Field(500, ge=1)
+    page_size: int = Field(100, ge=1)
+    # Carried across continue-as-new.
+    prepared: bool = False
+    requested: int = 0
+    cursor: int = 0
+    started: int = 0
+    already_running: int = 0
+    run: int = 1
+
+
+class PeriodState(BaseModel):
+    period_id: str
+    requested: int
+    cursor: int
+    started: int
+    already_running: int
+    run: int
+    completed: bool
+
+
+class PeriodResult(BaseModel):
+    period_id: str
+    requested: int
+    started: int
+    already_running: int
+    runs: int
+
+
+@workflow.defn
+class PromotionPeriodWorkflow:
+    def __init__(self) -> None:
+        self._inp: PeriodInput | None = None
+        self._requested = 0
+        self._cursor = 0
+        self._started = 0
+        self._already_running = 0
+        self._completed = False
+
+    @workflow.run
+    async def run(self, inp: PeriodInput) -> PeriodResult:
+        self._inp = inp
+        self._requested, self._cursor = inp.requested, inp.cursor
+        self._started, self._already_running = inp.started, inp.already_running
+        if not inp.prepared:
+            self._requested = await self._prepare(inp)
+        taken = 0
+        while self._cursor < self._requested and taken < inp.children_per_run:
+            taken += await self._next_page(inp, min(inp.page_size, inp.children_per_run - taken))
+            if workflow.info().is_continue_as_new_suggested():
+                break
+        if self._cursor < self._requested:
+            workflow.continue_as_new(self._carry(inp))
+        await self._finish(inp)
+        return PeriodResult(
+            period_id=inp.period_id,
+            requested=self._requested,
+            started=self._started,
+            already_running=self._already_running,
+            runs=inp.run,
+        )
+
+    async def _prepare(self, inp: PeriodInput) -> int:
+        info = workflow.info()
+        result = await workflow.execute_activity_method(
+            PeriodActivities.prepare_period,
+            PreparePeriod(
+                period_id=inp.period_id,
+                agency=inp.agency,
+                period=inp.period,
+                promotion_type=inp.promotion_type.value,
+                rulebook_version=inp.rulebook_version,
+                nips=inp.nips,
+                actor=inp.requested_by,
+                run_id=info.run_id,
+                occurred_at=workflow.now(),
+            ),
+            start_to_close_timeout=PERIOD_ACTIVITY_TIMEOUT,
+            retry_policy=PERIOD_ACTIVITY_RETRY,
+        )
+        return result.requested
+
+    async def _next_page(self, inp: PeriodInput, limit: int) -> int:
+        """Start the children of the next ``limit`` members; returns how many members it took."""
+        page = await workflow.execute_activity_method(
+            PeriodActivities.claim_page,
+            ClaimPage(
+                period_id=inp.period_id,
+                agency=inp.agency,
+                period=inp.period,
+                promotion_type=inp.promotion_type.value,
+                rulebook_version=inp.rulebook_version,
+                after=self._cursor,
+                limit=limit,
+            ),
+            start_to_close_timeout=PERIOD_ACTIVITY_TIMEOUT,
+            retry_policy=PERIOD_ACTIVITY_RETRY,
+        )
+        if not page.members:  # fewer members than counted: nothing more to take
+            self._requested = self._cursor
+            return 0
+        started, existing = await self._start_children(inp, page.members)
+        self._cursor = page.members[-1].position
+        self._started += len(started)
+        self._already_running += len(existing)
+        await workflow.execute_activity_method(
+            PeriodActivities.record_page,
+            RecordPage(
+                period_id=inp.period_id,
+                cursor=self._cursor,
+                started_nips=started,
+                already_running_nips=existing,
+                started=self._started,
+                already_running=self._already_running,
+                runs=inp.run,
+            ),
+            start_to_close_timeout=PERIOD_ACTIVITY_TIMEOUT,
+            retry_policy=PERIOD_ACTIVITY_RETRY,
+        )
+        return len(page.members)
+
+    async def _start_children(
+        self, inp: PeriodInput, members: list[PeriodMember]
+    ) -> tuple[list[str], list[str]]:
+        """Start one promotion per member, at most ``max_in_flight`` starts at a time."""
+        gate = asyncio.Semaphore(inp.max_in_flight)
+
+        async def start(nip: str) -> bool:
+            async with gate:
+                return await self._start_child(inp, nip)
+
+        outcomes = await asyncio.gather(*(start(m.nip) for m in members))
+        started = [m.nip for m, new in zip(members, outcomes, strict=True) if new]
+        existing = [m.nip for m, new in zip(members, outcomes, strict=True) if not new]
+        return started, existing
+
+    async def _start_child(self, inp: PeriodInput, nip: str) -> bool:
+        """True if this call started the promotion, False if its id was already taken."""
+        try:
+            await workflow.start_child_workflow(
+                PromotionWorkflow.run,
+                StartPromotion(
+                    nip=nip,
+                    agency=inp.agency,
+                    period=inp.period,
+                    promotion_type=inp.promotion_type,
+                    rulebook_version=inp.rulebook_version,
+                    requested_by=inp.requested_by,
+                ),
+                id=promotion_workflow_id(nip, inp.period),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            return False
+        return True
+
+    async def _finish(self, inp: PeriodInput) -> None:
+        await workflow.execute_activity_method(
+            PeriodActivities.finish_period,
+            FinishPeriod(
+                period_id=inp.period_id,
+                agency=inp.agency,
+                requested=self._requested,
+                started=self._started,
+                already_running=self._already_running,
+                runs=inp.run,
+                actor=Actor(id=inp.period_id, role="system"),
+                run_id=workflow.info().run_id,
+                occurred_at=workflow.now(),
+            ),
+            start_to_close_timeout=PERIOD_ACTIVITY_TIMEOUT,
+            retry_policy=PERIOD_ACTIVITY_RETRY,
+        )
+        self._completed = True
+
+    def _carry(self, inp: PeriodInput) -> PeriodInput:
+        return inp.model_copy(
+            update={
+                "nips": None,
+                "prepared": True,
+                "requested": self._requested,
+                "cursor": self._cursor,
+                "started": self._started,
+                "already_running": self._already_running,
+                "run": inp.run + 1,
+            }
+        )
+
+    @workflow.query
+    def state(self) -> PeriodState:
+        inp = self._inp
+        assert inp is not None
+        return PeriodState(
+            period_id=inp.period_id,
+            requested=self._requested,
+            cursor=self._cursor,
+            started=self._started,
+            already_running=self._already_running,
+            run=inp.run,
+            completed=self._completed,
+        )
