@@ -210,17 +210,20 @@ def child_env(settings: Settings, data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_processes(
+async def start_processes(
     stack: Stack, settings: Settings, tmp: Path, bare_queue: str, temporal_db: str
-) -> None:
-    """The dev server, the two workers and the API, each as ``make run`` starts it."""
+) -> Client:
+    """The dev server, then (once it answers) the two workers and the API, each as ``make run``
+    starts it; the workers would fail to connect to a server still starting on a loaded machine."""
     py = sys.executable
     temporal = settings.temporal_address
     db_file = tmp / "temporal.db" if temporal_db == "file" else None
     port = int(temporal.rsplit(":", 1)[1])
     stack.spawn("temporal", temporal_argv(find_temporal_cli(), port, db_file))
+    client = await connect_when_ready(stack, temporal)
     stack.spawn("meritflow-worker", [py, str(ROOT / "worker.py")])
     bare = [py, "-m", "bench.bare", "--address", temporal, "--task-queue", bare_queue]
     stack.spawn("bare-worker", bare)
     api = ["-m", "uvicorn", "api.main:app", "--host", LOOPBACK, "--port", str(settings.api_port)]
     stack.spawn("api", [py, *api])
+    return client

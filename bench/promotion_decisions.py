@@ -14,7 +14,8 @@ authority), one at a time; then the same for the bare workflows with a temporali
 ``--reads`` GETs of the completed promotions at the same concurrency. BKN's technical approval is
 a third-party review in the product now (tests/e2e/test_promotion_api.py): its approval is the
 reviewer's conflict declaration and verdict, with the polls a client needs to see the review open
-and the promotion move on; ``--bkn-step decision`` drives it as a plain decision instead.
+and the promotion move on; ``--bkn-step decision`` drives it as a plain decision, which only builds
+from before the review child accept (the product now refuses it with 409 under_review).
 
 Everything started is stopped on the way out, error or not. The numbers are printed as a table and
 written to ``data/bench/promotion_decisions.json``.
@@ -51,7 +52,6 @@ from bench._stack import (
     BenchError,
     Stack,
     child_env,
-    connect_when_ready,
     free_port,
     machine_cpu_seconds,
     start_processes,
@@ -133,8 +133,7 @@ async def _run(cfg: Config, settings: Settings, stack: Stack, tmp: Path) -> dict
     _say("migrating the temporary database")
     await migrate(settings.database_url)
     _say("starting the Temporal dev server, the workers and the API")
-    start_processes(stack, settings, tmp, bare_queue, cfg.temporal_db)
-    client = await connect_when_ready(stack, settings.temporal_address)
+    client = await start_processes(stack, settings, tmp, bare_queue, cfg.temporal_db)
     limits = httpx.Limits(max_connections=cfg.concurrency + 4)
     base = f"http://{LOOPBACK}:{settings.api_port}"
     async with httpx.AsyncClient(
@@ -276,7 +275,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         help="the dev server's state: SQLite file in the temp dir, or memory",
     )
     parser.add_argument("--bkn-step", choices=("review", "decision"), default="review",
-                        help="BKN's approval: the review of tests/e2e, or a plain decision")  # fmt: skip
+                        help="BKN's approval: the review of tests/e2e, or a plain decision (older builds only)")  # fmt: skip
     args = parser.parse_args(argv)
     if min(args.promotions, args.concurrency, args.setup_concurrency, args.poll_ms) < 1:
         parser.error("--promotions, --poll-ms and the concurrencies must be at least 1")

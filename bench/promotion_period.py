@@ -54,7 +54,6 @@ from bench._stack import (
     BenchError,
     Stack,
     child_env,
-    connect_when_ready,
     free_port,
     machine_cpu_seconds,
     start_processes,
@@ -143,8 +142,7 @@ async def _run(cfg: Config, settings: Settings, stack: Stack, tmp: Path) -> dict
     await _employees(settings.database_url, cfg, period)
     bare_queue = f"bench-bare-{secrets.token_hex(4)}"
     _say("starting the Temporal dev server, the workers and the API")
-    start_processes(stack, settings, tmp, bare_queue, cfg.temporal_db)
-    client = await connect_when_ready(stack, settings.temporal_address)
+    client = await start_processes(stack, settings, tmp, bare_queue, cfg.temporal_db)
     base = f"http://{LOOPBACK}:{settings.api_port}"
     async with httpx.AsyncClient(base_url=base, timeout=60, trust_env=False) as http:
         await wait_http_ok(stack, http, "/healthz")
