@@ -274,8 +274,12 @@ def parse_args(argv: list[str] | None = None) -> Config:
         default="file",
         help="the dev server's state: SQLite file in the temp dir, or memory",
     )
-    parser.add_argument("--bkn-step", choices=("review", "decision"), default="review",
-                        help="BKN's approval: the review of tests/e2e, or a plain decision (older builds only)")  # fmt: skip
+    parser.add_argument(
+        "--bkn-step",
+        choices=("review", "decision"),
+        default="review",
+        help="BKN's approval: the review of tests/e2e, or a plain decision (older builds only)",
+    )
     args = parser.parse_args(argv)
     if min(args.promotions, args.concurrency, args.setup_concurrency, args.poll_ms) < 1:
         parser.error("--promotions, --poll-ms and the concurrencies must be at least 1")
