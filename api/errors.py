@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from domain.errors import (
     DomainError,
@@ -109,3 +111,12 @@ def install(app: FastAPI) -> None:
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorBody} for s in statuses}
+
+
+def update_refusal(err: WorkflowUpdateFailedError, status_by_code: dict[str, int]) -> ApiError:
+    """A workflow update its validator or handler refused, as the caller should see it: the
+    domain code travels as the ApplicationError's type; a rule broken is 422, the rest 409."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type:
+        return ApiError(status_by_code.get(cause.type, 409), cause.type, cause.message)
+    return ApiError(409, "update_refused", str(err))

@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import structlog
 
-from domain.ledger import canonical_json, iso_utc
+from domain.ledger import HASHED_FIELDS, canonical_json, iso_utc
 from infra.checkpoint_signing import DEVELOPMENT_ENVS
 from infra.settings import Settings
 
@@ -45,32 +45,8 @@ log = structlog.get_logger(__name__)
 
 Format = Literal["jsonl", "csv"]
 
-LEDGER_COLUMNS: tuple[str, ...] = (
-    "entry_id",
-    "process_id",
-    "seq",
-    "process_kind",
-    "kind",
-    "outcome",
-    "stage_before",
-    "stage_after",
-    "actor_id",
-    "actor_role",
-    "actor_agency",
-    "on_behalf_of",
-    "subject",
-    "agency",
-    "payload",
-    "justification",
-    "rulebook_version",
-    "workflow_id",
-    "run_id",
-    "update_id",
-    "occurred_at",
-    "recorded_at",
-    "prev_hash",
-    "hash",
-)
+# Every stored column: the hashed ones (one list, in domain.ledger) plus the chain's own fields.
+LEDGER_COLUMNS: tuple[str, ...] = (*HASHED_FIELDS[:2], "seq", *HASHED_FIELDS[2:], "prev_hash", "hash")
 EXPORT_COLUMNS: tuple[str, ...] = (*LEDGER_COLUMNS, "leaf_index", "leaf_hash", "pseudonymized")
 _INT_COLUMNS = frozenset({"seq", "leaf_index"})
 

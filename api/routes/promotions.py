@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api import idempotency
 from api.auth import PrincipalDep, actor_of, can_see_agency, require_roles
 from api.deps import ClientDep, ContextDep, SessionDep
-from api.errors import ApiError, from_domain, responses, validation_error
+from api.errors import ApiError, from_domain, responses, update_refusal, validation_error
 from api.idempotency import IdempotencyKeyHeader
 from api.refusals import record_refusal
 from api.schemas.promotions import (
@@ -360,11 +360,4 @@ class _Attempt:
                 PromotionWorkflow.decide, d, id=f"decision-{self.request_id}"
             )
         except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            code = (
-                cause.type
-                if isinstance(cause, ApplicationError) and cause.type
-                else "update_refused"
-            )
-            message = cause.message if isinstance(cause, ApplicationError) else str(err)
-            await self.refuse(ApiError(UPDATE_ERROR_STATUS.get(code, 409), code, message))
+            await self.refuse(update_refusal(err, UPDATE_ERROR_STATUS))

@@ -10,12 +10,11 @@ import structlog
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ValidationError
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from api.auth import PrincipalDep, actor_of, can_see_agency, require_roles
 from api.deps import ClientDep, ContextDep, SessionDep
-from api.errors import ApiError, from_domain, responses, validation_error
+from api.errors import ApiError, from_domain, responses, update_refusal, validation_error
 from api.refusals import record_refusal
 from api.schemas.reviews import (
     BodyCreate,
@@ -356,14 +355,7 @@ class _ReviewAttempt:
         try:
             await handle.execute_update(update, arg, id=f"review-{self.request_id}")
         except WorkflowUpdateFailedError as err:
-            cause = err.cause
-            code = (
-                cause.type
-                if isinstance(cause, ApplicationError) and cause.type
-                else "update_refused"
-            )
-            message = cause.message if isinstance(cause, ApplicationError) else str(err)
-            await self.refuse(ApiError(UPDATE_ERROR_STATUS.get(code, 409), code, message))
+            await self.refuse(update_refusal(err, UPDATE_ERROR_STATUS))
 
     async def reread(self) -> ReviewRead:
         async with self.ctx.sessions() as session:
