@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import workflow
 from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
@@ -47,6 +48,14 @@ async def worker(
 ) -> AsyncIterator[None]:
     async with build_worker(dev_env.client, sessions, settings):
         yield
+        # The children outlive the period on purpose; end them here so that nothing of this test
+        # is still running on the shared dev server while the worker shuts down.
+        query = f"TaskQueue = '{settings.task_queue}' AND ExecutionStatus = 'Running'"
+        async for wf in dev_env.client.list_workflows(query):
+            try:
+                await dev_env.client.get_workflow_handle(wf.id).terminate("test finished")
+            except RPCError:
+                pass
 
 
 def period_input(agency: str, nips: list[str] | None, **kw: int) -> PeriodInput:
