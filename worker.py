@@ -17,6 +17,7 @@ from activities.hr_http import SiasnConfig, SiasnHttpSource
 from activities.ledger import LedgerActivities
 from activities.periods import PeriodActivities, TableCandidateSource
 from activities.reviews import ReviewActivities
+from activities.selections import SelectionActivities
 from activities.webhooks import DeliveryConfig, WebhookActivities
 from infra.checkpoint_schedule import ensure_checkpoint_schedule
 from infra.checkpoint_signing import optional_signer
@@ -28,6 +29,7 @@ from workflows.checkpoint import LedgerCheckpointWorkflow
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import PromotionPeriodWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
+from workflows.selection import OpenSelectionWorkflow
 from workflows.webhooks import WebhookDispatcherWorkflow
 
 log = structlog.get_logger(__name__)
@@ -38,6 +40,7 @@ WORKFLOWS = [
     WebhookDispatcherWorkflow,
     LedgerCheckpointWorkflow,
     PromotionPeriodWorkflow,
+    OpenSelectionWorkflow,
 ]
 
 
@@ -60,16 +63,12 @@ def build_worker(
     ledger = LedgerActivities(sessions)
     hr = HrActivities(hr_source(settings, sessions))
     calendar = CalendarActivities(settings.joint_leave_days)
-    webhook = WebhookActivities(
-        sessions,
-        DeliveryConfig(
-            timeout_seconds=settings.webhook_timeout_seconds,
-            batch_size=settings.webhook_batch_size,
-        ),
-    )
+    # The worker enforces its own delivery policy (budget, loopback), whatever a dispatcher carries.
+    webhook = WebhookActivities(sessions, DeliveryConfig.from_settings(settings))
     review = ReviewActivities(sessions)
     checkpoint = CheckpointActivities(sessions, optional_signer(settings))
     periods = PeriodActivities(sessions, TableCandidateSource(sessions))
+    selection = SelectionActivities(sessions)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -86,6 +85,12 @@ def build_worker(
             periods.claim_page,
             periods.record_page,
             periods.finish_period,
+            selection.record_selection,
+            selection.close_registration,
+            selection.precheck,
+            selection.close_screening,
+            selection.close_component,
+            selection.compute_shortlist,
         ],
     )
 

@@ -46,7 +46,13 @@ log = structlog.get_logger(__name__)
 Format = Literal["jsonl", "csv"]
 
 # Every stored column: the hashed ones (one list, in domain.ledger) plus the chain's own fields.
-LEDGER_COLUMNS: tuple[str, ...] = (*HASHED_FIELDS[:2], "seq", *HASHED_FIELDS[2:], "prev_hash", "hash")
+LEDGER_COLUMNS: tuple[str, ...] = (
+    *HASHED_FIELDS[:2],
+    "seq",
+    *HASHED_FIELDS[2:],
+    "prev_hash",
+    "hash",
+)
 EXPORT_COLUMNS: tuple[str, ...] = (*LEDGER_COLUMNS, "leaf_index", "leaf_hash", "pseudonymized")
 _INT_COLUMNS = frozenset({"seq", "leaf_index"})
 

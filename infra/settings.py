@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     webhook_idle_seconds: float = Field(5.0, gt=0)
     webhook_backoff_initial_seconds: float = Field(1.0, gt=0)
     webhook_backoff_max_seconds: float = Field(300.0, gt=0)
+    # Dead letters: a delivery still failing after this many attempts, or this long after the
+    # first attempt of its round (a replay starts a new round), is marked dead. 0 attempts: no
+    # attempt limit, the age alone bounds the budget.
+    webhook_max_attempts: int = Field(0, ge=0)
+    webhook_max_age_seconds: float = Field(86400.0, gt=0)
+    # SSRF guard: subscription URLs are https to public addresses only. Loopback addresses (and
+    # plain http to them) are allowed when this says so; unset, only in development and test.
+    webhook_allow_loopback: bool | None = None
     # Signed ledger checkpoints (store/checkpoints.py): base64 of a 32-byte Ed25519 private seed.
     # Without one, development and test use a fixed development key; any other env refuses.
     checkpoint_signing_key: str | None = Field(None, repr=False)
@@ -70,6 +78,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'meritflow.db'}"
+
+    @property
+    def webhook_loopback_allowed(self) -> bool:
+        if self.webhook_allow_loopback is not None:
+            return self.webhook_allow_loopback
+        return self.env in ("development", "test")
 
     @property
     def json_logs(self) -> bool:

@@ -4,6 +4,10 @@ A delivery row is written in the same transaction as the ledger entry it comes f
 transactional outbox), so an event is queued if and only if its decision was recorded. ``seq``
 numbers the deliveries of one process for one subscription; the dispatcher only ever sends the
 lowest pending ``seq`` of a process, which is what keeps deliveries in order per process.
+
+A delivery that exhausts its retry budget (attempts or age of its current round) becomes ``dead``;
+the deliveries of the same process behind it stay pending and wait until it is replayed and goes
+through, so the order per process holds even across dead letters.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from store.models import Base
 
 SUBSCRIPTION_STATUSES = ("active", "paused", "deleted")
-DELIVERY_STATUSES = ("pending", "delivered", "cancelled")
+DELIVERY_STATUSES = ("pending", "delivered", "dead", "cancelled")
 
 
 class WebhookSubscription(Base):
@@ -69,11 +73,15 @@ class WebhookDelivery(Base):
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     replays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The retry budget's round: attempts since queued or last replayed, and when the first was.
+    round_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    round_started_at: Mapped[datetime | None]
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     last_attempt_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    dead_at: Mapped[datetime | None]
 
 
 class WebhookAttempt(Base):

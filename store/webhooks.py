@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select, update
@@ -22,6 +23,8 @@ from store.models import LedgerEntry
 from store.webhook_models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 LIVE_STATUSES = ("active", "paused")
+# A dead delivery still holds its place: what comes after it in the process waits behind it.
+BLOCKING_STATUSES = ("pending", "dead")
 
 
 class ProcessView(Protocol):
@@ -152,14 +155,18 @@ async def _next_seqs(
 async def pending_heads(
     session: AsyncSession, subscription_id: str, *, limit: int
 ) -> list[WebhookDelivery]:
-    """The lowest pending delivery of each process, oldest first: nothing behind a head is sent."""
+    """The lowest pending delivery of each process, oldest first: nothing behind a head is sent.
+
+    A dead delivery is a head too, but not sendable: the process's later deliveries wait behind
+    it until it is replayed and goes through.
+    """
     other = aliased(WebhookDelivery)
     head_seq = (
         select(func.min(other.seq))
         .where(
             other.subscription_id == WebhookDelivery.subscription_id,
             other.process_id == WebhookDelivery.process_id,
-            other.status == "pending",
+            other.status.in_(BLOCKING_STATUSES),
         )
         .scalar_subquery()
     )
@@ -183,6 +190,23 @@ async def count_pending(session: AsyncSession, subscription_id: str) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
+@dataclass(frozen=True)
+class RetryBudget:
+    """How long one delivery is retried before it is dead: attempts and age of its round.
+
+    A round starts with the delivery's first attempt (waiting behind another delivery of its
+    process does not age it) and starts again on each replay. ``max_attempts`` 0: no limit.
+    """
+
+    max_attempts: int = 0
+    max_age: timedelta = timedelta(hours=24)
+
+    def exhausted(self, attempts: int, started: datetime, now: datetime) -> bool:
+        if self.max_attempts and attempts >= self.max_attempts:
+            return True
+        return now - started >= self.max_age
+
+
 async def record_attempt(
     session: AsyncSession,
     delivery_id: str,
@@ -192,16 +216,29 @@ async def record_attempt(
     error: str | None,
     duration_ms: int,
     at: datetime,
-) -> None:
-    """Log one attempt and move the delivery: delivered on success, still pending otherwise."""
+    round_attempts: int = 0,
+    round_started_at: datetime | None = None,
+    budget: RetryBudget | None = None,
+) -> str:
+    """Log one attempt and move the delivery: delivered on success; on failure still pending, or
+    dead once ``budget`` is spent. ``round_*`` are the delivery's values before this attempt (one
+    dispatcher per subscription is the only writer of a pending delivery). Returns the status."""
+    started = round_started_at or at
     values: dict[str, Any] = {
         "attempts": WebhookDelivery.attempts + 1,
+        "round_attempts": WebhookDelivery.round_attempts + 1,
+        "round_started_at": started,
         "last_attempt_at": at,
         "last_status_code": status_code,
         "last_error": error,
     }
+    status = "pending"
     if ok:
-        values.update(status="delivered", delivered_at=at)
+        status = "delivered"
+        values.update(status=status, delivered_at=at)
+    elif budget is not None and budget.exhausted(round_attempts + 1, started, at):
+        status = "dead"
+        values.update(status=status, dead_at=at)
     # The UPDATE comes first: on SQLite it takes the write lock before anything is read.
     await session.execute(
         update(WebhookDelivery)
@@ -220,6 +257,7 @@ async def record_attempt(
         )
     )
     await session.flush()
+    return status
 
 
 # --- subscriptions -------------------------------------------------------------------------------
@@ -283,7 +321,7 @@ async def list_subscriptions(
 async def set_status(
     session: AsyncSession, subscription_id: str, status: str, *, now: datetime
 ) -> None:
-    """Pause, resume or delete; deleting cancels what was still queued."""
+    """Pause, resume or delete; deleting cancels what was still queued or dead."""
     await session.execute(
         update(WebhookSubscription)
         .where(WebhookSubscription.id == subscription_id)
@@ -295,7 +333,7 @@ async def set_status(
             update(WebhookDelivery)
             .where(
                 WebhookDelivery.subscription_id == subscription_id,
-                WebhookDelivery.status == "pending",
+                WebhookDelivery.status.in_(BLOCKING_STATUSES),
             )
             .values(status="cancelled")
             .execution_options(synchronize_session=False)
@@ -340,11 +378,32 @@ async def list_attempts(session: AsyncSession, delivery_id: str) -> list[Webhook
     return list((await session.scalars(stmt)).all())
 
 
+_REPLAY_VALUES: dict[str, Any] = {
+    "status": "pending",
+    "replays": WebhookDelivery.replays + 1,
+    "round_attempts": 0,
+    "round_started_at": None,
+    "dead_at": None,
+}
+
+
 async def requeue(session: AsyncSession, delivery_id: str) -> None:
-    """Queue a delivery again under its own id (a replay); receivers dedupe on that id."""
+    """Queue a delivery again under its own id (a replay) with a fresh retry budget; receivers
+    dedupe on that id. A dead one goes back to the head of its process's queue."""
     await session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery_id)
-        .values(status="pending", replays=WebhookDelivery.replays + 1)
+        .values(**_REPLAY_VALUES)
         .execution_options(synchronize_session=False)
     )
+
+
+async def requeue_dead(session: AsyncSession, subscription_id: str) -> int:
+    """Replay every dead delivery of a subscription (after a long outage); returns how many."""
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.status == "dead")
+        .values(**_REPLAY_VALUES)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

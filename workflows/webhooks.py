@@ -8,6 +8,9 @@ process holds) and reports how many went through. Then:
   (``backoff_initial_seconds`` doubling up to ``backoff_max_seconds``), then try again;
 - nothing queued: sleep ``idle_seconds`` on a durable timer and look again.
 
+Each delivery has a retry budget (``max_attempts`` / ``max_age_seconds``); the activity marks one
+``dead`` when it is spent, and the process's later deliveries wait behind it until a replay.
+
 Signals:   ``pause`` (stop sending until resumed), ``resume``, ``wake`` (cut a sleep or a back-off
            short, e.g. after a replay), ``stop`` (the subscription was deleted).
 Timers:    the back-off and idle sleeps above; while paused, a long re-check in case a resume signal
@@ -48,6 +51,10 @@ class DispatcherInput(BaseModel):
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 300.0
     iterations_per_run: int = 500
+    # Retry budget per delivery, and the SSRF guard's development allowance (see DeliverBatch).
+    max_attempts: int = 0
+    max_age_seconds: float = 86400.0
+    allow_loopback: bool = False
     # Carried across continue-as-new (the paused flag is not: the first batch reads the row).
     consecutive_failures: int = 0
 
@@ -83,7 +90,12 @@ class WebhookDispatcherWorkflow:
                 continue
             result = await workflow.execute_activity_method(
                 WebhookActivities.deliver_batch,
-                DeliverBatch(subscription_id=inp.subscription_id),
+                DeliverBatch(
+                    subscription_id=inp.subscription_id,
+                    max_attempts=inp.max_attempts,
+                    max_age_seconds=inp.max_age_seconds,
+                    allow_loopback=inp.allow_loopback,
+                ),
                 start_to_close_timeout=DELIVER_TIMEOUT,
                 retry_policy=DELIVER_RETRY,
             )

@@ -17,6 +17,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.webhooks import UnsafeDestination, check_url
 from api.auth import can_see_agency, require_roles
 from api.deps import ClientDep, ContextDep, SessionDep
 from api.errors import ApiError, responses
@@ -28,6 +29,7 @@ from api.schemas.webhooks import (
     DeliveryStatus,
     EventTypeList,
     EventTypeRead,
+    ReplayDeadResult,
     SubscriptionCreate,
     SubscriptionCreated,
     SubscriptionPage,
@@ -78,6 +80,7 @@ def delivery_read(d: WebhookDelivery) -> DeliveryRead:
         created_at=d.created_at,
         last_attempt_at=d.last_attempt_at,
         delivered_at=d.delivered_at,
+        dead_at=d.dead_at,
         event=dict(d.payload),
     )
 
@@ -88,6 +91,9 @@ def _dispatcher_input(settings: Settings, subscription_id: str) -> DispatcherInp
         idle_seconds=settings.webhook_idle_seconds,
         backoff_initial_seconds=settings.webhook_backoff_initial_seconds,
         backoff_max_seconds=settings.webhook_backoff_max_seconds,
+        max_attempts=settings.webhook_max_attempts,
+        max_age_seconds=settings.webhook_max_age_seconds,
+        allow_loopback=settings.webhook_loopback_allowed,
     )
 
 
@@ -136,6 +142,7 @@ async def _visible(
 async def create_subscription(
     body: SubscriptionCreate, principal: ManagerDep, ctx: ContextDep, client: ClientDep
 ) -> SubscriptionCreated:
+    await _check_destination(ctx, principal, str(body.url))
     now = datetime.now(UTC)
     async with ctx.sessions() as session, session.begin():
         sub = await webhooks.create_subscription(
@@ -158,6 +165,24 @@ async def create_subscription(
         ) from err
     log.info("webhooks.subscribed", subscription_id=sub.id, agency=sub.agency)
     return SubscriptionCreated(**to_read(sub).model_dump(), secret=sub.secret)
+
+
+async def _check_destination(ctx: ContextDep, principal: Principal, url: str) -> None:
+    """The SSRF guard at creation (the activity checks again before every batch)."""
+    try:
+        await check_url(url, allow_loopback=ctx.settings.webhook_loopback_allowed)
+    except UnsafeDestination as refused:
+        log.warning(
+            "webhooks.subscription_refused",
+            error=refused.code,
+            detail=refused.detail,
+            url=url,
+            principal=principal.sub,
+            agency=principal.agency,
+        )
+        raise ApiError(
+            422, refused.code, refused.detail, [{"field": "url", "message": refused.detail}]
+        ) from refused
 
 
 @router.get("/subscriptions", response_model=SubscriptionPage, responses=responses(401, 403))
@@ -321,7 +346,8 @@ async def get_delivery(
     status_code=202,
     response_model=DeliveryRead,
     responses=responses(401, 403, 404),
-    summary="Send a delivery again, with the same webhook-id, in its place in the process's order",
+    summary="Send a delivery again (a dead one too), with the same webhook-id and a fresh retry "
+    "budget, in its place in the process's order",
 )
 async def replay_delivery(
     delivery_id: str,
@@ -342,6 +368,30 @@ async def replay_delivery(
         again = await webhooks.get_delivery(fresh, delivery_id)
     assert again is not None
     return delivery_read(again)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/deliveries/replay-dead",
+    status_code=202,
+    response_model=ReplayDeadResult,
+    responses=responses(401, 403, 404),
+    summary="Queue every dead delivery of a subscription again (after a long outage), in order",
+)
+async def replay_dead(
+    subscription_id: str,
+    principal: ManagerDep,
+    ctx: ContextDep,
+    session: SessionDep,
+    client: ClientDep,
+) -> ReplayDeadResult:
+    await _visible(session, principal, subscription_id)
+    await session.close()
+    async with ctx.sessions() as write, write.begin():
+        count = await webhooks.requeue_dead(write, subscription_id)
+    log.info("webhooks.dead_replayed", subscription_id=subscription_id, count=count)
+    if count:
+        await _signal(client, subscription_id, "wake")
+    return ReplayDeadResult(subscription_id=subscription_id, replayed=count)
 
 
 # --- the catalogue -------------------------------------------------------------------------------

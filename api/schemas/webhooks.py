@@ -8,13 +8,17 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints, fiel
 from domain.events import EVENT_TYPES
 
 WebhookUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])]
-DeliveryStatus = Literal["pending", "delivered", "cancelled"]
+DeliveryStatus = Literal["pending", "delivered", "dead", "cancelled"]
 
 
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: WebhookUrl = Field(description="Where events are POSTed; http or https only")
+    url: WebhookUrl = Field(
+        description="Where events are POSTed: https, to a host whose every address is public "
+        "(422 webhook_url_insecure / webhook_url_forbidden_address / webhook_url_unresolvable "
+        "otherwise); plain http only to loopback, in development"
+    )
     event_types: list[str] = Field(
         min_length=1, max_length=len(EVENT_TYPES), description="See GET /v1/webhooks/event-types"
     )
@@ -61,7 +65,10 @@ class DeliveryRead(BaseModel):
     sequence: int = Field(description="Order of this event among the process's, for this receiver")
     event_id: str
     event_type: str
-    status: DeliveryStatus
+    status: DeliveryStatus = Field(
+        description="dead: its retry budget ran out; the process's later deliveries wait behind "
+        "it until it is replayed"
+    )
     attempts: int
     replays: int
     last_status_code: int | None
@@ -69,6 +76,7 @@ class DeliveryRead(BaseModel):
     created_at: datetime
     last_attempt_at: datetime | None
     delivered_at: datetime | None
+    dead_at: datetime | None
     event: dict[str, Any] = Field(description="The body sent")
 
 
@@ -87,6 +95,11 @@ class DeliveryDetail(DeliveryRead):
 class DeliveryPage(BaseModel):
     items: list[DeliveryRead]
     next_cursor: str | None
+
+
+class ReplayDeadResult(BaseModel):
+    subscription_id: str
+    replayed: int = Field(description="How many dead deliveries were queued again")
 
 
 class EventTypeRead(BaseModel):

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 from temporalio.testing import ActivityEnvironment
 
+from activities import webhooks as webhook_activities
 from activities.contracts import PromotionViewData
-from activities.webhooks import DeliverBatch, DeliveryConfig, WebhookActivities
+from activities.webhooks import DeliverBatch, DeliverBatchResult, DeliveryConfig, WebhookActivities
 from domain import events
 from domain.ledger import Actor, LedgerEntryIn
+from infra.settings import Settings
 from store import ledger, webhooks
 from store.webhook_models import WebhookAttempt, WebhookDelivery
 from tests.activities.webhook_receiver import Receiver, running_receiver
@@ -172,7 +174,9 @@ async def test_who_gets_what(sessions) -> None:
 
 
 def activities(sessions, **kw: Any) -> WebhookActivities:
-    return WebhookActivities(sessions, DeliveryConfig(**{"timeout_seconds": 2.0, **kw}))
+    """The receiver is on 127.0.0.1: the worker's policy allows loopback, as in development."""
+    config = {"timeout_seconds": 2.0, "allow_loopback": True, **kw}
+    return WebhookActivities(sessions, DeliveryConfig(**config))
 
 
 async def test_only_heads_go_out_and_failures_are_logged(sessions, receiver: Receiver) -> None:
@@ -276,3 +280,207 @@ async def _secret(sessions, sub_id: str) -> str:
         sub = await webhooks.get_subscription(s, sub_id)
     assert sub is not None and sub.secret.startswith("whsec_")
     return sub.secret
+
+
+# --- dead letters --------------------------------------------------------------------------------
+
+
+async def test_a_delivery_that_never_gets_through_is_dead_and_holds_its_process(
+    sessions, receiver: Receiver
+) -> None:
+    ag = agency()
+    sub = await subscribe(sessions, ag, url=receiver.url)
+    stuck, other = Process(sessions, ag), Process(sessions, ag)
+    await stuck.record("promotion.started", None, "snapshot", "starting")
+    await stuck.record("promotion.eligibility_assessed", "snapshot", "eligible")
+    acts, env = activities(sessions), ActivityEnvironment()
+    req = DeliverBatch(subscription_id=sub, max_attempts=3)
+    receiver.down = True
+    results = [await env.run(acts.deliver_batch, req) for _ in range(3)]
+    assert [(r.failed, r.dead) for r in results] == [(1, 0), (1, 0), (1, 1)]
+    head, behind = await deliveries(sessions, sub)
+    assert (head.status, head.attempts, head.round_attempts) == ("dead", 3, 3)
+    assert head.dead_at is not None and head.dead_at == head.last_attempt_at
+    assert behind.status == "pending" and behind.attempts == 0
+    async with sessions() as s:
+        assert len(await webhooks.list_attempts(s, head.id)) == 3  # every attempt is logged
+        dead = await webhooks.list_deliveries(s, sub, status="dead", limit=10, after=None)
+    assert [d.id for d in dead] == [head.id]
+
+    # The dead head holds its process: the receiver is back, but seq 2 is not sent before seq 1;
+    # another process is not held.
+    receiver.down = False
+    await other.record("promotion.started", None, "snapshot", "starting")
+    held = await env.run(acts.deliver_batch, req)
+    assert (held.delivered, held.failed) == (1, 0)
+    assert behind.id not in {s.webhook_id for s in receiver.seen}
+    assert await env.run(acts.deliver_batch, req) == DeliverBatchResult(
+        subscription_status="active"
+    )
+
+    # A replay: a fresh budget, the same webhook-id, then what waited behind it, in order.
+    async with sessions() as s, s.begin():
+        await webhooks.requeue(s, head.id)
+    replayed = await env.run(acts.deliver_batch, req)
+    assert (replayed.delivered, replayed.pending) == (1, 1)
+    assert (await env.run(acts.deliver_batch, req)).delivered == 1
+    rows = {d.id: d for d in await deliveries(sessions, sub)}
+    assert rows[head.id].status == rows[behind.id].status == "delivered"
+    assert (rows[head.id].attempts, rows[head.id].replays, rows[head.id].round_attempts) == (
+        4,
+        1,
+        1,
+    )
+    assert rows[head.id].dead_at is None
+    secret = await _secret(sessions, sub)
+    order = [
+        s.webhook_id for s in receiver.accepted_events if s.event["data"]["process_id"] == stuck.pid
+    ]
+    assert order == [head.id, behind.id]
+    for seen in receiver.seen:
+        Webhook(secret).verify(seen.body, seen.headers)
+
+
+async def test_the_age_of_a_round_bounds_it_too(sessions, receiver: Receiver) -> None:
+    ag = agency()
+    sub = await subscribe(sessions, ag, url=receiver.url)
+    await Process(sessions, ag).record("promotion.started", None, "snapshot", "starting")
+    acts, env = activities(sessions), ActivityEnvironment()
+    req = DeliverBatch(subscription_id=sub, max_age_seconds=3600)
+    receiver.down = True
+    first = await env.run(acts.deliver_batch, req)
+    assert (first.failed, first.dead) == (1, 0)
+    (row,) = await deliveries(sessions, sub)
+    # The first attempt of the round was two hours ago (moved back, not waited for).
+    async with sessions() as s, s.begin():
+        await s.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == row.id)
+            .values(round_started_at=row.round_started_at - timedelta(hours=2))
+        )
+    second = await env.run(acts.deliver_batch, req)
+    assert (second.failed, second.dead) == (1, 1)
+    (row,) = await deliveries(sessions, sub)
+    assert (row.status, row.attempts) == ("dead", 2)
+
+
+def test_the_budget_counts_attempts_and_age() -> None:
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    b = webhooks.RetryBudget(max_attempts=5, max_age=timedelta(hours=24))
+    assert not b.exhausted(4, start, start + timedelta(hours=23))
+    assert b.exhausted(5, start, start)
+    assert b.exhausted(1, start, start + timedelta(hours=24))
+    assert not webhooks.RetryBudget().exhausted(10_000, start, start + timedelta(hours=1))
+
+
+# --- the SSRF guard at delivery time -------------------------------------------------------------
+
+
+def fake_dns(monkeypatch: pytest.MonkeyPatch, *answers: list[str]) -> list[str]:
+    """Replace the resolver: each lookup takes the next answer (the last one repeats)."""
+    asked: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return answers[min(len(asked) - 1, len(answers) - 1)]
+
+    monkeypatch.setattr(webhook_activities, "resolve_host", resolve)
+    return asked
+
+
+async def test_a_host_that_now_resolves_inside_is_refused_and_logged(
+    sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ag = agency()
+    sub = await subscribe(sessions, ag, url="https://hooks.example.go.id/in")
+    await Process(sessions, ag).record("promotion.started", None, "snapshot", "starting")
+    asked = fake_dns(monkeypatch, ["10.20.30.40"])
+    req = DeliverBatch(subscription_id=sub, max_attempts=2)
+    result = await ActivityEnvironment().run(activities(sessions).deliver_batch, req)
+    assert (result.delivered, result.failed) == (0, 1) and asked == ["hooks.example.go.id"]
+    (row,) = await deliveries(sessions, sub)
+    assert row.last_error.startswith("refused (webhook_url_forbidden_address)")
+    assert "10.20.30.40" in row.last_error and row.last_status_code is None
+    # It spends the budget like any failure.
+    await ActivityEnvironment().run(activities(sessions).deliver_batch, req)
+    (row,) = await deliveries(sessions, sub)
+    assert (row.status, row.attempts) == ("dead", 2)
+
+
+async def test_a_dns_answer_that_changes_after_the_check_is_refused_at_connect(
+    sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: public for the check, the metadata address for the connection."""
+    ag = agency()
+    sub = await subscribe(sessions, ag, url="https://hooks.example.go.id/in")
+    await Process(sessions, ag).record("promotion.started", None, "snapshot", "starting")
+    asked = fake_dns(monkeypatch, ["93.184.216.34"], ["169.254.169.254"])
+    req = DeliverBatch(subscription_id=sub)
+    result = await ActivityEnvironment().run(activities(sessions).deliver_batch, req)
+    assert result.failed == 1 and len(asked) == 2
+    (row,) = await deliveries(sessions, sub)
+    assert "169.254.169.254, a link-local address" in row.last_error
+
+
+async def test_loopback_is_refused_when_the_worker_does_not_allow_it(
+    sessions, receiver: Receiver
+) -> None:
+    ag = agency()
+    sub = await subscribe(sessions, ag, url=receiver.url)
+    await Process(sessions, ag).record("promotion.started", None, "snapshot", "starting")
+    strict = activities(sessions, allow_loopback=False)
+    # The worker's policy wins over what the dispatcher passes.
+    req = DeliverBatch(subscription_id=sub, allow_loopback=True)
+    result = await ActivityEnvironment().run(strict.deliver_batch, req)
+    assert result.failed == 1 and receiver.seen == []
+    (row,) = await deliveries(sessions, sub)
+    assert "127.0.0.1 is a loopback address" in row.last_error
+
+
+@pytest.mark.parametrize(
+    ("url", "allow", "code"),
+    [
+        ("https://10.1.2.3/in", True, "webhook_url_forbidden_address"),
+        ("https://172.16.0.1/in", True, "webhook_url_forbidden_address"),
+        ("https://192.168.1.1/in", True, "webhook_url_forbidden_address"),
+        ("https://127.0.0.1/in", False, "webhook_url_forbidden_address"),
+        ("https://127.9.9.9/in", False, "webhook_url_forbidden_address"),
+        ("https://169.254.169.254/latest/meta-data", True, "webhook_url_forbidden_address"),
+        ("https://[::1]/in", False, "webhook_url_forbidden_address"),
+        ("https://[fd00::1]/in", True, "webhook_url_forbidden_address"),
+        ("https://[fe80::1]/in", True, "webhook_url_forbidden_address"),
+        ("https://[::ffff:10.0.0.1]/in", True, "webhook_url_forbidden_address"),
+        ("https://224.0.0.1/in", True, "webhook_url_forbidden_address"),
+        ("https://0.0.0.0/in", True, "webhook_url_forbidden_address"),
+        ("https://240.0.0.1/in", True, "webhook_url_forbidden_address"),
+        ("https://100.64.0.1/in", True, "webhook_url_forbidden_address"),
+        ("http://93.184.216.34/in", True, "webhook_url_insecure"),
+        ("http://127.0.0.1:8080/in", False, "webhook_url_forbidden_address"),
+        ("ftp://93.184.216.34/in", True, "webhook_url_insecure"),
+    ],
+)
+async def test_check_url_refuses(url: str, allow: bool, code: str) -> None:
+    with pytest.raises(webhook_activities.UnsafeDestination) as refused:
+        await webhook_activities.check_url(url, allow_loopback=allow)
+    assert refused.value.code == code
+
+
+async def test_check_url_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert await webhook_activities.check_url("https://93.184.216.34/in", allow_loopback=False)
+    assert await webhook_activities.check_url("http://127.0.0.1:8080/in", allow_loopback=True)
+    assert await webhook_activities.check_url("https://[::1]/in", allow_loopback=True)
+    fake_dns(monkeypatch, ["93.184.216.34", "2606:2800:220:1::1"])
+    assert await webhook_activities.check_url("https://hooks.example.go.id/", allow_loopback=False)
+    fake_dns(monkeypatch, ["93.184.216.34", "10.0.0.1"])  # one bad answer among good ones
+    with pytest.raises(webhook_activities.UnsafeDestination):
+        await webhook_activities.check_url("https://hooks.example.go.id/", allow_loopback=False)
+
+
+def test_loopback_is_a_development_allowance() -> None:
+    assert Settings(env="development").webhook_loopback_allowed
+    assert Settings(env="test").webhook_loopback_allowed
+    assert not Settings(env="production").webhook_loopback_allowed
+    assert not Settings(env="test", webhook_allow_loopback=False).webhook_loopback_allowed
+    config = DeliveryConfig.from_settings(Settings(env="production", webhook_max_attempts=7))
+    budget, loopback = config.policy(DeliverBatch(subscription_id="s", allow_loopback=True))
+    assert (budget.max_attempts, budget.max_age, loopback) == (7, timedelta(hours=24), False)

@@ -18,6 +18,7 @@ from standardwebhooks import Webhook
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from activities import webhooks as webhook_activities
 from api.main import create_app
 from domain import events
 from infra.settings import Settings
@@ -47,13 +48,43 @@ class Client:
         return await self.http.request(method, url, json=body, headers=self.headers(role, agency))
 
 
-@pytest_asyncio.fixture
-async def client(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Client]:
-    app = create_app(settings, client=dev_env.client)
+# The DNS the tests see: a public answer, a private one, and nothing for any other name.
+DNS = {
+    "hr.example.go.id": ["93.184.216.34"],
+    "simpeg.internal.go.id": ["10.12.0.7"],
+    "split.example.go.id": ["93.184.216.34", "192.168.0.10"],
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def resolve(host: str, port: int) -> list[str]:
+        if host not in DNS:
+            raise OSError(f"no such host {host}")
+        return DNS[host]
+
+    monkeypatch.setattr(webhook_activities, "resolve_host", resolve)
+
+
+async def _client(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Client]:
+    app = create_app(settings, client=env.client)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as http:
             yield Client(http, settings, f"WH-{uuid.uuid4().hex[:10]}")
+
+
+@pytest_asyncio.fixture
+async def client(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Client]:
+    async for c in _client(dev_env, settings):  # env "test": loopback allowed, as in development
+        yield c
+
+
+@pytest_asyncio.fixture
+async def strict(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Client]:
+    """As in production: no loopback, no plain http."""
+    async for c in _client(dev_env, settings.model_copy(update={"webhook_allow_loopback": False})):
+        yield c
 
 
 async def test_create_shows_the_secret_once_and_starts_a_dispatcher(
@@ -143,8 +174,14 @@ async def test_deliveries_filters_and_unknown_replays(client: Client) -> None:
     assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None}
     r = await client.call("GET", f"{URL}/{sid}/deliveries?status=lost")
     assert r.status_code == 422 and r.json()["fields"][0]["field"] == "query.status"
+    r = await client.call("GET", f"{URL}/{sid}/deliveries?status=dead")
+    assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None}
     r = await client.call("POST", "/v1/webhooks/deliveries/msg_nope/replay")
     assert r.status_code == 404 and r.json()["error"] == "delivery_not_found"
+    r = await client.call("POST", f"{URL}/{sid}/deliveries/replay-dead")
+    assert r.status_code == 202 and r.json() == {"subscription_id": sid, "replayed": 0}
+    r = await client.call("POST", f"{URL}/{sid}/deliveries/replay-dead", agency="OTHER")
+    assert r.status_code == 404 and r.json()["error"] == "subscription_not_found"
     await client.call("DELETE", f"{URL}/{sid}")
 
 
@@ -160,3 +197,45 @@ async def test_event_types_publish_their_schemas(client: Client) -> None:
         assert schema["properties"]["type"]["const"] == name
     openapi = (await client.http.get("/openapi.json")).json()
     assert "/v1/webhooks/deliveries/{delivery_id}/replay" in openapi["paths"]
+    assert "/v1/webhooks/subscriptions/{subscription_id}/deliveries/replay-dead" in openapi["paths"]
+
+
+FORBIDDEN = "webhook_url_forbidden_address"
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "says"),
+    [
+        ("https://10.0.0.5/hooks", FORBIDDEN, "10.0.0.5 is a private address"),
+        ("https://127.0.0.1/hooks", FORBIDDEN, "127.0.0.1 is a loopback address"),
+        ("https://127.1.2.3:8443/hooks", FORBIDDEN, "a loopback address"),
+        ("http://127.0.0.1:8080/hooks", FORBIDDEN, "a loopback address"),
+        ("https://169.254.169.254/latest/meta-data/", FORBIDDEN, "a link-local address"),
+        ("https://[::1]/hooks", FORBIDDEN, "::1 is a loopback address"),
+        ("https://[fd12:3456::1]/hooks", FORBIDDEN, "a private address"),
+        ("https://simpeg.internal.go.id/hooks", FORBIDDEN, "resolves to 10.12.0.7, a private"),
+        ("https://split.example.go.id/hooks", FORBIDDEN, "192.168.0.10, a private address"),
+        ("https://224.0.0.251/hooks", FORBIDDEN, "a multicast address"),
+        ("https://0.0.0.0/hooks", FORBIDDEN, "an unspecified address"),
+        ("http://hr.example.go.id/hooks", "webhook_url_insecure", "must use https"),
+        ("https://nowhere.example.go.id/hooks", "webhook_url_unresolvable", "does not resolve"),
+    ],
+)
+async def test_unsafe_urls_are_refused_with_a_code(
+    strict: Client, url: str, code: str, says: str
+) -> None:
+    r = await strict.call("POST", URL, {**GOOD, "url": url})
+    assert r.status_code == 422, r.text
+    err = r.json()
+    assert err["error"] == code and says in err["detail"], err
+    assert err["fields"] == [{"field": "url", "message": err["detail"]}]
+    assert (await strict.call("GET", URL)).json()["items"] == []
+
+
+async def test_loopback_over_http_only_where_development_allows_it(client: Client) -> None:
+    r = await client.call("POST", URL, {**GOOD, "url": "http://127.0.0.1:8080/hooks"})
+    assert r.status_code == 201, r.text
+    await client.call("DELETE", f"{URL}/{r.json()['id']}")
+    for url in ("https://10.0.0.5/hooks", "http://hr.example.go.id/hooks"):
+        r = await client.call("POST", URL, {**GOOD, "url": url})
+        assert r.status_code == 422 and r.json()["error"] != "validation_error", url

@@ -103,23 +103,40 @@ def receiver() -> Iterator[Receiver]:
         yield r
 
 
+FAST = {
+    "webhook_idle_seconds": 0.3,
+    "webhook_backoff_initial_seconds": 0.2,
+    "webhook_backoff_max_seconds": 1.0,
+    "webhook_timeout_seconds": 5.0,
+}
+
+
+async def _api(
+    env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[Api]:
+    app = create_app(settings, client=env.client)
+    async with build_worker(env.client, sessions, settings), app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as http:
+            yield Api(http, settings)
+
+
 @pytest_asyncio.fixture
 async def api(
     dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> AsyncIterator[Api]:
-    fast = settings.model_copy(
-        update={
-            "webhook_idle_seconds": 0.3,
-            "webhook_backoff_initial_seconds": 0.2,
-            "webhook_backoff_max_seconds": 1.0,
-            "webhook_timeout_seconds": 5.0,
-        }
-    )
-    app = create_app(fast, client=dev_env.client)
-    async with build_worker(dev_env.client, sessions, fast), app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as http:
-            yield Api(http, fast)
+    async for a in _api(dev_env, sessions, settings.model_copy(update=FAST)):
+        yield a
+
+
+@pytest_asyncio.fixture
+async def small_budget_api(
+    dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[Api]:
+    """A retry budget of three attempts (a tiny one from settings: no waiting for 24 hours)."""
+    update = {**FAST, "webhook_backoff_initial_seconds": 0.05, "webhook_max_attempts": 3}
+    async for a in _api(dev_env, sessions, settings.model_copy(update=update)):
+        yield a
 
 
 async def subscribe(api: Api, receiver: Receiver) -> tuple[str, str]:
@@ -191,8 +208,11 @@ async def test_a_receiver_down_at_first_gets_every_event_signed_in_order(
     replayed = [s for s in receiver.snapshot()[0] if s.webhook_id == first["id"]][-1]
     assert webhook.verify(replayed.body, replayed.headers)["id"] == first["event_id"]
     assert set(receiver.snapshot()[2]) == set(dedup)
-    again = (await api.call("GET", f"/v1/webhooks/deliveries/{first['id']}")).json()
-    assert again["status"] == "delivered" and again["replays"] == 1
+    # The receiver answers before the worker records the attempt: wait for the record too.
+    again = await eventually(
+        lambda: _delivery(api, first["id"]), lambda d: d["status"] == "delivered"
+    )
+    assert again["replays"] == 1
 
     # Deleting the subscription ends its dispatcher.
     assert (await api.call("DELETE", f"{SUBS}/{sub_id}")).status_code == 204
@@ -201,6 +221,11 @@ async def test_a_receiver_down_at_first_gets_every_event_signed_in_order(
     )
     result = await asyncio.wait_for(handle.result(), timeout=60)
     assert result.delivered >= len(items)
+
+
+async def _delivery(api: Api, delivery_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = (await api.call("GET", f"/v1/webhooks/deliveries/{delivery_id}")).json()
+    return body
 
 
 async def _dedup(receiver: Receiver) -> dict[str, int]:
@@ -240,3 +265,52 @@ async def test_bad_subscription_input_is_422_and_creates_nothing(api: Api) -> No
         r = await api.call("POST", SUBS, body)
         assert r.status_code == 422 and r.json()["error"] == "validation_error", r.text
     assert (await api.call("GET", SUBS)).json()["items"] == []
+
+
+async def test_a_receiver_that_never_recovers_ends_with_dead_letters_that_replay(
+    small_budget_api: Api, receiver: Receiver
+) -> None:
+    api = small_budget_api
+    receiver.down = True
+    sub_id, secret = await subscribe(api, receiver)
+    pids = await asyncio.gather(api.promotion(), api.promotion())
+
+    # Each process's first event spends its budget and is dead; its later events wait behind it.
+    dead = await eventually(lambda: api.deliveries(sub_id, "dead"), lambda d: len(d) == 2)
+    assert {d["process_id"] for d in dead} == set(pids)
+    assert all(d["sequence"] == 1 and d["attempts"] == 3 and d["dead_at"] for d in dead)
+    assert all(d["last_status_code"] == 503 for d in dead)
+    detail = (await api.call("GET", f"/v1/webhooks/deliveries/{dead[0]['id']}")).json()
+    assert [a["status_code"] for a in detail["attempt_log"]] == [503, 503, 503]
+    items = await api.deliveries(sub_id)
+    assert len(items) == 2 * PER_PROMOTION
+    assert sum(d["status"] == "pending" for d in items) == 2 * (PER_PROMOTION - 1)
+    seen, _, _ = receiver.snapshot()
+    assert {s.webhook_id for s in seen} == {d["id"] for d in dead}  # nothing behind them was sent
+    assert len(seen) == 6
+
+    # The receiver is back. One dead letter replayed alone; the other with the bulk replay.
+    receiver.down = False
+    one, other = sorted(dead, key=lambda d: d["process_id"])
+    r = await api.call("POST", f"/v1/webhooks/deliveries/{one['id']}/replay")
+    assert r.status_code == 202 and r.json()["status"] == "pending", r.text
+    assert r.json()["dead_at"] is None and r.json()["replays"] == 1
+
+    def done(pid: str) -> Callable[[list[dict[str, Any]]], bool]:
+        return lambda items: all_delivered([d for d in items if d["process_id"] == pid])
+
+    await eventually(lambda: api.deliveries(sub_id), done(one["process_id"]))
+    assert [d["id"] for d in await api.deliveries(sub_id, "dead")] == [other["id"]]
+    r = await api.call("POST", f"{SUBS}/{sub_id}/deliveries/replay-dead")
+    assert r.status_code == 202 and r.json()["replayed"] == 1, r.text
+    items = await eventually(lambda: api.deliveries(sub_id), all_delivered)
+
+    webhook = Webhook(secret)
+    seen, accepted, dedup = receiver.snapshot()
+    for s in seen:
+        assert webhook.verify(s.body, s.headers) == s.event
+    assert set(dedup) == {d["id"] for d in items} and all(n == 1 for n in dedup.values())
+    assert_in_order_per_process(receiver, items)
+    replayed = {d["id"]: d for d in items}
+    assert replayed[one["id"]]["attempts"] == 4 and replayed[one["id"]]["replays"] == 1
+    await api.call("DELETE", f"{SUBS}/{sub_id}")
