@@ -11,6 +11,10 @@ class Role(StrEnum):
     BKN = "bkn"
     APPOINTING_AUTHORITY = "appointing_authority"
     REVIEWER = "reviewer"
+    # Open selection: panel members (Pansel) and the assessors of an accredited assessment centre.
+    # The role admits the caller; membership of the selection's panel or scorer list decides.
+    SELECTION_COMMITTEE = "selection_committee"
+    ASSESSOR = "assessor"
     AUDITOR = "auditor"
     ADMIN = "admin"
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from store import audit_models, event_models, review_models, webhook_models
+from store import audit_models, event_models, review_models, selection_models, webhook_models
 from store.models import Base
 
-__all__ = ["Base", "audit_models", "event_models", "review_models", "webhook_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "event_models",
+    "review_models",
+    "selection_models",
+    "webhook_models",
+]

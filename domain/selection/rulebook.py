@@ -88,6 +88,9 @@ class SelectionRulebook(BaseModel):
     max_extensions: int = Field(ge=0)
     floor_after_extensions: int | None = Field(default=None, ge=1)
     shortlist_size: int = Field(ge=1)
+    # Fewer qualified applicants than this after the cut-offs fails the selection (it is re-run);
+    # between this and ``shortlist_size`` the shorter list goes on. None: ``shortlist_size``.
+    shortlist_min: int | None = Field(default=None, ge=1)
     # Quorum: strictly MORE than this fraction of the non-recused members must vote.
     plenary_quorum_fraction: float = Field(ge=0, lt=1)
     chair_breaks_ties: bool
@@ -102,9 +105,16 @@ class SelectionRulebook(BaseModel):
         floor = self.floor_after_extensions
         if floor is not None and floor >= self.min_applicants_per_post:
             raise ValueError("floor_after_extensions must be below min_applicants_per_post")
+        if self.shortlist_min is not None and self.shortlist_min > self.shortlist_size:
+            raise ValueError("shortlist_min must not exceed shortlist_size")
         if sorted(self.eligibility) != sorted(POST_LEVELS):
             raise ValueError(f"eligibility must have exactly the post levels {POST_LEVELS}")
         return self
+
+    @property
+    def shortlist_floor(self) -> int:
+        """The fewest qualified applicants a shortlist may go forward with."""
+        return self.shortlist_size if self.shortlist_min is None else self.shortlist_min
 
     def requirements_for(self, post_level: str) -> PostLevelRequirements:
         """The eligibility rule for ``post_level``; an unknown level is refused, never defaulted."""
@@ -176,6 +186,9 @@ _PERMENPANRB_15_2019 = SelectionRulebook(
     floor_after_extensions=None,
     # 3 names per vacancy go to the appointing authority [S2,S14].
     shortlist_size=3,
+    # [GK] No rule for fewer than three qualified names was found: the strict reading (three names
+    # are required to give the appointing authority a choice) fails the selection, to be re-run.
+    shortlist_min=3,
     # [GK] No plenary quorum rule was found: more than half of the non-recused members must vote,
     # a simple majority of votes cast decides, and the chair's side wins a tie.
     plenary_quorum_fraction=0.5,

@@ -36,9 +36,11 @@ OVERSIGHT_RETURN_TARGETS: frozenset[Stage] = frozenset(
 )
 
 _FORWARD: dict[Stage, set[Stage]] = {
-    # A returned plan goes back to planning; a rejected one ends the selection.
+    # A returned plan goes back to planning; a rejected one ends the selection. A plan approved
+    # again after the shortlist review sent the process back to planning goes on to screening
+    # the applicants already registered.
     Stage.PLANNING: {Stage.PLAN_REVIEW},
-    Stage.PLAN_REVIEW: {Stage.ANNOUNCEMENT, Stage.PLANNING, Stage.FAILED},
+    Stage.PLAN_REVIEW: {Stage.ANNOUNCEMENT, Stage.SCREENING, Stage.PLANNING, Stage.FAILED},
     Stage.ANNOUNCEMENT: {Stage.REGISTRATION},
     # Too few applicants once the extensions are used up.
     Stage.REGISTRATION: {Stage.SCREENING, Stage.FAILED},

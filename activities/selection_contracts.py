@@ -1,0 +1,163 @@
+"""Activity inputs and outputs of the open selection (kept apart from the promotion's contracts).
+
+The selection's read model (``selections`` row) doubles as the gate for the writes the API makes
+directly in SQL (registrations, screening decisions, declarations, scores): those lock the row and
+check its ``stage``, ``registration_closes_at`` and ``components`` before writing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.ledger import LedgerEntryIn
+
+
+class SelectionIdentity(BaseModel):
+    """What the read-model row is keyed and filtered by; lets the activity create the row."""
+
+    agency: str
+    code: str
+    post_title: str
+    post_level: str
+    rulebook_version: str
+    appointing_authority_id: str
+    oversight_body: str
+    assessment_body: str | None = None
+
+
+class SelectionViewData(BaseModel):
+    """The whole selection read model as the workflow sees it; written in full each time.
+
+    ``components`` maps a component code to ``pending`` | ``open`` | ``closed``: scores are accepted
+    only for an ``open`` one. ``waiting_for`` lists who must act next, as
+    ``{"who": <actor id or role>, "what": <sentence>, "due_at": <iso or None>}``.
+    """
+
+    stage: str
+    status: str  # in_progress | completed | cancelled | failed
+    scheme: dict[str, Any] | None = None
+    scheme_frozen: bool = False
+    scorers: dict[str, list[str]] = Field(default_factory=dict)
+    components: dict[str, str] = Field(default_factory=dict)
+    registration_opens: date | None = None
+    registration_closes: date | None = None
+    registration_closes_at: datetime | None = None
+    extensions: int = 0
+    applicants: int = 0
+    eligible: int = 0
+    shortlist: list[dict[str, Any]] | None = None
+    plenary: dict[str, Any] | None = None
+    plan_review_id: str | None = None
+    shortlist_review_id: str | None = None
+    return_count: int = 0
+    findings: list[dict[str, Any]] | None = None
+    appointee_id: str | None = None
+    outcome_reason: str | None = None
+    waiting_for: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class PanelMemberData(BaseModel):
+    id: str
+    name: str
+    role: str  # chair | secretary | member
+    internal: bool
+    affiliation: str
+
+
+class AnnouncementData(BaseModel):
+    """One published result; ``key`` makes publishing idempotent (a retried activity writes once)."""
+
+    key: str
+    stage: str
+    title: str
+    body: dict[str, Any]
+
+
+class RecordSelection(BaseModel):
+    process_id: str
+    entry: LedgerEntryIn
+    view: SelectionViewData
+    identity: SelectionIdentity
+    # Written in the same transaction as the entry, when given.
+    panel: list[PanelMemberData] | None = None
+    announcement: AnnouncementData | None = None
+
+
+class CloseRegistration(BaseModel):
+    """Close the window that ran to the end of ``closes`` and decide, in one locked transaction."""
+
+    process_id: str
+    rulebook_version: str
+    extensions: int
+    closes: date
+    # Where the window moves if the rulebook extends it; written with the count, so no
+    # registration is refused or slips in between the count and the decision.
+    extended_closes_at: datetime
+
+
+class RegistrationCount(BaseModel):
+    applicants: int
+    decision: str  # a domain.selection.registration.RegistrationDecision value
+
+
+class PrecheckRequest(BaseModel):
+    process_id: str
+    post_level: str
+    rulebook_version: str
+    closing_date: date
+
+
+class PrecheckResult(BaseModel):
+    applicants: int
+    eligible: int
+    ineligible: int
+
+
+class ScreeningTally(BaseModel):
+    applicants: int
+    decided: int
+    eligible: int  # final, after the committee's decisions
+    undecided: list[str] = Field(default_factory=list)  # the first few ids still undecided
+    # The published result: applicant id -> eligible ("MS"/"TMS"), no personal data.
+    published: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ScreeningGate(BaseModel):
+    """Close screening if every applicant is decided, opening ``components`` for scoring."""
+
+    process_id: str
+    components: dict[str, str]
+
+
+class ComponentRequest(BaseModel):
+    process_id: str
+    component: str
+
+
+class ComponentCheck(BaseModel):
+    """Scores still missing before ``component`` can close: (scorer id, applicant id) pairs."""
+
+    missing: list[tuple[str, str]] = Field(default_factory=list)
+    missing_count: int = 0
+    ranking: list[tuple[str, float]] = Field(default_factory=list)
+
+
+class ShortlistRequest(BaseModel):
+    process_id: str
+    scheme: dict[str, Any]
+    size: int
+    panel: list[str] = Field(default_factory=list)
+
+
+class ShortlistData(BaseModel):
+    """The ranked list (every screened-in applicant) and the proposed names, from SQL scores."""
+
+    ranked: list[dict[str, Any]]
+    proposed: list[dict[str, Any]]
+    passed: int
+    digest: str  # sha-256 over the canonical ranked list, carried into the ledger
+    # Panel members who declared a conflict with a proposed name: they do not vote in the plenary.
+    recused_members: list[str] = Field(default_factory=list)
