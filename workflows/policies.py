@@ -21,3 +21,6 @@ HR_SNAPSHOT_RETRY = RetryPolicy(
 
 CALENDAR_TIMEOUT = timedelta(seconds=10)
 CALENDAR_RETRY = RetryPolicy(maximum_attempts=5)
+
+# Activities that read or write every applicant of a selection at once (pre-check, ranking).
+BULK_TIMEOUT = timedelta(minutes=5)

@@ -1,0 +1,164 @@
+"""Side effects of the open selection: the ledger with the read model, and the stage gates.
+
+Every method runs one transaction that first locks the ``selections`` row (then, where it appends, the
+ledger head: the same order as the API's direct writes, so the two never deadlock). The methods that
+close a stage change the gate fields in the same transaction as they count, so an applicant, a
+screening decision or a score either lands before the count or is refused after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.selection_contracts import (
+    CloseRegistration,
+    ComponentCheck,
+    ComponentRequest,
+    PrecheckRequest,
+    PrecheckResult,
+    RecordSelection,
+    RegistrationCount,
+    ScreeningGate,
+    ScreeningTally,
+    ShortlistData,
+    ShortlistRequest,
+)
+from domain.selection.ranking import rank, shortlist
+from domain.selection.registration import RegistrationDecision, registration_decision
+from domain.selection.rulebook import get_selection_rulebook
+from domain.selection.scheme import ScoringScheme
+from domain.selection.stages import Stage
+from store import ledger, selections
+from store.selection_models import SelectionDeclaration
+
+log = structlog.get_logger(__name__)
+
+
+def ranking_digest(ranked: list[dict[str, Any]]) -> str:
+    """sha-256 over the canonical JSON of a ranked list: what the ledger and explanations compare."""
+    canonical = json.dumps(ranked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class SelectionActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name="record_selection")
+    async def record_selection(self, req: RecordSelection) -> int:
+        """Append the entry and move the read model (panel, announcement) together. Returns the seq."""
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            # The upsert is the first statement: it takes the row's lock (SQLite's write lock)
+            # before anything is read. A retried activity writes the same view again, harmlessly:
+            # nothing later can have been written while the workflow waited for this one.
+            await selections.write_view(session, req.process_id, req.identity, req.view, now)
+            row, created = await ledger.append(session, req.entry, recorded_at=now)
+            if created:
+                if req.panel is not None:
+                    await selections.replace_panel(session, req.process_id, req.panel)
+                if req.announcement is not None:
+                    await selections.publish(session, req.process_id, req.announcement, now)
+        log.info(
+            "ledger.appended" if created else "ledger.already_recorded",
+            process_id=req.process_id,
+            kind=req.entry.kind,
+            seq=row.seq,
+        )
+        return row.seq
+
+    @activity.defn(name="selection_close_registration")
+    async def close_registration(self, req: CloseRegistration) -> RegistrationCount:
+        rb = get_selection_rulebook(req.rulebook_version)
+        async with self._sessions() as session, session.begin():
+            sel = await selections.lock(session, req.process_id)
+            if sel.stage != Stage.REGISTRATION.value or sel.extensions > req.extensions:
+                # A retry after this transaction committed: the gate has already moved on.
+                return RegistrationCount(
+                    applicants=sel.applicants, decision=_decided(sel.stage, sel.extensions, req)
+                )
+            count = await selections.close_registration(
+                session, req.process_id, sel.registration_closes_at or req.extended_closes_at
+            )
+            decision = registration_decision(count, req.extensions, rb)
+            sel.applicants = count
+            if decision is RegistrationDecision.EXTEND:
+                sel.registration_closes_at = req.extended_closes_at
+                sel.extensions = req.extensions + 1
+            elif decision is RegistrationDecision.FAIL:
+                sel.stage = Stage.FAILED.value
+            else:
+                sel.stage = Stage.SCREENING.value
+        return RegistrationCount(applicants=count, decision=decision.value)
+
+    @activity.defn(name="selection_precheck")
+    async def precheck(self, req: PrecheckRequest) -> PrecheckResult:
+        requirements = get_selection_rulebook(req.rulebook_version).requirements_for(req.post_level)
+        async with self._sessions() as session, session.begin():
+            await selections.lock(session, req.process_id)
+            return await selections.precheck_all(
+                session, req.process_id, requirements, req.closing_date
+            )
+
+    @activity.defn(name="selection_close_screening")
+    async def close_screening(self, req: ScreeningGate) -> ScreeningTally:
+        async with self._sessions() as session, session.begin():
+            sel = await selections.lock(session, req.process_id)
+            tally = await selections.screening_tally(session, req.process_id)
+            if tally.undecided or sel.stage != Stage.SCREENING.value:
+                return tally
+            sel.stage = Stage.ASSESSMENT.value
+            sel.components = dict(req.components)
+            sel.eligible = tally.eligible
+        return tally
+
+    @activity.defn(name="selection_close_component")
+    async def close_component(self, req: ComponentRequest) -> ComponentCheck:
+        async with self._sessions() as session, session.begin():
+            sel = await selections.lock(session, req.process_id)
+            check = await selections.check_component(session, req.process_id, req.component)
+            if check.missing_count == 0:
+                sel.components = {**(sel.components or {}), req.component: "closed"}
+        return check
+
+    @activity.defn(name="selection_compute_shortlist")
+    async def compute_shortlist(self, req: ShortlistRequest) -> ShortlistData:
+        scheme = ScoringScheme.model_validate(req.scheme)
+        async with self._sessions() as session, session.begin():
+            await selections.lock(session, req.process_id)
+            sheets = await selections.score_sheets(session, req.process_id)
+            births = await selections.birth_dates(session, req.process_id)
+            declared = await session.scalars(
+                select(SelectionDeclaration).where(
+                    SelectionDeclaration.process_id == req.process_id
+                )
+            )
+            conflicts = {d.scorer_id: list(d.conflicted or []) for d in declared}
+        ranked = rank(sheets, scheme, births)
+        proposed = shortlist(ranked, req.size)
+        names = {r.applicant_id for r in proposed}
+        recused = sorted(m for m in req.panel if names & set(conflicts.get(m, [])))
+        rows = [r.model_dump(mode="json") for r in ranked]
+        return ShortlistData(
+            ranked=rows,
+            proposed=[r.model_dump(mode="json") for r in proposed],
+            passed=sum(1 for r in ranked if r.passed),
+            digest=ranking_digest(rows),
+            recused_members=recused,
+        )
+
+
+def _decided(stage: str, extensions: int, req: CloseRegistration) -> str:
+    if stage == Stage.FAILED.value:
+        return RegistrationDecision.FAIL.value
+    if extensions > req.extensions:
+        return RegistrationDecision.EXTEND.value
+    return RegistrationDecision.PROCEED.value

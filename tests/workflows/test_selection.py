@@ -1,0 +1,764 @@
+"""OpenSelectionWorkflow on the time-skipping server with the real activities and database.
+
+Candidate-level writes (registrations, screening decisions, declarations, scores) go through
+``store.selections`` exactly as the API sends them; stage actions are workflow updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.calendar import WIB
+from domain.errors import DomainError
+from domain.ledger import Actor
+from domain.review import Finding, Verdict
+from domain.selection.panel import PanelMember, PanelRole
+from domain.selection.scheme import Component, ScoringScheme
+from domain.selection.screening import ApplicantProfile
+from infra.settings import Settings
+from store import ledger, selections
+from store.selection_models import Selection, SelectionAnnouncement
+from tests.conftest import register_body, skip_days
+from worker import build_worker
+from workflows.contracts import DeclarationInput, ReviewState, VerdictInput
+from workflows.review import ThirdPartyReviewWorkflow
+from workflows.selection import OpenSelectionWorkflow
+from workflows.selection_contracts import (
+    ActorInput,
+    AnnounceInput,
+    AppointInput,
+    CancelInput,
+    ComponentInput,
+    PanelInput,
+    SchemeInput,
+    SelectionState,
+    StartSelection,
+    VoteInput,
+    selection_workflow_id,
+)
+
+STARTED: list[WorkflowHandle] = []
+HR = Actor(id="hr-1", role="agency_hr")
+PPK = Actor(id="ppk-1", role="appointing_authority")
+
+
+@pytest_asyncio.fixture
+async def worker(ts_env: WorkflowEnvironment, sessions, settings: Settings) -> AsyncIterator[None]:
+    async with build_worker(ts_env.client, sessions, settings):
+        yield
+        while STARTED:
+            try:
+                await STARTED.pop().terminate("test finished")
+            except RPCError:
+                pass
+
+
+def panel(prefix: str) -> list[PanelMember]:
+    # 5 members, 2 internal (40% <= 45%).
+    roles = [
+        PanelRole.CHAIR,
+        PanelRole.SECRETARY,
+        PanelRole.MEMBER,
+        PanelRole.MEMBER,
+        PanelRole.MEMBER,
+    ]
+    return [
+        PanelMember(
+            id=f"{prefix}-m{i}",
+            name=f"Member {i}",
+            role=role,
+            internal=i < 2,
+            affiliation="Agency" if i < 2 else "University",
+        )
+        for i, role in enumerate(roles)
+    ]
+
+
+def member(prefix: str, i: int) -> Actor:
+    return Actor(id=f"{prefix}-m{i}", role="selection_committee")
+
+
+SCHEME = ScoringScheme(
+    components=[
+        Component(
+            code="assessment",
+            name="Assessment centre",
+            weight=60,
+            cutoff=50,
+            scorer_kind="assessor",
+        ),
+        Component(code="interview", name="Interview", weight=40, cutoff=None),
+        Component(code="health", name="Health", weight=0, pass_fail=True),
+    ],
+    tie_break=["assessment", "age"],
+)
+
+
+def scorers(prefix: str) -> dict[str, list[str]]:
+    return {
+        "assessment": [f"{prefix}-assessor"],
+        "interview": [f"{prefix}-m0", f"{prefix}-m2"],
+        "health": [f"{prefix}-m1"],
+    }
+
+
+def profile(i: int, *, eligible: bool = True) -> ApplicantProfile:
+    return ApplicantProfile(
+        applicant_id=f"A{i:04d}",
+        nip=f"19800101200501{i:04d}",
+        name=f"Applicant {i}",
+        degree="S2" if eligible else "D3",
+        years_experience=12,
+        years_senior_post=4,
+        birth_date=date(1975, 1, 1) + timedelta(days=i),
+        grade="IV/b",
+    )
+
+
+class Run:
+    """One selection under test: its handle, ids and the shortcuts the scenarios share."""
+
+    def __init__(self, env: WorkflowEnvironment, sessions, settings: Settings, body: str) -> None:
+        self.env, self.sessions, self.settings, self.body = env, sessions, settings, body
+        self.code = f"S{uuid.uuid4().hex[:8]}"
+        self.prefix = self.code.lower()
+        self.id = selection_workflow_id("KEMENPANRB", self.code)
+        self.handle: WorkflowHandle | None = None
+        self.requests = 0
+
+    async def start(self, rulebook: str = "PermenPANRB-15-2019") -> None:
+        self.handle = await self.env.client.start_workflow(
+            OpenSelectionWorkflow.run,
+            StartSelection(
+                agency="KEMENPANRB",
+                code=self.code,
+                post_title="Sekretaris Deputi",
+                post_level="pratama",
+                rulebook_version=rulebook,
+                appointing_authority_id=PPK.id,
+                oversight_body=self.body,
+                requested_by=HR,
+            ),
+            id=self.id,
+            task_queue=self.settings.task_queue,
+        )
+        STARTED.append(self.handle)
+
+    @property
+    def h(self) -> WorkflowHandle:
+        assert self.handle is not None
+        return self.handle
+
+    async def update(self, method: Callable[..., object], arg: object) -> SelectionState:
+        result = await self.h.execute_update(method, arg)  # type: ignore[arg-type]
+        assert isinstance(result, SelectionState)
+        return result
+
+    async def refused(self, method: Callable[..., object], arg: object) -> str:
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await self.h.execute_update(method, arg)  # type: ignore[arg-type]
+        cause = err.value.cause
+        return str(getattr(cause, "type", ""))
+
+    async def store(self, fn: Callable[..., object], *args: object, **kw: object) -> object:
+        self.requests += 1
+        async with self.sessions() as s, s.begin():
+            return await fn(  # type: ignore[misc]
+                s, self.id, *args, now=datetime.now(UTC), request_id=f"t{self.requests}", **kw
+            )
+
+    async def store_refused(self, fn: Callable[..., object], *args: object, **kw: object) -> str:
+        with pytest.raises(DomainError) as err:
+            await self.store(fn, *args, **kw)
+        return err.value.code
+
+    async def view(self) -> Selection:
+        async with self.sessions() as s:
+            row = await selections.get(s, self.id)
+            assert row is not None
+            return row
+
+    async def until(self, predicate: Callable[[SelectionState], bool]) -> SelectionState:
+        deadline = asyncio.get_running_loop().time() + 120
+        state = None
+        while asyncio.get_running_loop().time() < deadline:
+            state = await self.h.query(OpenSelectionWorkflow.state)
+            if predicate(state):
+                return state
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"never reached: {state}")
+
+    async def review(
+        self, review_id: str, verdict: Verdict, findings: list[Finding] | None = None
+    ) -> None:
+        """The oversight body's three reviewers declare no conflict and give ``verdict``."""
+        rh = self.env.client.get_workflow_handle(review_id)
+        deadline = asyncio.get_running_loop().time() + 120
+        state: ReviewState | None = None
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                state = await rh.query(ThirdPartyReviewWorkflow.state)
+            except RPCError:
+                state = None
+            if state is not None and state.status == "open":
+                break
+            await asyncio.sleep(0.05)
+        assert state is not None and state.status == "open", state
+        for seat in state.seats:
+            # a majority of three concludes the review: the third reviewer is then not needed
+            if (await rh.query(ThirdPartyReviewWorkflow.state)).status != "open":
+                break
+            actor = Actor(id=seat.reviewer_id, role="reviewer")
+            await rh.execute_update(
+                ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=actor, has_conflict=False)
+            )
+            await rh.execute_update(
+                ThirdPartyReviewWorkflow.verdict,
+                VerdictInput(
+                    actor=actor, verdict=verdict, justification="checked", findings=findings or []
+                ),
+            )
+
+    async def plan_approved(self) -> None:
+        await self.update(
+            OpenSelectionWorkflow.set_panel, PanelInput(actor=HR, members=panel(self.prefix))
+        )
+        await self.update(
+            OpenSelectionWorkflow.set_scheme,
+            SchemeInput(actor=HR, scheme=SCHEME, scorers=scorers(self.prefix)),
+        )
+        await self.update(OpenSelectionWorkflow.submit_plan, ActorInput(actor=HR))
+        await self.review(f"review-plan-{self.id}-1", Verdict.APPROVE)
+        await self.until(lambda s: s.stage == "announcement" and s.scheme_frozen)
+
+    async def announce_now(self) -> None:
+        today = (await self.env.get_current_time()).astimezone(WIB).date()
+        await self.update(
+            OpenSelectionWorkflow.announce,
+            AnnounceInput(actor=HR, opens=today, closes=today + timedelta(days=14), text="Open"),
+        )
+
+    async def register(self, n: int, start: int = 0) -> None:
+        for i in range(start, start + n):
+            await self.store(selections.register_applicant, profile(i), actor=HR, source="api")
+
+    async def screen_all(self, applicant_ids: list[str]) -> None:
+        secretary = member(self.prefix, 1)
+        for a in applicant_ids:
+            row = await self.applicant(a)
+            await self.store(
+                selections.decide_screening,
+                a,
+                eligible=bool(row.auto_eligible),
+                justification=None,
+                actor=secretary,
+            )
+
+    async def applicant(self, applicant_id: str):  # type: ignore[no-untyped-def]
+        from store.selection_models import SelectionApplicant
+
+        async with self.sessions() as s:
+            row = await s.get(SelectionApplicant, (self.id, applicant_id))
+            assert row is not None
+            return row
+
+    async def score_all(self, scores: dict[str, tuple[float, float, float]]) -> None:
+        """``scores``: applicant -> (assessment, interview, health) given by every assigned scorer."""
+        assigned = scorers(self.prefix)
+        for component, ids in assigned.items():
+            for scorer in ids:
+                actor = Actor(
+                    id=scorer,
+                    role="assessor" if component == "assessment" else "selection_committee",
+                )
+                if not await self._declared(scorer):
+                    await self.store(selections.declare, actor=actor, conflicted=[], reason="none")
+                col = ["assessment", "interview", "health"].index(component)
+                for a, values in scores.items():
+                    await self.store(
+                        selections.submit_score,
+                        component=component,
+                        applicant_id=a,
+                        actor=actor,
+                        score=values[col],
+                        justification=None,
+                    )
+
+    async def _declared(self, scorer: str) -> bool:
+        from store.selection_models import SelectionDeclaration
+
+        async with self.sessions() as s:
+            return await s.get(SelectionDeclaration, (self.id, scorer)) is not None
+
+    async def close_components(self) -> SelectionState:
+        state = None
+        for c in ("assessment", "interview", "health"):
+            state = await self.update(
+                OpenSelectionWorkflow.close_component,
+                ComponentInput(actor=member(self.prefix, 1), component=c),
+            )
+        assert state is not None
+        return state
+
+    async def kinds(self) -> list[str]:
+        async with self.sessions() as s:
+            return [(e.kind) for e in await ledger.entries(s, self.id)]
+
+    async def announcements(self) -> list[SelectionAnnouncement]:
+        async with self.sessions() as s:
+            return list(await selections.announcements(s, self.id))
+
+
+@pytest_asyncio.fixture
+async def run(ts_env: WorkflowEnvironment, sessions, settings: Settings, worker: None) -> Run:
+    code = f"OV{uuid.uuid4().hex[:8].upper()}"
+    await register_body(
+        sessions,
+        code,
+        kind="oversight",
+        reviewers=[f"{code.lower()}-r{i}" for i in range(3)],
+        head="head",
+    )
+    return Run(ts_env, sessions, settings, code)
+
+
+SCORES = {
+    "A0000": (90.0, 80.0, 1.0),
+    "A0001": (85.0, 85.0, 1.0),
+    "A0002": (70.0, 70.0, 1.0),
+    "A0003": (40.0, 95.0, 1.0),  # below the assessment cut-off
+    "A0004": (95.0, 90.0, 0.0),  # fails health
+    "A0005": (60.0, 60.0, 1.0),
+}
+
+
+async def to_shortlist(run: Run) -> SelectionState:
+    await run.start()
+    await run.plan_approved()
+    await run.announce_now()
+    await run.register(6)
+    await skip_days(run.env, 16)
+    state = await run.until(lambda s: s.stage == "screening")
+    assert state.applicants == 6
+    await run.screen_all(list(SCORES))
+    await run.update(OpenSelectionWorkflow.close_screening, ActorInput(actor=member(run.prefix, 1)))
+    await run.score_all(SCORES)
+    state = await run.close_components()
+    assert state.stage == "shortlist"
+    return state
+
+
+async def test_a_selection_runs_from_panel_to_appointment(run: Run) -> None:
+    state = await to_shortlist(run)
+    # Weighted: A0001 85*.6+85*.4=85, A0000 90*.6+80*.4=86, A0002 70; A0003 and A0004 fail.
+    assert [r.applicant_id for r in state.shortlist] == ["A0000", "A0001", "A0002"]
+    assert [r.total for r in state.shortlist] == [86.0, 85.0, 70.0]
+    for i in range(4):
+        await run.update(
+            OpenSelectionWorkflow.plenary_vote, VoteInput(actor=member(run.prefix, i), approve=True)
+        )
+    state = await run.update(
+        OpenSelectionWorkflow.close_plenary, ActorInput(actor=member(run.prefix, 0))
+    )
+    assert state.stage == "oversight_review"
+    await run.review(f"review-shortlist-{run.id}-1", Verdict.APPROVE)
+    await run.until(lambda s: s.stage == "appointment")
+    code = await run.refused(
+        OpenSelectionWorkflow.appoint, AppointInput(actor=PPK, applicant_id="A0003", reason="best")
+    )
+    assert code == "not_shortlisted"
+    code = await run.refused(
+        OpenSelectionWorkflow.appoint, AppointInput(actor=HR, applicant_id="A0001", reason="best")
+    )
+    assert code == "not_appointing_authority"
+    state = await run.update(
+        OpenSelectionWorkflow.appoint,
+        AppointInput(actor=PPK, applicant_id="A0001", reason="fits the post"),
+    )
+    assert (state.stage, state.status, state.appointee_id) == ("completed", "completed", "A0001")
+    result = await run.h.result()
+    assert result.appointee_id == "A0001"
+
+    view = await run.view()
+    assert (view.stage, view.appointee_id, view.applicants, view.eligible) == (
+        "completed",
+        "A0001",
+        6,
+        6,
+    )
+    kinds = await run.kinds()
+    for kind in (
+        "selection.started",
+        "panel.set",
+        "scheme.set",
+        "plan.submitted",
+        "plan.review_concluded",
+        "registration.opened",
+        "registration.closed",
+        "screening.prechecked",
+        "screening.closed",
+        "component.closed",
+        "shortlist.proposed",
+        "plenary.voted",
+        "plenary.closed",
+        "shortlist.review_concluded",
+        "selection.appointed",
+    ):
+        assert kind in kinds, kind
+    # every registration, screening decision, declaration and score is in the ledger too
+    assert kinds.count("applicant.registered") == 6
+    assert kinds.count("score.submitted") == 6 * 4
+    published = {a.key for a in await run.announcements()}
+    assert {
+        "announcement",
+        "registration-closed",
+        "screening-0",
+        "ranking-0",
+        "shortlist-0",
+        "appointment",
+    } <= published
+    assert {f"component-{c}-0" for c in ("assessment", "interview", "health")} <= published
+    async with run.sessions() as s:
+        verified = await ledger.verify(s, run.id)
+    assert verified.ok, verified
+
+
+async def test_stage_actions_out_of_turn_are_refused(run: Run) -> None:
+    await run.start()
+    bad = panel(run.prefix)[:4]  # even and too small
+    assert await run.refused(
+        OpenSelectionWorkflow.set_panel, PanelInput(actor=HR, members=bad)
+    ) in {
+        "panel_size",
+        "panel_even",
+        "panel_not_odd",
+    }
+    outsider = Actor(id="someone", role="selection_committee")
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.set_panel, PanelInput(actor=outsider, members=panel(run.prefix))
+        )
+        == "not_chair_or_secretary"
+    )
+    assert (
+        await run.refused(OpenSelectionWorkflow.submit_plan, ActorInput(actor=HR))
+        == "plan_incomplete"
+    )
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.close_component, ComponentInput(actor=HR, component="interview")
+        )
+        == "wrong_stage"
+    )
+    await run.update(
+        OpenSelectionWorkflow.set_panel, PanelInput(actor=HR, members=panel(run.prefix))
+    )
+    lopsided = SCHEME.model_copy(update={"components": SCHEME.components[:2]})
+    lopsided = ScoringScheme(
+        components=[
+            c.model_copy(update={"weight": 50.0}) if c.code == "interview" else c
+            for c in lopsided.components
+        ],
+        tie_break=[],
+    )
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.set_scheme,
+            SchemeInput(actor=HR, scheme=lopsided, scorers=scorers(run.prefix)),
+        )
+        == "weights_sum"
+    )
+    outsiders = scorers(run.prefix) | {"interview": ["not-on-panel"]}
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.set_scheme,
+            SchemeInput(actor=HR, scheme=SCHEME, scorers=outsiders),
+        )
+        == "scorer_not_on_panel"
+    )
+    assert (
+        await run.refused(OpenSelectionWorkflow.cancel, CancelInput(actor=HR, reason="no"))
+        == "not_appointing_authority"
+    )
+    assert (await run.view()).stage == "planning"
+
+
+async def test_too_few_applicants_extends_twice_then_fails(run: Run) -> None:
+    await run.start()
+    await run.plan_approved()
+    await run.announce_now()
+    await run.register(2)
+    await skip_days(run.env, 16)
+    state = await run.until(lambda s: s.extensions == 1)
+    assert state.stage == "registration"
+    await run.register(1, start=2)
+    await skip_days(run.env, 7)
+    await run.until(lambda s: s.extensions == 2)
+    await skip_days(run.env, 8)
+    state = await run.until(lambda s: s.stage == "failed")
+    assert state.applicants == 3 and "no extension is left" in (state.outcome_reason or "")
+    kinds = await run.kinds()
+    assert kinds.count("registration.extended") == 2 and kinds[-1] == "registration.failed"
+    # registering after the end is refused with the code the API answers with
+    assert await run.store_refused(
+        selections.register_applicant, profile(9), actor=HR, source="api"
+    ) in {
+        "registration_closed",
+        "wrong_stage",
+    }
+    published = [a.key for a in await run.announcements()]
+    assert published.count("registration-extended-1") == 1 and "failed" in published
+
+
+async def test_the_floor_rulebook_proceeds_with_three_after_the_extensions(run: Run) -> None:
+    await run.start("PermenPANRB-15-2019-floor3")
+    await run.plan_approved()
+    await run.announce_now()
+    await run.register(3)
+    await skip_days(run.env, 16 + 7 + 8)
+    state = await run.until(lambda s: s.stage == "screening")
+    assert (state.extensions, state.applicants) == (2, 3)
+
+
+async def test_screening_and_components_cannot_close_with_work_left(run: Run) -> None:
+    await run.start()
+    await run.plan_approved()
+    await run.announce_now()
+    await run.register(5)
+    await skip_days(run.env, 16)
+    await run.until(lambda s: s.stage == "screening")
+    secretary = member(run.prefix, 1)
+    await run.screen_all(["A0000", "A0001"])
+    code = await run.refused(OpenSelectionWorkflow.close_screening, ActorInput(actor=secretary))
+    assert code == "screening_incomplete"
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.close_screening, ActorInput(actor=member(run.prefix, 3))
+        )
+        == "not_chair_or_secretary"
+    )
+    await run.screen_all(["A0002", "A0003", "A0004"])
+    await run.update(OpenSelectionWorkflow.close_screening, ActorInput(actor=secretary))
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.close_component,
+            ComponentInput(actor=secretary, component="interview"),
+        )
+        == "scores_missing"
+    )
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.close_component, ComponentInput(actor=secretary, component="nope")
+        )
+        == "unknown_component"
+    )
+
+
+async def test_a_returned_shortlist_review_goes_back_to_assessment_and_keeps_the_scores(
+    run: Run,
+) -> None:
+    await to_shortlist(run)
+    for i in range(3):
+        await run.update(
+            OpenSelectionWorkflow.plenary_vote, VoteInput(actor=member(run.prefix, i), approve=True)
+        )
+    await run.update(OpenSelectionWorkflow.close_plenary, ActorInput(actor=member(run.prefix, 0)))
+    findings = [
+        Finding(what="Interview scores of A0002 need checking", return_to_stage="assessment")
+    ]
+    await run.review(f"review-shortlist-{run.id}-1", Verdict.RETURN, findings)
+    state = await run.until(lambda s: s.stage == "assessment")
+    assert state.return_count == 1 and set(state.components.values()) == {"open"}
+    assert state.findings[0].return_to_stage == "assessment"
+    # the interviewer amends one score with a justification; everything else was kept
+    await run.store(
+        selections.submit_score,
+        component="interview",
+        applicant_id="A0002",
+        actor=member(run.prefix, 0),
+        score=100.0,
+        justification="Transcription error found by the oversight body",
+    )
+    state = await run.close_components()
+    assert state.stage == "shortlist"
+    # A0002: 70*.6 + mean(100, 70)*.4 = 42 + 34 = 76
+    assert [r.total for r in state.shortlist] == [86.0, 85.0, 76.0]
+    kinds = await run.kinds()
+    assert "score.amended" in kinds and kinds.count("component.closed") == 6
+
+
+async def test_cancelling_during_the_plan_review_cancels_the_review(run: Run) -> None:
+    await run.start()
+    await run.update(
+        OpenSelectionWorkflow.set_panel, PanelInput(actor=HR, members=panel(run.prefix))
+    )
+    await run.update(
+        OpenSelectionWorkflow.set_scheme,
+        SchemeInput(actor=HR, scheme=SCHEME, scorers=scorers(run.prefix)),
+    )
+    await run.update(OpenSelectionWorkflow.submit_plan, ActorInput(actor=HR))
+    review = run.env.client.get_workflow_handle(f"review-plan-{run.id}-1")
+    await run.until(lambda s: s.stage == "plan_review")
+    for _ in range(600):  # cancel once the review is under way
+        async with run.sessions() as s:
+            if "review.opened" in [e.kind for e in await ledger.entries(s, review.id)]:
+                break
+        await asyncio.sleep(0.05)
+    state = await run.update(
+        OpenSelectionWorkflow.cancel, CancelInput(actor=PPK, reason="post abolished")
+    )
+    assert state.stage == "cancelled"
+    result = await run.h.result()
+    assert result.stage == "cancelled" and result.outcome_reason == "post abolished"
+    # the child records its own cancellation in its ledger
+    review_kinds: list[str] = []
+    for _ in range(600):
+        async with run.sessions() as s:
+            review_kinds = [e.kind for e in await ledger.entries(s, review.id)]
+        if "review.cancelled" in review_kinds:
+            break
+        await asyncio.sleep(0.05)
+    assert "review.cancelled" in review_kinds
+    assert (await run.kinds())[-1] == "selection.cancelled"
+
+
+async def test_the_plenary_needs_a_quorum_and_recuses_the_conflicted(run: Run) -> None:
+    await run.start()
+    await run.plan_approved()
+    await run.announce_now()
+    await run.register(6)
+    await skip_days(run.env, 16)
+    await run.until(lambda s: s.stage == "screening")
+    await run.screen_all(list(SCORES))
+    await run.update(OpenSelectionWorkflow.close_screening, ActorInput(actor=member(run.prefix, 1)))
+    # member 4 (no component) declares a conflict with a future shortlisted name: recused
+    m4 = member(run.prefix, 4)
+    assert (
+        await run.store_refused(selections.declare, actor=m4, conflicted=["A0000"], reason="cousin")
+        == "not_assigned"
+    )
+    # the interviewer m2 declares a conflict with A0005, who then cannot be scored by them
+    m2 = member(run.prefix, 2)
+    await run.store(selections.declare, actor=m2, conflicted=["A0000"], reason="former subordinate")
+    code = await run.store_refused(
+        selections.submit_score,
+        component="interview",
+        applicant_id="A0000",
+        actor=m2,
+        score=50.0,
+        justification=None,
+    )
+    assert code == "conflict_of_interest"
+    await run.score_all({a: v for a, v in SCORES.items() if a != "A0000"})
+    await run.store(
+        selections.submit_score,
+        component="assessment",
+        applicant_id="A0000",
+        actor=Actor(id=f"{run.prefix}-assessor", role="assessor"),
+        score=90.0,
+        justification=None,
+    )
+    await run.store(
+        selections.submit_score,
+        component="interview",
+        applicant_id="A0000",
+        actor=member(run.prefix, 0),
+        score=80.0,
+        justification=None,
+    )
+    await run.store(
+        selections.submit_score,
+        component="health",
+        applicant_id="A0000",
+        actor=member(run.prefix, 1),
+        score=1.0,
+        justification=None,
+    )
+    state = await run.close_components()
+    assert state.stage == "shortlist"
+    assert (
+        await run.refused(OpenSelectionWorkflow.plenary_vote, VoteInput(actor=m2, approve=True))
+        == "not_eligible_to_vote"
+    )
+    await run.update(
+        OpenSelectionWorkflow.plenary_vote, VoteInput(actor=member(run.prefix, 0), approve=True)
+    )
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.plenary_vote,
+            VoteInput(actor=member(run.prefix, 0), approve=False),
+        )
+        == "already_voted"
+    )
+    await run.update(
+        OpenSelectionWorkflow.plenary_vote, VoteInput(actor=member(run.prefix, 1), approve=True)
+    )
+    # 2 of 4 eligible is not more than half
+    assert (
+        await run.refused(
+            OpenSelectionWorkflow.close_plenary, ActorInput(actor=member(run.prefix, 0))
+        )
+        == "plenary_quorum_not_met"
+    )
+    await run.update(
+        OpenSelectionWorkflow.plenary_vote, VoteInput(actor=member(run.prefix, 3), approve=False)
+    )
+    state = await run.update(
+        OpenSelectionWorkflow.close_plenary, ActorInput(actor=member(run.prefix, 0))
+    )
+    assert state.stage == "oversight_review"
+
+
+@pytest.mark.parametrize("passed", [2])
+async def test_fewer_qualified_than_three_fails_with_the_reason(run: Run, passed: int) -> None:
+    await run.start()
+    await run.plan_approved()
+    await run.announce_now()
+    await run.register(4)
+    await skip_days(run.env, 16)
+    await run.until(lambda s: s.stage == "screening")
+    ids = [f"A{i:04d}" for i in range(4)]
+    await run.screen_all(ids)
+    await run.update(OpenSelectionWorkflow.close_screening, ActorInput(actor=member(run.prefix, 1)))
+    scores = {
+        a: ((90.0, 80.0, 1.0) if i < passed else (10.0, 80.0, 1.0)) for i, a in enumerate(ids)
+    }
+    await run.score_all(scores)
+    state = await run.close_components()
+    assert state.stage == "failed"
+    assert f"Only {passed} applicant(s) passed" in (state.outcome_reason or "")
+    assert (await run.kinds())[-1] == "shortlist.insufficient"
+
+
+async def test_history_stays_small_with_many_applicants(run: Run, sessions) -> None:
+    """Registrations and scores do not enter the workflow history: only stage actions do."""
+    await run.start()
+    await run.plan_approved()
+    await run.announce_now()
+    async with sessions() as s, s.begin():
+        await selections.import_applicants(
+            s,
+            run.id,
+            [profile(i) for i in range(300)],
+            actor=HR,
+            now=datetime.now(UTC),
+            request_id="bulk",
+        )
+    await skip_days(run.env, 16)
+    state = await run.until(lambda s: s.stage == "screening")
+    assert state.applicants == 300 and state.eligible == 300
+    history = await run.h.fetch_history()
+    assert len(history.events) < 200, len(history.events)
+    async with sessions() as s:
+        rows = (await s.scalars(select(Selection).where(Selection.process_id == run.id))).all()
+    assert rows[0].applicants == 300
