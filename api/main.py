@@ -22,7 +22,9 @@ from api.routes import (
     processes,
     promotion_periods,
     promotions,
+    public,
     reviews,
+    selections,
     tasks,
     webhooks,
 )
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         export,
         events,
         promotion_periods,
+        selections,
+        public,
     ):
         app.include_router(module.router)
     return app

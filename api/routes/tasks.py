@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -11,7 +12,7 @@ from api.deps import SessionDep
 from api.errors import responses
 from api.schemas.reviews import Task, TaskList
 from domain.enums import Role
-from store import repositories, reviews
+from store import repositories, reviews, selections
 
 router = APIRouter(tags=["tasks"])
 NATIONAL = {Role.BKN.value}
@@ -58,5 +59,25 @@ async def my_tasks(principal: PrincipalDep, session: SessionDep) -> TaskList:
                 action=f"/v1/reviews/{review.review_id}/verdicts",
             )
         )
+    for row in await selections.tasks_for(session, principal.sub):
+        tasks.append(selection_task(row))
     tasks.sort(key=lambda t: (t.due_at is None, t.due_at or datetime.max))
     return TaskList(items=tasks)
+
+
+# Selection tasks: a screening decision and a score are per applicant (PUT on the path the row
+# names); the count of what is waiting travels in the title, the Task shape having no count.
+SELECTION_METHODS = {"screening_decision": "PUT", "score": "PUT"}
+
+
+def selection_task(row: dict[str, Any]) -> Task:
+    count = int(row.get("count") or 0)
+    title = str(row.get("title") or row["kind"])
+    return Task(
+        kind=str(row["kind"]),
+        process_id=str(row["process_id"]),
+        title=f"{title} ({count} waiting)" if count > 1 else title,
+        due_at=row.get("due_at"),
+        action=str(row["action"]),
+        method=SELECTION_METHODS.get(str(row["kind"]), "POST"),
+    )

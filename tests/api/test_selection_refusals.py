@@ -1,0 +1,650 @@
+"""The open selection's refusals over HTTP: each a 4xx with its code and a ``refused`` ledger entry.
+
+The selection rows are seeded straight through ``store.selections`` at the stage each refusal needs
+(the read model is the gate of the SQL writes, and the API checks the committee's seats from it), so
+no workflow runs here: every refusal below is decided before a workflow would be asked. The full
+path through a real workflow is tests/e2e/test_selection_api.py. A dev server is behind the app
+only because the app needs a Temporal client.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from activities.selection_contracts import (
+    AnnouncementData,
+    PanelMemberData,
+    SelectionIdentity,
+    SelectionViewData,
+)
+from api.main import create_app
+from domain.ledger import Actor
+from domain.selection.rulebook import get_selection_rulebook
+from domain.selection.screening import ApplicantProfile
+from infra.settings import Settings
+from infra.tokens import mint_token
+from store import selections
+
+RULEBOOK = "PermenPANRB-15-2019"
+HR = Actor(id="hr-1", role="agency_hr", agency=None)
+PANEL = [
+    ("chair", "chair", False),
+    ("secretary", "secretary", True),
+    ("m1", "member", False),
+    ("m2", "member", True),
+    ("m3", "member", False),
+]
+SCHEME = {
+    "components": [
+        {
+            "code": "assessment",
+            "name": "Assessment centre",
+            "weight": 60,
+            "scorer_kind": "assessor",
+        },
+        {"code": "interview", "name": "Interview", "weight": 40},
+    ],
+    "tie_break": ["assessment"],
+}
+SCORERS = {"assessment": ["as-1", "as-2"], "interview": ["chair", "m1"]}
+
+
+class Http:
+    def __init__(self, client: httpx.AsyncClient, settings: Settings, agency: str) -> None:
+        self.client, self.settings, self.agency = client, settings, agency
+
+    def headers(self, role: str, sub: str, agency: str | None) -> dict[str, str]:
+        token = mint_token(self.settings, role=role, sub=sub, agency=agency)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def call(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        *,
+        role: str = "selection_committee",
+        sub: str = "chair",
+        agency: str | None | bool = True,
+        **kw: Any,
+    ) -> httpx.Response:
+        claim = self.agency if agency is True else (agency or None)
+        headers = self.headers(role, sub, claim)
+        return await self.client.request(method, url, json=body, headers=headers, **kw)
+
+    async def refused(self, pid: str) -> list[dict[str, Any]]:
+        r = await self.call("GET", f"/v1/processes/{pid}/ledger", role="auditor", sub="aud")
+        assert r.status_code == 200, r.text
+        return [e for e in r.json()["entries"] if e["outcome"] == "refused"]
+
+
+@pytest_asyncio.fixture
+async def http(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Http]:
+    app = create_app(settings, client=dev_env.client)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as c:
+            yield Http(c, settings, f"SEL-{uuid.uuid4().hex[:8]}")
+
+
+def profile(i: int, **kw: Any) -> ApplicantProfile:
+    data: dict[str, Any] = {
+        "applicant_id": f"a{i}",
+        "nip": f"19750101{i:010d}",
+        "name": f"Applicant {i}",
+        "degree": "S2",
+        "years_experience": 12,
+        "years_senior_post": 4,
+        "birth_date": date(1975, 1, 1) + timedelta(days=i),
+        "grade": "IV/b",
+        "sanction_active": False,
+    }
+    return ApplicantProfile.model_validate(data | kw)
+
+
+class Seed:
+    """One selection written straight into the read model, moved from stage to stage."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], agency: str) -> None:
+        self.sessions, self.agency = sessions, agency
+        self.code = uuid.uuid4().hex[:10]
+        self.pid = f"selection-{agency}-{self.code}"
+        self.identity = SelectionIdentity(
+            agency=agency,
+            code=self.code,
+            post_title="Kepala Biro Umum",
+            post_level="pratama",
+            rulebook_version=RULEBOOK,
+            appointing_authority_id="ppk-1",
+            oversight_body="BKN",
+        )
+        self.view = SelectionViewData(stage="planning", status="in_progress")
+
+    async def at(self, stage: str, **fields: Any) -> Seed:
+        self.view = self.view.model_copy(update={"stage": stage, **fields})
+        async with self.sessions() as s, s.begin():
+            await selections.write_view(s, self.pid, self.identity, self.view, datetime.now(UTC))
+        return self
+
+    async def with_panel(self) -> Seed:
+        members = [
+            PanelMemberData(id=i, name=i.title(), role=r, internal=n, affiliation="X")
+            for i, r, n in PANEL
+        ]
+        async with self.sessions() as s, s.begin():
+            await selections.replace_panel(s, self.pid, members)
+        return self
+
+    async def registered(self, n: int) -> Seed:
+        closes = datetime.now(UTC) + timedelta(days=5)
+        await self.at(
+            "registration",
+            registration_opens=date.today() - timedelta(days=10),
+            registration_closes=closes.date(),
+            registration_closes_at=closes,
+        )
+        for i in range(1, n + 1):
+            async with self.sessions() as s, s.begin():
+                await selections.register_applicant(
+                    s,
+                    self.pid,
+                    profile(i),
+                    actor=HR,
+                    source="api",
+                    now=datetime.now(UTC),
+                    request_id=uuid.uuid4().hex,
+                )
+        return self
+
+    async def screened(self, n: int) -> Seed:
+        await self.with_panel()
+        await self.registered(n)
+        await self.at("screening", applicants=n)
+        req = get_selection_rulebook(RULEBOOK).requirements_for("pratama")
+        async with self.sessions() as s, s.begin():
+            await selections.precheck_all(s, self.pid, req, date.today())
+        for i in range(1, n + 1):
+            async with self.sessions() as s, s.begin():
+                await selections.decide_screening(
+                    s,
+                    self.pid,
+                    f"a{i}",
+                    eligible=True,
+                    justification=None,
+                    actor=Actor(id="chair", role="selection_committee"),
+                    now=datetime.now(UTC),
+                    request_id=uuid.uuid4().hex,
+                )
+        return self
+
+    async def assessing(self, n: int = 4) -> Seed:
+        await self.screened(n)
+        return await self.at(
+            "assessment",
+            scheme=SCHEME,
+            scheme_frozen=True,
+            scorers=SCORERS,
+            components={"assessment": "open", "interview": "open"},
+            eligible=n,
+        )
+
+
+@pytest.fixture
+def seed(sessions: async_sessionmaker[AsyncSession], http: Http) -> Seed:
+    return Seed(sessions, http.agency)
+
+
+def assert_refused(r: httpx.Response, status: int, code: str) -> None:
+    assert r.status_code == status, r.text
+    assert r.json()["error"] == code, r.text
+    assert r.json()["detail"]
+
+
+async def assert_in_ledger(http: Http, pid: str, code: str, actor: str) -> None:
+    refused = await http.refused(pid)
+    assert any(e["payload"]["error"] == code and e["actor_id"] == actor for e in refused), refused
+
+
+# ---- planning ---------------------------------------------------------------------------------
+
+
+def _members(spec: list[tuple[str, str, bool]]) -> list[dict[str, Any]]:
+    return [
+        {"id": i, "name": i.title(), "role": r, "internal": n, "affiliation": "Universitas X"}
+        for i, r, n in spec
+    ]
+
+
+@pytest.mark.parametrize(
+    ("members", "code"),
+    [
+        (PANEL[:4], "panel_size"),  # 4: below 5
+        (PANEL + [("m4", "member", False)], "panel_not_odd"),
+        ([(i, r, True) for i, r, _ in PANEL], "internal_share"),  # 5 of 5 internal > 45%
+        ([("c2", "member", False)] + PANEL[1:], "chair_required"),
+    ],
+)
+async def test_wrong_panel_composition_is_refused_with_the_rule_named(
+    http: Http, seed: Seed, members: list[tuple[str, str, bool]], code: str
+) -> None:
+    await seed.at("planning")
+    r = await http.call(
+        "PUT",
+        f"/v1/selections/{seed.pid}/panel",
+        {"members": _members(members)},
+        role="agency_hr",
+        sub="hr-1",
+    )
+    assert_refused(r, 422, code)
+    await assert_in_ledger(http, seed.pid, code, "hr-1")
+
+
+async def test_only_hr_or_the_secretariat_plans(http: Http, seed: Seed) -> None:
+    await seed.at("planning")
+    await seed.with_panel()
+    r = await http.call(
+        "PUT", f"/v1/selections/{seed.pid}/panel", {"members": _members(PANEL)}, sub="m1"
+    )
+    assert_refused(r, 403, "not_chair_or_secretary")
+    await assert_in_ledger(http, seed.pid, "not_chair_or_secretary", "m1")
+
+
+# ---- registration -----------------------------------------------------------------------------
+
+
+async def test_registration_after_closing_is_refused(http: Http, seed: Seed) -> None:
+    await seed.registered(1)
+    await seed.at("screening")
+    body = profile(9).model_dump(mode="json")
+    r = await http.call(
+        "POST", f"/v1/selections/{seed.pid}/applicants", body, role="hr_system", sub="simpeg"
+    )
+    assert_refused(r, 409, "registration_closed")
+    await assert_in_ledger(http, seed.pid, "registration_closed", "simpeg")
+    rows = (
+        await http.call("GET", f"/v1/selections/{seed.pid}/applicants", role="agency_hr")
+    ).json()
+    assert [a["applicant_id"] for a in rows["items"]] == ["a1"]
+
+
+async def test_registration_after_the_closing_instant_is_refused(http: Http, seed: Seed) -> None:
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    await seed.at(
+        "registration",
+        registration_opens=date.today() - timedelta(days=20),
+        registration_closes=past.date(),
+        registration_closes_at=past,
+    )
+    body = profile(1).model_dump(mode="json")
+    r = await http.call("POST", f"/v1/selections/{seed.pid}/applicants", body, role="agency_hr")
+    assert_refused(r, 409, "registration_closed")
+    await assert_in_ledger(http, seed.pid, "registration_closed", "chair")
+
+
+async def test_registration_before_opening_is_refused(http: Http, seed: Seed) -> None:
+    await seed.at("announcement")
+    body = profile(1).model_dump(mode="json")
+    r = await http.call("POST", f"/v1/selections/{seed.pid}/applicants", body, role="agency_hr")
+    assert_refused(r, 409, "registration_not_open")
+
+
+async def test_duplicate_registration_is_refused(http: Http, seed: Seed) -> None:
+    await seed.registered(1)
+    body = profile(1).model_dump(mode="json")
+    r = await http.call("POST", f"/v1/selections/{seed.pid}/applicants", body, role="agency_hr")
+    assert_refused(r, 422, "applicant_exists")
+
+
+CSV_HEADER = "applicant_id,nip,name,degree,years_experience,years_senior_post,birth_date,grade,sanction_active\n"
+
+
+async def test_csv_with_bad_rows_names_line_and_column_and_writes_nothing(
+    http: Http, seed: Seed
+) -> None:
+    await seed.registered(0)
+    csv = (
+        CSV_HEADER
+        + "c1,,Ani,S1,6,2,1975-03-01,IV/a,false\n"
+        + "c2,,Budi,S9,6,2,1975-03-01,IV/a,false\n"
+        + "c3,,Citra,S1,lots,2,1975-02-30,IV/a,maybe\n"
+    )
+    r = await http.client.post(
+        f"/v1/selections/{seed.pid}/applicants/import",
+        content=csv.encode(),
+        headers={**http.headers("agency_hr", "hr-1", http.agency), "Content-Type": "text/csv"},
+    )
+    assert_refused(r, 422, "csv_invalid")
+    fields = {f["field"] for f in r.json()["fields"]}
+    assert fields == {
+        "line 3, degree",
+        "line 4, years_experience",
+        "line 4, birth_date",
+        "line 4, sanction_active",
+    }, r.json()
+    await assert_in_ledger(http, seed.pid, "csv_invalid", "hr-1")
+    rows = (
+        await http.call("GET", f"/v1/selections/{seed.pid}/applicants", role="agency_hr")
+    ).json()
+    assert rows["items"] == []
+
+
+async def test_csv_over_ten_thousand_rows_is_413(http: Http, seed: Seed) -> None:
+    await seed.registered(0)
+    rows = "".join(f"r{i},,N,S1,6,2,1975-03-01,,false\n" for i in range(10_001))
+    r = await http.client.post(
+        f"/v1/selections/{seed.pid}/applicants/import",
+        content=(CSV_HEADER + rows).encode(),
+        headers={**http.headers("agency_hr", "hr-1", http.agency), "Content-Type": "text/csv"},
+    )
+    assert_refused(r, 413, "csv_too_many_rows")
+    await assert_in_ledger(http, seed.pid, "csv_too_many_rows", "hr-1")
+
+
+async def test_csv_over_five_megabytes_is_413(
+    dev_env: WorkflowEnvironment, migrated_url: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # The app-wide body limit (1 MiB by default) would answer first; raise it to reach the route's.
+    settings = Settings(database_url=migrated_url, env="test", max_body_bytes=8 * 1024 * 1024)
+    app = create_app(settings, client=dev_env.client)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            http = Http(c, settings, f"SEL-{uuid.uuid4().hex[:8]}")
+            seed = Seed(sessions, http.agency)
+            await seed.registered(0)
+            filler = "x" * 190
+            rows = "".join(f"r{i},,{filler},S1,6,2,1975-03-01,,false\n" for i in range(28_000))
+            body = (CSV_HEADER + rows).encode()
+            assert len(body) > 5 * 1024 * 1024
+            r = await c.post(
+                f"/v1/selections/{seed.pid}/applicants/import",
+                content=body,
+                headers={
+                    **http.headers("agency_hr", "hr-1", http.agency),
+                    "Content-Type": "text/csv",
+                },
+            )
+            assert_refused(r, 413, "csv_too_large")
+            await assert_in_ledger(http, seed.pid, "csv_too_large", "hr-1")
+
+
+async def test_csv_import_registers_every_row(http: Http, seed: Seed) -> None:
+    await seed.registered(0)
+    csv = CSV_HEADER + "".join(
+        f"c{i},,Name {i},S2,10,3,1972-05-0{i},IV/b,{'true' if i == 3 else 'false'}\n"
+        for i in range(1, 4)
+    )
+    r = await http.client.post(
+        f"/v1/selections/{seed.pid}/applicants/import",
+        content=csv.encode(),
+        headers={**http.headers("agency_hr", "hr-1", http.agency), "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["imported"] == 3
+    rows = (
+        await http.call("GET", f"/v1/selections/{seed.pid}/applicants", role="agency_hr")
+    ).json()
+    assert [a["applicant_id"] for a in rows["items"]] == ["c1", "c2", "c3"]
+    assert rows["items"][2]["sanction_active"] is True and rows["items"][0]["source"] == "csv"
+
+
+# ---- screening and assessment -----------------------------------------------------------------
+
+
+async def test_an_override_needs_a_justification(http: Http, seed: Seed) -> None:
+    await seed.with_panel()
+    await seed.registered(1)
+    await seed.at("screening", applicants=1)
+    req = get_selection_rulebook(RULEBOOK).requirements_for("pratama")
+    async with seed.sessions() as s, s.begin():
+        await selections.precheck_all(s, seed.pid, req, date.today())
+    url = f"/v1/selections/{seed.pid}/screening/a1"
+    r = await http.call("PUT", url, {"eligible": False}, sub="m1")
+    assert_refused(r, 422, "justification_required")
+    await assert_in_ledger(http, seed.pid, "justification_required", "m1")
+    r = await http.call("PUT", url, {"eligible": True}, sub="outsider")
+    assert_refused(r, 403, "not_panel_member")
+
+
+async def test_scoring_before_declaring_conflicts_is_refused(http: Http, seed: Seed) -> None:
+    await seed.assessing()
+    url = f"/v1/selections/{seed.pid}/components/assessment/scores/a1"
+    r = await http.call("PUT", url, {"score": 80}, role="assessor", sub="as-1", agency=None)
+    assert_refused(r, 422, "declaration_required")
+    await assert_in_ledger(http, seed.pid, "declaration_required", "as-1")
+
+
+async def test_reading_others_scores_before_submitting_is_refused(http: Http, seed: Seed) -> None:
+    await seed.assessing()
+    for scorer in ("as-1", "as-2"):
+        r = await http.call(
+            "POST",
+            f"/v1/selections/{seed.pid}/declarations",
+            {"conflicted": [], "reason": "none"},
+            role="assessor",
+            sub=scorer,
+            agency=None,
+        )
+        assert r.status_code == 201, r.text
+    url = f"/v1/selections/{seed.pid}/components/assessment/scores/a1"
+    r = await http.call("PUT", url, {"score": 81.5}, role="assessor", sub="as-1", agency=None)
+    assert r.status_code == 200, r.text
+    r = await http.call("GET", url, role="assessor", sub="as-2", agency=None)
+    assert_refused(r, 403, "scores_blind")
+    await assert_in_ledger(http, seed.pid, "scores_blind", "as-2")
+    r = await http.call("GET", url, sub="chair")  # the chair is no exception
+    assert_refused(r, 403, "scores_blind")
+    # Having scored, the second assessor sees both.
+    r = await http.call("PUT", url, {"score": 70}, role="assessor", sub="as-2", agency=None)
+    assert r.status_code == 200, r.text
+    r = await http.call("GET", url, role="assessor", sub="as-2", agency=None)
+    assert r.status_code == 200, r.text
+    assert sorted(x["score"] for x in r.json()["items"]) == [70, 81.5]
+    # A submitted score is locked; an amendment needs a justification.
+    r = await http.call("PUT", url, {"score": 75}, role="assessor", sub="as-2", agency=None)
+    assert_refused(r, 422, "score_locked")
+    r = await http.call(
+        "PUT",
+        url,
+        {"score": 75, "justification": "arithmetic slip on the sheet"},
+        role="assessor",
+        sub="as-2",
+        agency=None,
+    )
+    assert r.status_code == 200 and r.json()["amendments"] == 1, r.text
+
+
+async def test_a_conflicted_scorer_is_refused(http: Http, seed: Seed) -> None:
+    await seed.assessing()
+    r = await http.call(
+        "POST",
+        f"/v1/selections/{seed.pid}/declarations",
+        {"conflicted": ["a2"], "reason": "a2 is my cousin"},
+        role="assessor",
+        sub="as-1",
+        agency=None,
+    )
+    assert r.status_code == 201 and r.json()["conflicted"] == ["a2"], r.text
+    url = f"/v1/selections/{seed.pid}/components/assessment/scores/a2"
+    r = await http.call("PUT", url, {"score": 90}, role="assessor", sub="as-1", agency=None)
+    assert_refused(r, 403, "conflict_of_interest")
+    await assert_in_ledger(http, seed.pid, "conflict_of_interest", "as-1")
+
+
+async def test_an_assessor_only_scores_their_component(http: Http, seed: Seed) -> None:
+    await seed.assessing()
+    r = await http.call(
+        "POST",
+        f"/v1/selections/{seed.pid}/declarations",
+        {"conflicted": []},
+        role="assessor",
+        sub="as-1",
+        agency=None,
+    )
+    assert r.status_code == 201, r.text
+    url = f"/v1/selections/{seed.pid}/components/interview/scores/a1"
+    r = await http.call("PUT", url, {"score": 90}, role="assessor", sub="as-1", agency=None)
+    assert_refused(r, 403, "not_assigned")
+    await assert_in_ledger(http, seed.pid, "not_assigned", "as-1")
+
+
+# ---- acting on another selection ------------------------------------------------------------
+
+
+async def test_a_committee_member_of_one_selection_cannot_act_on_another(
+    http: Http, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    a = await Seed(sessions, http.agency).assessing()
+    b = await Seed(sessions, http.agency).at("screening")  # B has no panel seat for anyone
+    # The chair of A closes B's screening, decides on B's applicant, declares and scores on B.
+    r = await http.call("POST", f"/v1/selections/{b.pid}/screening/close", sub="chair")
+    assert_refused(r, 403, "not_panel_member")
+    await assert_in_ledger(http, b.pid, "not_panel_member", "chair")
+    r = await http.call("PUT", f"/v1/selections/{b.pid}/screening/a1", {"eligible": True})
+    assert_refused(r, 403, "not_panel_member")
+    await b.at(
+        "assessment", scorers={"interview": ["someone-else"]}, components={"interview": "open"}
+    )
+    r = await http.call(
+        "POST", f"/v1/selections/{b.pid}/declarations", {"conflicted": []}, sub="m1"
+    )
+    assert_refused(r, 403, "not_assigned")
+    await assert_in_ledger(http, b.pid, "not_assigned", "m1")
+    # Nothing of this touched A: its ledger holds no refusal.
+    assert await http.refused(a.pid) == []
+    r = await http.call(
+        "POST", f"/v1/selections/{b.pid}/plenary/votes", {"approve": True}, sub="m1"
+    )
+    assert_refused(r, 403, "not_panel_member")
+
+
+async def test_another_agency_cannot_act_on_the_selection(http: Http, seed: Seed) -> None:
+    await seed.with_panel()
+    await seed.registered(1)
+    other = "OTHER-AGENCY"
+    body = profile(5).model_dump(mode="json")
+    r = await http.call(
+        "POST", f"/v1/selections/{seed.pid}/applicants", body, role="agency_hr", agency=other
+    )
+    assert_refused(r, 403, "agency_out_of_scope")
+    await assert_in_ledger(http, seed.pid, "agency_out_of_scope", "chair")
+    # A panel seat does not carry across agencies either.
+    r = await http.call("POST", f"/v1/selections/{seed.pid}/screening/close", agency=other)
+    assert_refused(r, 403, "agency_out_of_scope")
+    # Reading: the selection does not exist for them.
+    r = await http.call("GET", f"/v1/selections/{seed.pid}", role="agency_hr", agency=other)
+    assert_refused(r, 404, "not_found")
+
+
+# ---- shortlist and appointment ------------------------------------------------------------------
+
+
+def ranked(n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "applicant_id": f"a{i}",
+            "component_scores": {"assessment": 90 - i, "interview": 80 - i},
+            "total": 86 - i,
+            "passed": True,
+            "failed": [],
+            "rank": i,
+            "tie_broken_by": None,
+        }
+        for i in range(1, n + 1)
+    ]
+
+
+async def test_a_fourth_name_and_an_outsider_are_refused_as_appointee(
+    http: Http, seed: Seed
+) -> None:
+    await seed.with_panel()
+    await seed.at("appointment", shortlist=ranked(3), scheme=SCHEME, scheme_frozen=True)
+    r = await http.call(
+        "GET", f"/v1/selections/{seed.pid}/shortlist", role="appointing_authority", sub="ppk-1"
+    )
+    assert [x["applicant_id"] for x in r.json()["shortlist"]] == ["a1", "a2", "a3"]
+    url = f"/v1/selections/{seed.pid}/appointment"
+    for name in ("a4", "nobody"):  # the next-ranked, and someone who never applied
+        r = await http.call(
+            "POST",
+            url,
+            {"applicant_id": name, "reason": "best fit"},
+            role="appointing_authority",
+            sub="ppk-1",
+        )
+        assert_refused(r, 422, "not_shortlisted")
+    refused = await http.refused(seed.pid)
+    assert [e["subject"] for e in refused if e["payload"]["error"] == "not_shortlisted"] == [
+        "a4",
+        "nobody",
+    ]
+    # Someone other than the appointing authority, even picking a shortlisted name.
+    r = await http.call(
+        "POST", url, {"applicant_id": "a1", "reason": "x"}, role="agency_hr", sub="hr-1"
+    )
+    assert_refused(r, 403, "not_appointing_authority")
+    await assert_in_ledger(http, seed.pid, "not_appointing_authority", "hr-1")
+
+
+async def test_only_the_appointing_authority_cancels(http: Http, seed: Seed) -> None:
+    await seed.at("planning")
+    r = await http.call(
+        "POST", f"/v1/selections/{seed.pid}/cancel", {"reason": "no"}, role="agency_hr", sub="hr-1"
+    )
+    assert_refused(r, 403, "not_appointing_authority")
+    await assert_in_ledger(http, seed.pid, "not_appointing_authority", "hr-1")
+
+
+# ---- public -----------------------------------------------------------------------------------
+
+
+async def test_public_announcements_need_no_token_and_show_no_personal_data(
+    http: Http, seed: Seed
+) -> None:
+    await seed.at("screening")
+    body = {
+        "applicants": [
+            {
+                "applicant_id": "a1",
+                "name": "Ani",
+                "nip": "197501012000031001",
+                "eligible": True,
+                "birth_date": "1975-01-01",
+                "reasons": [{"message": "born 1975-01-01"}],
+            },
+        ],
+        "note": "Peserta 197501012000031001 lulus",
+        "scores": [
+            {"applicant_id": "a1", "score": 80.5, "scorer_id": "as-1", "justification": "x"}
+        ],
+    }
+    async with seed.sessions() as s, s.begin():
+        await selections.publish(
+            s,
+            seed.pid,
+            AnnouncementData(
+                key="screening", stage="screening", title="Hasil seleksi administrasi", body=body
+            ),
+            datetime.now(UTC),
+        )
+    r = await http.client.get(f"/v1/public/selections/{seed.pid}/announcements")
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["post_title"] == "Kepala Biro Umum"
+    text = r.text
+    assert "197501012000031001" not in text and "1975-01-01" not in text
+    assert "as-1" not in text and "birth_date" not in text and '"nip"' not in text
+    item = data["items"][0]
+    assert item["body"]["applicants"] == [{"applicant_id": "a1", "name": "Ani", "eligible": True}]
+    assert item["body"]["scores"] == [{"applicant_id": "a1", "score": 80.5}]
+    r = await http.client.get("/v1/public/selections/selection-NOPE-none/announcements")
+    assert_refused(r, 404, "not_found")
