@@ -16,6 +16,7 @@ from workflows.contracts import PromotionState, StartPromotion
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import PromotionPeriodWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
+from workflows.selection import OpenSelectionWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
 
@@ -36,12 +37,19 @@ def test_histories_are_committed() -> None:
         # before the BKN step became a review child (v1), and after
         assert {f"promotion-{scenario}", f"promotion-v1-{scenario}"} <= names
     assert {"review-pertek-1", "review-recusal-majority"} <= names
+    for scenario in ("appointed", "returned-to-assessment", "extended-and-failed"):
+        assert f"selection-{scenario}" in names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     replayer = Replayer(
-        workflows=[PromotionWorkflow, ThirdPartyReviewWorkflow, PromotionPeriodWorkflow],
+        workflows=[
+            PromotionWorkflow,
+            ThirdPartyReviewWorkflow,
+            PromotionPeriodWorkflow,
+            OpenSelectionWorkflow,
+        ],
         data_converter=pydantic_data_converter,
     )
     result = await replayer.replay_workflow(load(path))
