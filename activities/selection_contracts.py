@@ -130,11 +130,17 @@ class ScreeningGate(BaseModel):
 
     process_id: str
     components: dict[str, str]
+    # When given, the screening result list is published under this key by the activity itself.
+    announcement_key: str | None = None
 
 
 class ComponentRequest(BaseModel):
     process_id: str
     component: str
+    # When given, a closing component's ranked list is published under this key by the activity
+    # itself, so the list (one row per applicant) never enters the workflow history.
+    announcement_key: str | None = None
+    title: str = ""
 
 
 class ComponentCheck(BaseModel):
@@ -143,6 +149,9 @@ class ComponentCheck(BaseModel):
     missing: list[tuple[str, str]] = Field(default_factory=list)
     missing_count: int = 0
     ranking: list[tuple[str, float]] = Field(default_factory=list)
+    # Set by the closing activity, which publishes the ranking and returns only its digest.
+    ranked: int = 0
+    digest: str | None = None
 
 
 class ShortlistRequest(BaseModel):
@@ -150,6 +159,8 @@ class ShortlistRequest(BaseModel):
     scheme: dict[str, Any]
     size: int
     panel: list[str] = Field(default_factory=list)
+    # The integrated ranking is published under this key by the activity (see ComponentRequest).
+    announcement_key: str | None = None
 
 
 class ShortlistData(BaseModel):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.selection_contracts import (
+    AnnouncementData,
     CloseRegistration,
     ComponentCheck,
     ComponentRequest,
@@ -118,16 +119,50 @@ class SelectionActivities:
             sel.stage = Stage.ASSESSMENT.value
             sel.components = dict(req.components)
             sel.eligible = tally.eligible
-        return tally
+            if req.announcement_key is None or tally.eligible == 0:
+                return tally
+            body = {
+                "applicants": tally.applicants,
+                "eligible": tally.eligible,
+                "results": tally.published,
+            }
+            await selections.publish(
+                session,
+                req.process_id,
+                AnnouncementData(
+                    key=req.announcement_key,
+                    stage=sel.stage,
+                    title="Administrative screening results",
+                    body=body,
+                ),
+                datetime.now(UTC),
+            )
+        return tally.model_copy(update={"published": []})
 
     @activity.defn(name="selection_close_component")
     async def close_component(self, req: ComponentRequest) -> ComponentCheck:
         async with self._sessions() as session, session.begin():
             sel = await selections.lock(session, req.process_id)
             check = await selections.check_component(session, req.process_id, req.component)
-            if check.missing_count == 0:
-                sel.components = {**(sel.components or {}), req.component: "closed"}
-        return check
+            if check.missing_count or req.announcement_key is None:
+                return check
+            sel.components = {**(sel.components or {}), req.component: "closed"}
+            ranking = [
+                {"rank": i + 1, "applicant_id": a, "score": score}
+                for i, (a, score) in enumerate(check.ranking)
+            ]
+            body = {"component": req.component, "ranking": ranking}
+            await selections.publish(
+                session,
+                req.process_id,
+                AnnouncementData(
+                    key=req.announcement_key, stage=sel.stage, title=req.title, body=body
+                ),
+                datetime.now(UTC),
+            )
+        return check.model_copy(
+            update={"ranking": [], "ranked": len(ranking), "digest": ranking_digest(ranking)}
+        )
 
     @activity.defn(name="selection_compute_shortlist")
     async def compute_shortlist(self, req: ShortlistRequest) -> ShortlistData:
@@ -147,11 +182,33 @@ class SelectionActivities:
         names = {r.applicant_id for r in proposed}
         recused = sorted(m for m in req.panel if names & set(conflicts.get(m, [])))
         rows = [r.model_dump(mode="json") for r in ranked]
+        digest = ranking_digest(rows)
+        if req.announcement_key is not None:
+            published = [
+                {k: r[k] for k in ("applicant_id", "rank", "total", "passed", "component_scores")}
+                for r in rows
+            ]
+            body = {"ranking": published, "proposed": [r.applicant_id for r in proposed]}
+            async with self._sessions() as session, session.begin():
+                sel = await selections.lock(session, req.process_id)
+                await selections.publish(
+                    session,
+                    req.process_id,
+                    AnnouncementData(
+                        key=req.announcement_key,
+                        stage=sel.stage,
+                        title="Integrated ranking",
+                        body=body,
+                    ),
+                    datetime.now(UTC),
+                )
+            # The list is published and bound by its digest; only the names travel back.
+            rows = []
         return ShortlistData(
             ranked=rows,
             proposed=[r.model_dump(mode="json") for r in proposed],
             passed=sum(1 for r in ranked if r.passed),
-            digest=ranking_digest(rows),
+            digest=digest,
             recused_members=recused,
         )
 

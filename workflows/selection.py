@@ -530,7 +530,11 @@ class OpenSelectionWorkflow:
             opened = dict.fromkeys(self._components, "open")
             tally = await workflow.execute_activity_method(
                 SelectionActivities.close_screening,
-                ScreeningGate(process_id=workflow.info().workflow_id, components=opened),
+                ScreeningGate(
+                    process_id=workflow.info().workflow_id,
+                    components=opened,
+                    announcement_key=f"screening-{self._return_count}",
+                ),
                 start_to_close_timeout=policies.BULK_TIMEOUT,
                 retry_policy=policies.RECORD_RETRY,
             )
@@ -555,12 +559,8 @@ class OpenSelectionWorkflow:
                 Stage.ASSESSMENT,
                 "screening.closed",
                 inp.actor,
-                payload=results,
-                announcement=self._announcement(
-                    f"screening-{self._return_count}",
-                    "Administrative screening results",
-                    results | {"results": tally.published},
-                ),
+                # the per-applicant results were published by the activity
+                payload=results | {"announcement": f"screening-{self._return_count}"},
             )
         return self.state()
 
@@ -573,9 +573,15 @@ class OpenSelectionWorkflow:
     async def close_component(self, inp: ComponentInput) -> SelectionState:
         async with self._lock:
             self._check_close_component(inp)
+            key = f"component-{inp.component}-{self._return_count}"
             check = await workflow.execute_activity_method(
                 SelectionActivities.close_component,
-                ComponentRequest(process_id=workflow.info().workflow_id, component=inp.component),
+                ComponentRequest(
+                    process_id=workflow.info().workflow_id,
+                    component=inp.component,
+                    announcement_key=key,
+                    title=f"Results: {self._component_name(inp.component)}",
+                ),
                 start_to_close_timeout=policies.BULK_TIMEOUT,
                 retry_policy=policies.RECORD_RETRY,
             )
@@ -588,19 +594,18 @@ class OpenSelectionWorkflow:
                     missing=check.missing_count,
                 )
             self._components = self._components | {inp.component: "closed"}
-            ranking = [{"applicant_id": a, "score": s} for a, s in check.ranking]
-            for i, row in enumerate(ranking):
-                row["rank"] = i + 1
+            # The ranked list was published by the activity (one row per applicant); the ledger
+            # binds it by its digest, so the history carries no per-applicant data.
             await self._append(
                 "component.closed",
                 inp.actor,
                 self._stage,
-                payload={"component": inp.component, "ranking": ranking},
-                announcement=self._announcement(
-                    f"component-{inp.component}-{self._return_count}",
-                    f"Results: {self._component_name(inp.component)}",
-                    {"component": inp.component, "ranking": ranking},
-                ),
+                payload={
+                    "component": inp.component,
+                    "ranked": check.ranked,
+                    "digest": check.digest,
+                    "announcement": key,
+                },
             )
             if all(v == "closed" for v in self._components.values()):
                 await self._move(Stage.SHORTLIST, "assessment.closed", SYSTEM)
@@ -626,6 +631,7 @@ class OpenSelectionWorkflow:
     async def _propose_shortlist(self) -> None:
         _, rb = self._require()
         assert self._scheme is not None
+        key = f"ranking-{self._return_count}"
         data = await workflow.execute_activity_method(
             SelectionActivities.compute_shortlist,
             ShortlistRequest(
@@ -633,6 +639,7 @@ class OpenSelectionWorkflow:
                 scheme=self._scheme.model_dump(mode="json"),
                 size=rb.shortlist_size,
                 panel=[m.id for m in self._panel],
+                announcement_key=key,
             ),
             start_to_close_timeout=policies.BULK_TIMEOUT,
             retry_policy=policies.RECORD_RETRY,
@@ -641,31 +648,21 @@ class OpenSelectionWorkflow:
         self._ranked_digest = data.digest
         self._recused = data.recused_members
         self._votes, self._plenary = {}, None
-        published = [
-            {k: r[k] for k in ("applicant_id", "rank", "total", "passed", "component_scores")}
-            for r in data.ranked
-        ]
         payload = {
             "passed": data.passed,
             "proposed": [r.applicant_id for r in self._shortlist],
             "digest": data.digest,
+            "announcement": key,
             "recused_members": data.recused_members,
         }
-        announcement = self._announcement(
-            f"ranking-{self._return_count}",
-            "Integrated ranking",
-            {"ranking": published, "proposed": payload["proposed"]},
-        )
         if data.passed < rb.shortlist_floor:
             reason = (
                 f"Only {data.passed} applicant(s) passed every cut-off; rulebook {rb.version} needs "
                 f"at least {rb.shortlist_floor} names for the appointing authority."
             )
-            await self._fail("shortlist.insufficient", reason, payload, announcement=announcement)
+            await self._fail("shortlist.insufficient", reason, payload)
             return
-        await self._append(
-            "shortlist.proposed", SYSTEM, self._stage, payload=payload, announcement=announcement
-        )
+        await self._append("shortlist.proposed", SYSTEM, self._stage, payload=payload)
 
     def _voters(self) -> list[str]:
         return [m.id for m in self._panel if m.id not in self._recused]
