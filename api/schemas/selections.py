@@ -30,7 +30,12 @@ class SelectionCreate(BaseModel):
         min_length=1, max_length=100, description="The PPK's subject in their bearer token"
     )
     rulebook_version: str | None = Field(None, description="Defaults to the rulebook in force")
-    oversight_body: str = Field("BKN", min_length=1, max_length=64)
+    oversight_body: str = Field(
+        "BKN-OVERSIGHT",
+        description="Review body of kind oversight (register it with POST /v1/review-bodies)",
+        min_length=1,
+        max_length=64,
+    )
     assessment_body: str | None = Field(None, max_length=64)
 
 
