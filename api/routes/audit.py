@@ -9,11 +9,12 @@ read model only, so they outlive the workflow's history in Temporal.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError
 
 from api.auth import PrincipalDep, can_see_agency, require_roles
@@ -23,10 +24,13 @@ from api.schemas.audit import EntryPage
 from domain.enums import Role
 from domain.explanation import LedgerCheck, PromotionExplanation, explain_promotion
 from domain.reconcile import ReconciliationReport
+from domain.selection.explanation import ApplicantRecord, SelectionExplanation, explain_selection
+from domain.selection.scheme import ScoringScheme
 from infra.reconcile import UnsupportedProcess, reconcile_rows
 from infra.tokens import Principal
-from store import audit, ledger, repositories
+from store import audit, ledger, repositories, selections
 from store.models import PromotionView
+from store.selection_models import Selection
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +41,12 @@ router = APIRouter()
 
 SEARCHERS = require_roles(Role.AUDITOR, Role.AGENCY_HR)
 RECONCILERS = require_roles(Role.AUDITOR)
+# How many applicants one read of the selection's roster takes while building an explanation.
+APPLICANT_PAGE = 1000
+
+Explanation = Annotated[
+    PromotionExplanation | SelectionExplanation, Field(discriminator="process_kind")
+]
 
 
 def _search_scope(principal: Principal, agency: str | None) -> str | None:
@@ -163,29 +173,105 @@ def _view_data(view: PromotionView | None) -> dict[str, object] | None:
     return {column.key: getattr(view, column.key) for column in PromotionView.__table__.c}
 
 
+async def _applicant_records(session: AsyncSession, process_id: str) -> list[ApplicantRecord]:
+    """Every applicant's screening, page by page; NIPs and names are left behind."""
+    records: list[ApplicantRecord] = []
+    after: str | None = None
+    while True:
+        page = await selections.list_applicants(
+            session, process_id, limit=APPLICANT_PAGE, after=after
+        )
+        records += [
+            ApplicantRecord(
+                applicant_id=a.applicant_id,
+                auto_eligible=a.auto_eligible,
+                auto_reasons=a.auto_reasons or [],
+                decision=a.decision,
+                final_eligible=a.final_eligible,
+                decision_justification=a.decision_justification,
+                decided_by=a.decided_by,
+                decided_at=a.decided_at,
+            )
+            for a in page
+        ]
+        if len(page) < APPLICANT_PAGE:
+            return records
+        after = page[-1].applicant_id
+
+
+def _selection_view(sel: Selection | None) -> tuple[dict[str, Any] | None, ScoringScheme | None]:
+    if sel is None:
+        return None, None
+    view = {
+        key: getattr(sel, key)
+        for key in ("agency", "rulebook_version", "stage", "status", "appointee_id")
+    }
+    view["outcome_reason"] = sel.outcome_reason
+    try:
+        scheme = ScoringScheme.model_validate(sel.scheme) if sel.scheme else None
+    except ValidationError:
+        scheme = None
+    return view, scheme
+
+
+async def _explain_selection(
+    session: AsyncSession,
+    process_id: str,
+    rows: list[dict[str, Any]],
+    sel: Selection | None,
+    check: LedgerCheck,
+) -> SelectionExplanation:
+    view, scheme = _selection_view(sel)
+    published = {a.key: a.body for a in await selections.announcements(session, process_id)}
+    return explain_selection(
+        process_id,
+        rows,
+        sheets=await selections.score_sheets(session, process_id),
+        birth_dates=await selections.birth_dates(session, process_id),
+        applicants=await _applicant_records(session, process_id),
+        published=published,
+        ledger=check,
+        scheme=scheme,
+        view=view,
+    )
+
+
 @explain_router.get(
     "/{process_id}/explanation",
-    response_model=PromotionExplanation,
+    response_model=Explanation,
     responses=responses(401, 404, 422),
-    summary="Why a process stands where it stands: eligibility reasons and each step's decision",
+    summary="Why a process stands where it stands, recomputed from the record",
+    description=(
+        "A promotion: the eligibility reasons and each step's decision. An open selection: for "
+        "each applicant (by applicant id) the screening outcome and decision, and the rank "
+        "recomputed from the scores in force and the frozen scheme, checked against the digests "
+        "the ledger bound and the lists that were published (the first difference named); plus "
+        "each stage decision and the outcome. Read from the database only."
+    ),
 )
 async def explanation(
     process_id: str, principal: PrincipalDep, session: SessionDep
-) -> PromotionExplanation:
+) -> PromotionExplanation | SelectionExplanation:
     rows = await audit.process_rows(session, process_id)
     view = await repositories.get_promotion(session, process_id)
-    agency = (
-        view.agency if view is not None else next((r["agency"] for r in rows if r["agency"]), None)
-    )
-    if not (rows or view) or not can_see_agency(principal, agency):
+    sel = await selections.get(session, process_id) if view is None else None
+    if view is not None:
+        agency: str | None = view.agency
+    elif sel is not None:
+        agency = sel.agency
+    else:
+        agency = next((r["agency"] for r in rows if r["agency"]), None)
+    if not (rows or view or sel) or not can_see_agency(principal, agency):
         raise _not_visible(process_id)
-    kind = rows[0]["process_kind"] if rows else "promotion"
-    if kind != "promotion":
+    kind = rows[0]["process_kind"] if rows else ("selection" if sel is not None else "promotion")
+    if kind not in ("promotion", "selection"):
         raise ApiError(
             422, "explanation_unsupported", f"Processes of kind {kind!r} have no explanation yet."
         )
     verified = await ledger.verify(session, process_id)
     check = LedgerCheck(entries=verified.entries, verified=verified.ok, problem=verified.problem)
+    if kind == "selection":
+        return await _explain_selection(session, process_id, rows, sel, check)
     return explain_promotion(process_id, rows, _view_data(view), check)
 
 
