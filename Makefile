@@ -46,6 +46,8 @@ demo: setup
 bench: setup
 	$(BIN)/python -m bench.promotion_decisions
 	$(BIN)/python -m bench.promotion_period
+	$(BIN)/python -m bench.selection_scale
+	$(BIN)/python -m bench.audit_ledger
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
