@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -16,8 +17,10 @@ import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
@@ -227,3 +230,46 @@ async def start_processes(
     api = ["-m", "uvicorn", "api.main:app", "--host", LOOPBACK, "--port", str(settings.api_port)]
     stack.spawn("api", [py, *api])
     return client
+
+
+def run_cli(
+    run: Callable[[], Coroutine[Any, Any, dict[str, Any]]],
+    render: Callable[[dict[str, Any]], str],
+    output: Path,
+    *,
+    timed: bool = False,
+    require_checks: bool = False,
+) -> int:
+    """Every benchmark's entry point: run, print the table, write the JSON, give the exit code.
+
+    SIGTERM unwinds like Ctrl-C, through the ``finally`` blocks that stop every child process.
+    ``timed`` adds the whole run's wall time; ``require_checks`` fails the exit code when any of
+    ``result["checks"]`` is false.
+    """
+
+    async def main() -> dict[str, Any]:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await run()
+
+    started = time.perf_counter()
+    try:
+        result = asyncio.run(main())
+    except BenchError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        sys.stderr.write("interrupted; everything started was stopped\n")
+        return 130
+    if timed:
+        result["wall_s_total"] = round(time.perf_counter() - started, 1)
+    print(render(result))
+    if timed:
+        print(f"whole run: {result['wall_s_total']} s")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"\nJSON: {output}")
+    if require_checks and not all(result["checks"].values()):
+        return 1
+    return 0

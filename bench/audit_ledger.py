@@ -40,7 +40,6 @@ import platform
 import random
 import secrets
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -63,6 +62,7 @@ from bench._stack import (
     child_env,
     free_port,
     process_cpu_seconds,
+    run_cli,
 )
 from infra.checkpoint_signing import CheckpointSigner
 from infra.db import create_engine, migrate, session_factory
@@ -724,31 +724,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
     )
 
 
-async def _main(cfg: Config) -> dict[str, Any]:
-    task = asyncio.current_task()
-    assert task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    return await run(cfg)
-
-
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(argv)
-    started = time.perf_counter()
-    try:
-        result = asyncio.run(_main(cfg))
-    except BenchError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 1
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        sys.stderr.write("interrupted; everything started was stopped\n")
-        return 130
-    result["wall_s_total"] = round(time.perf_counter() - started, 1)
-    print(render(result))
-    print(f"whole run: {result['wall_s_total']} s")
-    cfg.output.parent.mkdir(parents=True, exist_ok=True)
-    cfg.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nJSON: {cfg.output}")
-    return 0 if all(result["checks"].values()) else 1
+    return run_cli(lambda: run(cfg), render, cfg.output, timed=True, require_checks=True)
 
 
 if __name__ == "__main__":

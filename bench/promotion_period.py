@@ -43,7 +43,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -67,6 +66,7 @@ from bench._stack import (
     child_env,
     free_port,
     machine_cpu_seconds,
+    run_cli,
     start_processes,
     wait_http_ok,
 )
@@ -537,29 +537,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
     )
 
 
-async def _main(cfg: Config) -> dict[str, Any]:
-    task = asyncio.current_task()
-    assert task is not None
-    # SIGTERM unwinds like Ctrl-C, through the finally that stops every child process.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    return await run(cfg)
-
-
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(argv)
-    try:
-        result = asyncio.run(_main(cfg))
-    except BenchError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 1
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        sys.stderr.write("interrupted; everything started was stopped\n")
-        return 130
-    print(render(result))
-    cfg.output.parent.mkdir(parents=True, exist_ok=True)
-    cfg.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\nJSON: {cfg.output}")
-    return 0
+    return run_cli(lambda: run(cfg), render, cfg.output)
 
 
 if __name__ == "__main__":
