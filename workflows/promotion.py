@@ -77,9 +77,12 @@ VERDICT_TO_DECISION = {
 
 @workflow.defn
 class PromotionWorkflow:
-    def __init__(self) -> None:
-        self._inp: StartPromotion | None = None
-        self._rulebook: Rulebook | None = None
+    @workflow.init
+    def __init__(self, inp: StartPromotion) -> None:
+        # Known before any handler runs: a decision sent in the same first task as the start is
+        # then refused for what it is (no step open yet), not failed by a missing input.
+        self._inp: StartPromotion | None = inp
+        self._rulebook: Rulebook | None = get_rulebook(inp.rulebook_version)
         self._record: EmployeeRecord | None = None
         self._status = PromotionStatus.STARTING
         self._stage = "snapshot"
@@ -115,8 +118,6 @@ class PromotionWorkflow:
             raise
 
     async def _run(self, inp: StartPromotion) -> PromotionState:
-        self._inp = inp
-        self._rulebook = get_rulebook(inp.rulebook_version)
         await self._append("promotion.started", inp.requested_by, payload=self._start_payload())
         record = await self._snapshot(inp.nip)
         if record is None:

@@ -23,6 +23,8 @@ Every accepted action and every timer event is appended to the ledger with the r
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -86,6 +88,8 @@ AGENCY_HR = "agency_hr"
 SECRETARIAT = {PanelRole.CHAIR, PanelRole.SECRETARY}
 # How many undecided applicants a refusal names; the count is always given in full.
 NAMED_IN_REFUSAL = 10
+# Patch id: updates wait until the start entry is written (see OpenSelectionWorkflow._turn).
+UPDATES_AFTER_START = "selection-updates-after-start"
 
 
 def _refuse(message: str, code: str, **details: Any) -> ApplicationError:
@@ -98,9 +102,14 @@ def _start_of(d: date) -> datetime:
 
 @workflow.defn
 class OpenSelectionWorkflow:
-    def __init__(self) -> None:
-        self._inp: StartSelection | None = None
-        self._rb: SelectionRulebook | None = None
+    @workflow.init
+    def __init__(self, inp: StartSelection) -> None:
+        # Known before any handler runs: an update can arrive in the same first task as the start
+        # (an HR system that creates a selection and sets its panel at once), and its validator
+        # then runs before ``run``.
+        self._inp: StartSelection | None = inp
+        self._rb: SelectionRulebook | None = get_selection_rulebook(inp.rulebook_version)
+        self._started = False
         self._stage = Stage.PLANNING
         self._status = "in_progress"
         self._panel: list[PanelMember] = []
@@ -135,11 +144,10 @@ class OpenSelectionWorkflow:
 
     @workflow.run
     async def run(self, inp: StartSelection) -> SelectionState:
-        self._inp = inp
-        self._rb = get_selection_rulebook(inp.rulebook_version)
         await self._append(
             "selection.started", inp.requested_by, None, payload=self._start_payload()
         )
+        self._started = True
         while self._stage not in TERMINAL:
             await self._step()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -382,7 +390,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def set_panel(self, inp: PanelInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_set_panel(inp)
             self._panel = list(inp.members)
             await self._append(
@@ -403,7 +411,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def set_scheme(self, inp: SchemeInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_set_scheme(inp)
             self._scheme = inp.scheme
             self._scorers = {
@@ -449,7 +457,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def submit_plan(self, inp: ActorInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_submit_plan(inp)
             await self._move(Stage.PLAN_REVIEW, "plan.submitted", inp.actor)
         return self.state()
@@ -478,7 +486,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def announce(self, inp: AnnounceInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_announce(inp)
             self._opens, self._closes = inp.opens, inp.closes
             opens_now = _start_of(inp.opens) <= workflow.now()
@@ -525,7 +533,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def close_screening(self, inp: ActorInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_close_screening(inp)
             opened = dict.fromkeys(self._components, "open")
             tally = await workflow.execute_activity_method(
@@ -571,7 +579,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def close_component(self, inp: ComponentInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_close_component(inp)
             key = f"component-{inp.component}-{self._return_count}"
             check = await workflow.execute_activity_method(
@@ -669,7 +677,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def plenary_vote(self, inp: VoteInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_vote(inp)
             self._votes = self._votes | {inp.actor.id: inp.approve}
             await self._append(
@@ -699,7 +707,7 @@ class OpenSelectionWorkflow:
     @workflow.update
     async def close_plenary(self, inp: ActorInput) -> SelectionState:
         _, rb = self._require()
-        async with self._lock:
+        async with self._turn():
             self._check_close_plenary(inp)
             result = plenary_result(self._votes, self._voters(), self._chair_id(), rb)
             self._plenary = result.model_dump() | {"votes": dict(self._votes)}
@@ -742,7 +750,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def appoint(self, inp: AppointInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_appoint(inp)
             self._appointee = inp.applicant_id
             self._reason = inp.reason
@@ -773,7 +781,7 @@ class OpenSelectionWorkflow:
 
     @workflow.update
     async def cancel(self, inp: CancelInput) -> SelectionState:
-        async with self._lock:
+        async with self._turn():
             self._check_cancel(inp)
             self._reason = inp.reason
             if self._review_task is not None:
@@ -1040,6 +1048,16 @@ class OpenSelectionWorkflow:
             "oversight_body": inp.oversight_body,
             "trigger": inp.trigger,
         }
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """An update's exclusive turn, never before the start entry is written (see __init__)."""
+        # Histories from before this rule let an update schedule its entry while the start's was
+        # still being written; they replay without the wait (and with no yield once started).
+        if not self._started and workflow.patched(UPDATES_AFTER_START):
+            await workflow.wait_condition(lambda: self._started)
+        async with self._lock:
+            yield
 
     def _require(self) -> tuple[StartSelection, SelectionRulebook]:
         assert self._inp is not None
