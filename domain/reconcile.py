@@ -11,13 +11,20 @@ tested without a server. The caller passes:
 
 The rules:
 
-1. every run's start has exactly one start entry (``shape.start_kind``) with that run id;
-2. every accepted update has exactly one entry with its update id, unless the update then failed
-   (a failed update writes nothing; the API records the refusal without an update id);
+1. every run's start has exactly one start entry (``shape.start_kind``) with that run id (a process
+   that continues as new, the promotion period, has one start entry for the whole chain);
+2. every accepted update has exactly one entry with its update id (at least one for the kinds whose
+   updates may write several: a selection's closing vote also proposes, a review's last verdict also
+   concludes), unless the update then failed (a failed update writes nothing; the API records the
+   refusal without an update id);
 3. no entry that names a workflow, run or update lacks its event;
 4. entries the workflow writes for itself (timers, eligibility, step openings: actor ``system``) have
-   no event of their own, so they are matched to the completions of the ledger-writing activity:
+   no event of their own, so they are matched to the completions of the ledger-writing activities:
    one by one when the summaries carry the entry id the activity was given, by count otherwise.
+
+Entries with no workflow, run or update (a selection's registrations, screening decisions and
+scores, written by the API under the selection's row lock; refusals) have no history event to
+match and are not compared.
 
 A run whose history is gone is reported once as ``history_unavailable`` and its entries are not
 checked against anything. A workflow still running may show a difference that its next step
@@ -65,14 +72,41 @@ class Difference(BaseModel):
 
 
 class ProcessShape(BaseModel):
-    """What a kind of process writes: the kind of its start entry, the activity that writes entries."""
+    """What a kind of process writes: its start entry, the activities that write its entries."""
 
     start_kind: str
-    record_activity: str
+    record_activities: tuple[str, ...]
+    # False where one update may write several entries (each still by its own activity).
+    one_entry_per_update: bool = True
+    # False for a workflow that continues as new: one start entry for the chain, in its first run.
+    start_in_every_run: bool = True
+
+    @property
+    def recorders(self) -> str:
+        return " or ".join(self.record_activities)
 
 
 SHAPES: dict[str, ProcessShape] = {
-    "promotion": ProcessShape(start_kind="promotion.started", record_activity="record_promotion"),
+    "promotion": ProcessShape(
+        start_kind="promotion.started", record_activities=("record_promotion",)
+    ),
+    "selection": ProcessShape(
+        start_kind="selection.started",
+        record_activities=("record_selection",),
+        one_entry_per_update=False,
+    ),
+    "review": ProcessShape(
+        start_kind="review.requested",
+        record_activities=("record_review",),
+        one_entry_per_update=False,
+    ),
+    # The period's activities write its entries in their own transactions (no entry id in their
+    # input), so these are matched by count; updates it has none.
+    "promotion_period": ProcessShape(
+        start_kind="promotion_period.started",
+        record_activities=("prepare_period", "finish_period"),
+        start_in_every_run=False,
+    ),
 }
 
 
@@ -118,7 +152,7 @@ def reconcile(
     differences += _foreign_workflows(process_id, indexed)
     differences += _unknown_runs(present, indexed, gone_runs)
     differences += _starts(present, indexed, shape)
-    differences += _updates(present, indexed, check_orphans=not gone)
+    differences += _updates(present, indexed, shape, check_orphans=not gone)
     differences += _records(present, indexed, shape)
     runs = list(dict.fromkeys(e.run_id for e in parsed if e.run_id))
     return ReconciliationReport(
@@ -172,6 +206,8 @@ def _unknown_runs(
 
 
 def _starts(present: list[HistoryEvent], rows: _Rows, shape: ProcessShape) -> list[Difference]:
+    if not shape.start_in_every_run:
+        return _chain_start(present, rows, shape)
     out: list[Difference] = []
     for start in (e for e in present if e.type == "workflow_started"):
         found = [r for r in rows.by_run.get(start.run_id, []) if r["kind"] == shape.start_kind]
@@ -195,7 +231,44 @@ def _starts(present: list[HistoryEvent], rows: _Rows, shape: ProcessShape) -> li
     return out
 
 
-def _updates(present: list[HistoryEvent], rows: _Rows, *, check_orphans: bool) -> list[Difference]:
+def _chain_start(present: list[HistoryEvent], rows: _Rows, shape: ProcessShape) -> list[Difference]:
+    """One start entry for a chain of runs, naming a run the history has."""
+    found = [r for r in rows.all if r["kind"] == shape.start_kind]
+    starts = {e.run_id: e for e in present if e.type == "workflow_started"}
+    if not starts:
+        return []
+    if not found:
+        return [
+            Difference(
+                kind="start_entry_missing",
+                detail=f"the workflow ran ({len(starts)} run(s) in the history) but the ledger has "
+                f"no {shape.start_kind}",
+            )
+        ]
+    out = [
+        Difference(
+            kind="start_entry_duplicated",
+            detail=f"the chain of runs has {len(found)} {shape.start_kind} entries",
+            entry_id=str(extra["entry_id"]),
+        )
+        for extra in found[1:]
+    ]
+    first = found[0]
+    if first.get("run_id") not in starts:
+        out.append(
+            Difference(
+                kind="start_entry_without_run",
+                detail=f"{shape.start_kind} entry {first['entry_id']} names run "
+                f"{first.get('run_id')}, whose start is not in the history",
+                entry_id=str(first["entry_id"]),
+            )
+        )
+    return out
+
+
+def _updates(
+    present: list[HistoryEvent], rows: _Rows, shape: ProcessShape, *, check_orphans: bool
+) -> list[Difference]:
     accepted = {e.update_id: e for e in present if e.type == "update_accepted" and e.update_id}
     completed = {e.update_id: e for e in present if e.type == "update_completed" and e.update_id}
     out: list[Difference] = []
@@ -214,6 +287,8 @@ def _updates(present: list[HistoryEvent], rows: _Rows, *, check_orphans: bool) -
                     event_id=event.event_id,
                 )
             )
+        if not shape.one_entry_per_update:
+            continue  # several are allowed; each is matched to its activity by _records
         out += [
             Difference(
                 kind="update_entry_duplicated",
@@ -255,7 +330,7 @@ def _records(present: list[HistoryEvent], rows: _Rows, shape: ProcessShape) -> l
             for e in present
             if e.run_id == run
             and e.type == "activity_completed"
-            and e.activity == shape.record_activity
+            and e.activity in shape.record_activities
         ]
         written = [r for r in rows.by_run.get(run, []) if r.get("outcome") == "accepted"]
         if done and all(e.entry_id for e in done):
@@ -264,7 +339,7 @@ def _records(present: list[HistoryEvent], rows: _Rows, shape: ProcessShape) -> l
             out.append(
                 Difference(
                     kind="record_count_mismatch",
-                    detail=f"run {run}: {len(done)} completed {shape.record_activity} activities "
+                    detail=f"run {run}: {len(done)} completed {shape.recorders} activities "
                     f"but {len(written)} accepted ledger entries",
                 )
             )

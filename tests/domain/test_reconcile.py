@@ -229,3 +229,89 @@ def test_history_unavailable_says_so_and_checks_nothing_else() -> None:
 def test_a_refused_only_process_with_no_workflow_agrees() -> None:
     report = reconcile(PID, [refused(1)], [], SHAPE)
     assert report.ok and report.differences == [] and report.runs == []
+
+
+# ---- the other kinds of process -----------------------------------------------------------------
+
+
+def test_a_selection_update_may_write_several_entries_each_by_its_activity() -> None:
+    """close_plenary writes plenary.closed and shortlist.review_requested: one update, two entries.
+
+    Not a duplicate for a selection; still, an extra entry carrying that update's id is reported,
+    because no completed activity wrote it.
+    """
+    shape = SHAPES["selection"]
+    rows, events = clean()
+    rows.append(row(8, "shortlist.review_requested", update_id="u2"))
+    events.insert(-1, recorded(66, 8))
+    for e in events:
+        if e["type"] == "activity_completed" and e["activity"] == "record_promotion":
+            e["activity"] = "record_selection"
+    for r in rows:
+        r["kind"] = r["kind"].replace("promotion.started", "selection.started")
+    assert reconcile(PID, rows, events, shape).ok
+    strict = shape.model_copy(update={"one_entry_per_update": True})
+    assert [d.kind for d in reconcile(PID, rows, events, strict).differences] == [
+        "update_entry_duplicated"
+    ]
+    rows.append(row(9, "plenary.closed", update_id="u2"))
+    got = [(d.kind, d.entry_id) for d in reconcile(PID, rows, events, shape).differences]
+    assert got == [("entry_without_activity", f"{PID}:{RUN}:9")]
+
+
+def _period(runs: int) -> tuple[Rows, Events]:
+    """A period continued as new over ``runs`` runs: started in the first, completed in the last."""
+    first, last = "run-1", f"run-{runs}"
+
+    def entry(n: int, kind: str, run: str) -> dict[str, Any]:
+        return {**row(n, kind), "run_id": run, "entry_id": f"{PID}:{kind}"}
+
+    rows = [
+        entry(1, "promotion_period.started", first),
+        entry(2, "promotion_period.completed", last),
+    ]
+    events: Events = []
+    for i in range(1, runs + 1):
+        run = f"run-{i}"
+        events.append({"type": "workflow_started", "run_id": run, "event_id": 1})
+        if run == first:
+            events.append(
+                {
+                    "type": "activity_completed",
+                    "run_id": run,
+                    "event_id": 5,
+                    "activity": "prepare_period",
+                }
+            )
+        if run == last:
+            events.append(
+                {
+                    "type": "activity_completed",
+                    "run_id": run,
+                    "event_id": 9,
+                    "activity": "finish_period",
+                }
+            )
+    return rows, events
+
+
+@pytest.mark.parametrize("runs", [1, 3])
+def test_a_period_has_one_start_entry_for_its_chain_of_runs(runs: int) -> None:
+    shape = SHAPES["promotion_period"]
+    rows, events = _period(runs)
+    report = reconcile(PID, rows, events, shape)
+    assert report.ok, report.differences
+    assert report.runs == [f"run-{i}" for i in range(1, runs + 1)]
+
+    missing = reconcile(PID, rows[1:], events, shape)
+    assert [d.kind for d in missing.differences] == [
+        "start_entry_missing",
+        "record_count_mismatch",
+    ]
+    twice = reconcile(PID, [*rows, {**rows[0], "entry_id": "again"}], events, shape)
+    assert [(d.kind, d.entry_id) for d in twice.differences] == [
+        ("start_entry_duplicated", "again"),
+        ("record_count_mismatch", None),
+    ]
+    elsewhere = reconcile(PID, [{**rows[0], "run_id": "run-x"}, rows[1]], events, shape)
+    assert {d.kind for d in elsewhere.differences} >= {"start_entry_without_run"}

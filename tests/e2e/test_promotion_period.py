@@ -16,6 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from domain import cloudevents as ce
+from infra.reconcile import reconcile_process
 from infra.settings import Settings
 from store import ledger, repositories
 from store.event_models import InboundEvent, PromotionPeriodMember
@@ -221,6 +222,10 @@ async def test_a_period_of_three_hundred_with_continue_as_new(
         kinds = [e.kind for e in await ledger.entries(session, pid)]
     assert counts == {"started": 300}
     assert kinds == ["promotion_period.started", "promotion_period.completed"]
+    # Six runs, one start entry: the ledger and Temporal's history of the chain agree.
+    report = await reconcile_process(sessions, dev_env.client, pid)
+    assert report is not None and report.ok, report
+    assert report.entries_checked == 2 and len(report.runs) == 2  # the runs the ledger names
     listing = (await api.get(f"/v1/promotion-periods?period={PERIOD}", "auditor", agency)).json()
     assert [p["id"] for p in listing["items"]] == [pid]
 
