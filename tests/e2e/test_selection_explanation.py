@@ -2,28 +2,38 @@
 
 The selection is driven as ``tests/workflows/test_selection.py`` drives it (time-skipping server, real
 worker and database); the explanation is then asked for over HTTP, checked, and asked for again
-after a published ranking row was tampered with in ``selection_announcements``.
+after a published ranking row was tampered with in ``selection_announcements``. Last, a selection
+outlives the Temporal server that ran it: every audit and public read answers the same without it.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from domain.review import Verdict
+from infra.reconcile import reconcile_process
 from infra.settings import Settings
+from infra.temporal_bin import find_test_server
 from infra.tokens import mint_token
 from store.selection_models import SelectionAnnouncement
+from tests.conftest import free_port, register_body
 from tests.workflows.test_selection import (
     PPK,
     SCORES,
+    STARTED,
     Run,
     member,
     profile,
@@ -31,6 +41,7 @@ from tests.workflows.test_selection import (
 )
 from tests.workflows.test_selection import run as run  # noqa: F401  (a fixture)
 from tests.workflows.test_selection import worker as worker  # noqa: F401  (a fixture)
+from worker import build_worker
 from workflows.selection import OpenSelectionWorkflow
 from workflows.selection_contracts import ActorInput, AppointInput, VoteInput
 
@@ -162,3 +173,86 @@ async def test_an_auditor_sees_each_rank_recomputed_and_a_tampered_list_caught(
     assert ranking_check["matches"] is False
     # the ledger's digest still binds the recomputed ranking: only the publication was changed
     assert ranking_check["digest"] == ranking_check["recomputed_digest"]
+
+
+async def _audit_reads(client: Client, settings: Settings, process_id: str) -> dict[str, Any]:
+    """Every read an auditor or the public makes of one selection, through an API on ``client``."""
+    token = mint_token(settings, role="auditor", sub="inspektorat-1", agency="KEMENPANRB")
+    auth = {"Authorization": f"Bearer {token}"}
+    out: dict[str, Any] = {}
+    app = create_app(settings, client=client)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as c:
+            for name, url, params in (
+                ("selection", f"/v1/selections/{process_id}", {}),
+                ("ledger", f"/v1/processes/{process_id}/ledger", {}),
+                ("verify", f"/v1/processes/{process_id}/ledger/verify", {}),
+                ("explanation", f"/v1/processes/{process_id}/explanation", {}),
+                ("search", "/v1/audit/entries", {"process_id": process_id, "limit": 500}),
+                ("public", f"/v1/public/selections/{process_id}/announcements", {}),
+                ("export", "/v1/audit/export", {"process_id": process_id, "format": "jsonl"}),
+                ("reconciliation", f"/v1/audit/processes/{process_id}/reconciliation", {}),
+            ):
+                r = await c.get(url, params=params, headers=auth)
+                assert r.status_code == 200, (name, r.text)
+                out[name] = r.text.splitlines() if name == "export" else r.json()
+    return out
+
+
+async def test_a_selection_outlives_the_temporal_server_that_ran_it(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, dev_env: WorkflowEnvironment
+) -> None:
+    """The selection's history is destroyed; every audit and public read still answers the same.
+
+    A selection waits out a registration window of days, so it runs on the time-skipping server,
+    and that server does not implement DeleteWorkflowExecution (the promotion's test in
+    ``test_outliving.py`` deletes one history on the dev server). Here the whole server that held
+    the history (in memory only) is shut down instead, and the reads are made again through an API
+    whose Temporal (the dev server) has never seen the workflow.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_test_server(),
+        port=free_port(),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        code = f"OV{uuid.uuid4().hex[:8].upper()}"
+        reviewers = [f"{code.lower()}-r{i}" for i in range(3)]
+        await register_body(sessions, code, kind="oversight", reviewers=reviewers, head="head")
+        run = Run(env, sessions, settings, code)
+        async with build_worker(env.client, sessions, settings):
+            await appointed(run)
+        STARTED.remove(run.h)  # finished: nothing for the shared teardown to terminate
+        history = await run.h.fetch_history()
+        before = await _audit_reads(env.client, settings, run.id)
+        # the oversight body's two reviews (children) agree with their histories as well
+        for tag in ("plan", "shortlist"):
+            review = await reconcile_process(sessions, env.client, f"review-{tag}-{run.id}-1")
+            assert review is not None and review.ok, review
+            assert review.entries_checked >= 5
+    finally:
+        await env.shutdown()
+
+    assert len(history.events) > 100
+    assert before["reconciliation"]["ok"] is True, before["reconciliation"]
+    assert before["selection"]["stage"] == "completed"
+    assert before["explanation"]["published_matches"] is True
+    assert before["explanation"]["scores_match_ledger"] is True
+    assert before["verify"]["ok"] is True
+    entries = before["ledger"]["entries"]
+    assert len(entries) > 50 and before["verify"]["entries"] == len(entries)
+    assert len(before["export"]) == len(entries)
+    assert [e["entry_id"] for e in before["search"]["items"]] == [e["entry_id"] for e in entries]
+    assert len(before["public"]["items"]) >= 5
+
+    with pytest.raises(RPCError) as gone:
+        await dev_env.client.get_workflow_handle(run.id).describe()
+    assert gone.value.status == RPCStatusCode.NOT_FOUND
+
+    after = await _audit_reads(dev_env.client, settings, run.id)
+    reconciliation = after.pop("reconciliation")
+    before.pop("reconciliation")
+    assert after == before
+    assert reconciliation["ok"] is False
+    assert [d["kind"] for d in reconciliation["differences"]] == ["history_unavailable"]
