@@ -65,8 +65,11 @@ class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         UniqueConstraint("process_id", "seq", name="uq_ledger_entries_process_seq"),
-        Index("ix_ledger_entries_agency_recorded_at", "agency", "recorded_at"),
-        Index("ix_ledger_entries_actor_id", "actor_id"),
+        # Each ends in the search order (recorded_at, entry_id): see migration 0009.
+        Index("ix_ledger_entries_recorded_at_entry", "recorded_at", "entry_id"),
+        Index("ix_ledger_entries_subject_recorded_at", "subject", "recorded_at", "entry_id"),
+        Index("ix_ledger_entries_agency_recorded_at_entry", "agency", "recorded_at", "entry_id"),
+        Index("ix_ledger_entries_actor_recorded_at", "actor_id", "recorded_at", "entry_id"),
     )
 
     entry_id: Mapped[str] = mapped_column(String(200), primary_key=True)

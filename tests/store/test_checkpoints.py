@@ -108,6 +108,22 @@ async def test_checkpoints_extend_the_tree_in_recorded_order(sessions) -> None:
                 assert proof == merkle.consistency_proof(only[:size], m)
 
 
+async def test_batches_continue_in_order_and_a_late_entry_joins_the_next_checkpoint(
+    sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpoints, "LEAF_BATCH", 2)  # five entries: three batches
+    for n in range(1, 6):
+        await append(sessions, "c", n, minute=10 + n)
+    assert (await checkpoint(sessions, 1)).tree_size == 5
+    assert [e for e, _ in await stored_leaves(sessions)] == [f"c:{n}" for n in range(1, 6)]
+    # committed after the checkpoint with a recorded_at before every indexed entry
+    await append(sessions, "d", 1, minute=0)
+    late = await checkpoint(sessions, 2)
+    leaves = await stored_leaves(sessions)
+    assert late.tree_size == 6 and leaves[-1][0] == "d:1"
+    assert late.root_hash == merkle.root([leaf for _, leaf in leaves]).hex()
+
+
 async def test_concurrent_checkpointers_never_share_a_leaf(sessions) -> None:
     for n in range(1, 8):
         await append(sessions, f"p{n % 3}", n // 3 + 1, minute=n)
