@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import AppContext
-from api.middleware import RequestContextMiddleware
+from api.middleware import BodyLimit, RequestContextMiddleware
 from api.routes import (
     audit,
     checkpoints,
@@ -64,7 +65,18 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         lifespan=lifespan,
     )
     errors.install(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        route_limits=[
+            BodyLimit(
+                re.compile(r"^/v1/selections/[^/]+/applicants/import$"),
+                selections.CSV_MAX_BYTES,
+                "csv_too_large",
+                "The CSV file",
+            )
+        ],
+    )
     for module in (
         health,
         employees,

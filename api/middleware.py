@@ -1,8 +1,11 @@
-"""Request id binding for logs, and the request body size limit."""
+"""Request id binding for logs, and the request body size limits."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -10,13 +13,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import ApiError, render
 
 
+@dataclass(frozen=True)
+class BodyLimit:
+    """A route that takes more than the app-wide limit (a file upload), with its own 413 code.
+
+    Its body is never refused on the declared Content-Length alone: the route reads it, meets the
+    limit while streaming, and records the refusal in the ledger like any other.
+    """
+
+    path: re.Pattern[str]
+    max_bytes: int
+    code: str
+    what: str = "The request body"
+
+
 class RequestContextMiddleware:
     """Binds a request id to every log line and enforces the body size limit (413) while streaming,
     so a lying or missing Content-Length cannot get a large body past it."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, route_limits: Sequence[BodyLimit] = ()
+    ) -> None:
         self.app = app
         self.max_body = max_body_bytes
+        self.route_limits = tuple(route_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -27,8 +47,15 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id, path=scope.get("path"))
+        route = next((r for r in self.route_limits if r.path.match(scope.get("path", ""))), None)
+        limit = route.max_bytes if route else self.max_body
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+        if (
+            route is None
+            and declared is not None
+            and declared.isdigit()
+            and int(declared) > self.max_body
+        ):
             await self._too_large(scope, receive, send)
             return
         received = 0
@@ -38,8 +65,8 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise self._error()
+                if received > limit:
+                    raise self._error(route)
             return message
 
         async def send_with_id(message: Message) -> None:
@@ -50,7 +77,10 @@ class RequestContextMiddleware:
         # Raised from inside the app, the ApiError is rendered by the app's own handler.
         await self.app(scope, limited_receive, send_with_id)
 
-    def _error(self) -> ApiError:
+    def _error(self, route: BodyLimit | None = None) -> ApiError:
+        if route is not None:
+            detail = f"{route.what} is larger than the limit of {route.max_bytes} bytes."
+            return ApiError(413, route.code, detail)
         detail = f"The request body is larger than the limit of {self.max_body} bytes."
         return ApiError(413, "body_too_large", detail)
 
