@@ -366,7 +366,7 @@ async def _search(ctx: Ctx, stack: Stack, settings: Settings, q: Query) -> dict[
         "max_ms": _ms(max(latencies, default=None)),
         "mean_rows": round(sum(rows) / len(rows), 1) if rows else 0,
         "plan": plan,
-        "full_scan": any(p.startswith("SCAN ledger_entries") for p in plan),
+        "full_scan": _full_scan(plan),
         "errors": errors,
     }
 
@@ -685,6 +685,19 @@ def render(res: dict[str, Any]) -> str:
     if scans:
         lines.append(f"full table scans (no usable index) for: {', '.join(scans)}")
     return "\n".join(lines)
+
+
+def _full_scan(plan: list[str]) -> bool:
+    """A table scan, or an index walk that must still sort: every row read before the first page.
+
+    ``SCAN ledger_entries USING INDEX`` on the search order with no temporary B-tree is a walk in
+    page order that stops after ``limit`` matches, which is not a full scan.
+    """
+    sorts = any("TEMP B-TREE FOR ORDER BY" in p for p in plan)
+    for p in plan:
+        if p.startswith("SCAN ledger_entries") and ("USING" not in p or sorts):
+            return True
+    return False
 
 
 def _c(value: float | None) -> str:
