@@ -19,8 +19,9 @@ The rules:
    refusal without an update id);
 3. no entry that names a workflow, run or update lacks its event;
 4. entries the workflow writes for itself (timers, eligibility, step openings: actor ``system``) have
-   no event of their own, so they are matched to the completions of the ledger-writing activities:
-   one by one when the summaries carry the entry id the activity was given, by count otherwise.
+   no event of their own, so they are matched to the completions of the ledger-writing activities
+   (normal ones, or local ones whose marker carries the entry id as activity id): one by one when
+   the summaries carry the entry id the activity was given, by count otherwise.
 
 Entries with no workflow, run or update (a selection's registrations, screening decisions and
 scores, written by the API under the selection's row lock; refusals) have no history event to

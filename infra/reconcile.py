@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent as PbEvent
+from temporalio.api.history.v1 import MarkerRecordedEventAttributes
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -27,6 +28,9 @@ from infra.db import create_engine, session_factory
 from infra.settings import get_settings
 from infra.temporal import connect
 from store import audit
+
+# The marker the SDK's core records for a local activity (its result, and its type and id).
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 class UnsupportedProcess(ValueError):
@@ -82,7 +86,39 @@ def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
             )
         elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
             out.append({**base, "type": "timer_fired"})
+        elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
+            local = _local_activity(ev.marker_recorded_event_attributes)
+            if local is not None:
+                name, activity_id = local
+                out.append(
+                    {
+                        **base,
+                        "type": "activity_completed",
+                        "activity": name,
+                        "entry_id": activity_id,
+                    }
+                )
     return out
+
+
+def _local_activity(marker: MarkerRecordedEventAttributes) -> tuple[str, str | None] | None:
+    """``(activity type, activity id)`` of a local activity that completed, else None.
+
+    Ledger entries are written by local activities whose activity id is the entry id
+    (``workflows/records.py``); the SDK's marker carries both in its ``data`` detail.
+    """
+    if marker.marker_name != LOCAL_ACTIVITY_MARKER or marker.HasField("failure"):
+        return None
+    data = marker.details.get("data")
+    if data is None or not data.payloads:
+        return None
+    try:
+        meta = json.loads(data.payloads[0].data)
+        name = meta["activity_type"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    activity_id = meta.get("activity_id")
+    return str(name), activity_id if isinstance(activity_id, str) else None
 
 
 def _gone(run_id: str | None, err: RPCError) -> dict[str, Any]:

@@ -60,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
         StartPromotion,
         review_workflow_id,
     )
+    from workflows.records import record
     from workflows.review import ThirdPartyReviewWorkflow
 
 SYSTEM = Actor(id="system:timer", role="system")
@@ -535,7 +536,7 @@ class PromotionWorkflow:
             update_id=update_id,
             occurred_at=workflow.now(),
         )
-        await workflow.execute_activity_method(
+        await record(
             LedgerActivities.record_promotion,
             RecordPromotion(
                 process_id=info.workflow_id,
@@ -543,8 +544,7 @@ class PromotionWorkflow:
                 view=self._view(),
                 identity=self._identity(),
             ),
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
+            entry_id=entry.entry_id,
         )
 
     def _view(self) -> PromotionViewData:

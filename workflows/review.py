@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         SeatState,
         VerdictInput,
     )
+    from workflows.records import record
 
 SYSTEM = Actor(id="system:review", role="system")
 
@@ -367,19 +368,14 @@ class ThirdPartyReviewWorkflow:
             update_id=update.id if update else None,
             occurred_at=workflow.now(),
         )
-        record = RecordReview(
+        request = RecordReview(
             review_id=info.workflow_id,
             entry=entry,
             view=self._view(),
             seats=self._seat_rows(),
             conflict=conflict,
         )
-        await workflow.execute_activity_method(
-            ReviewActivities.record_review,
-            record,
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
-        )
+        await record(ReviewActivities.record_review, request, entry_id=entry.entry_id)
 
     def _seat_rows(self) -> list[SeatData]:
         rows = []

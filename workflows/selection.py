@@ -69,6 +69,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import policies
     from workflows.contracts import ReviewRequest, review_workflow_id
+    from workflows.records import record
     from workflows.review import ThirdPartyReviewWorkflow
     from workflows.selection_contracts import (
         ActorInput,
@@ -981,7 +982,7 @@ class OpenSelectionWorkflow:
         )
         if announcement is not None:
             announcement = announcement.model_copy(update={"stage": self._stage.value})
-        await workflow.execute_activity_method(
+        await record(
             SelectionActivities.record_selection,
             RecordSelection(
                 process_id=info.workflow_id,
@@ -991,8 +992,7 @@ class OpenSelectionWorkflow:
                 panel=panel,
                 announcement=announcement,
             ),
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
+            entry_id=entry.entry_id,
         )
 
     def _view(self) -> SelectionViewData:

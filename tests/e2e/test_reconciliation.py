@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -11,13 +12,17 @@ from pathlib import Path
 
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from domain.ledger import Actor, LedgerEntryIn
 from infra.reconcile import reconcile_process
 from infra.settings import Settings
 from store import ledger
 from tests.e2e.audit_support import AGENCY, AuditApi, finished_promotion, running_api
+from workflows.promotion import PromotionWorkflow
+from workflows.review import ThirdPartyReviewWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,6 +102,24 @@ async def test_a_clean_process_agrees_with_its_history(
     code, out = await run_command(dev_env, settings.database_url, pid)
     assert code == 0, out
     assert "ledger and history agree" in out
+
+    # Entries are written by local activities (workflows/records.py): one marker each, its
+    # activity id the entry id; the history replays on the current code.
+    history = await dev_env.client.get_workflow_handle(pid, run_id=run_id).fetch_history()
+    markers = [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)
+        for e in history.events
+        if e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+    written = {e["entry_id"] for e in entries if e["outcome"] == "accepted"}
+    assert {
+        m["activity_id"] for m in markers if m["activity_type"] == "record_promotion"
+    } == written
+    replayer = Replayer(
+        workflows=[PromotionWorkflow, ThirdPartyReviewWorkflow],
+        data_converter=pydantic_data_converter,
+    )
+    assert (await replayer.replay_workflow(history)).replay_failure is None
 
 
 async def test_an_injected_entry_is_reported(
