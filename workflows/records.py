@@ -9,6 +9,11 @@ the marker to the ledger row (``infra/reconcile.py``). A retry after a crash wri
 
 Histories from before this rule recorded their entries with normal activities and replay that
 way: ``workflow.patched`` is false for them.
+
+Only activities whose effect is fixed by their input may become local: a local activity runs again
+when the workflow task fails before its marker is written, and an entry's content comes from
+workflow state that history determines. Reviewer assignment (a random choice) stays a normal
+activity: re-run locally it could choose others after its entry had been written.
 """
 
 from __future__ import annotations
