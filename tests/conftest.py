@@ -6,7 +6,6 @@ The database is SQLite in a temporary file unless MERITFLOW_TEST_DATABASE_URL na
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -15,15 +14,15 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from infra.db import create_engine, migrate, session_factory
+from infra.db import create_engine, session_factory
 from infra.settings import Settings
 from infra.temporal_bin import find_temporal_cli, find_test_server
 from store import repositories
+from tests.store.conftest import fresh_database
 
 
 def free_port() -> int:
@@ -32,24 +31,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("MERITFLOW_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'meritflow-test.db'}"
-
-
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def migrated_url(database_url: str) -> str:
-    if database_url.startswith("postgresql"):
-        engine = create_engine(database_url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    await migrate(database_url)
-    return database_url
+async def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The run's database, migrated: SQLite in a temporary file, or, when
+    MERITFLOW_TEST_DATABASE_URL names a PostgreSQL server, a database of its own on it, dropped at
+    the end, so two suites on one server never share a schema."""
+    async with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
