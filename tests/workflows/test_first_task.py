@@ -26,21 +26,20 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from domain.enums import Decision, PromotionType
+from domain.enums import Decision
 from domain.ledger import Actor
 from infra.settings import Settings
 from store import ledger
 from tests.conftest import PERIOD, employee, put_employee, register_body
-from tests.workflows.test_selection import HR, PPK, panel
+from tests.workflows.test_promotion import start_input
+from tests.workflows.test_selection import HR, PPK, Run, panel
 from worker import build_worker
-from workflows.contracts import DecisionInput, StartPromotion, promotion_workflow_id
+from workflows.contracts import DecisionInput, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
 from workflows.selection import OpenSelectionWorkflow
 from workflows.selection_contracts import (
     CancelInput,
     PanelInput,
-    StartSelection,
-    selection_workflow_id,
 )
 
 
@@ -60,33 +59,23 @@ async def test_a_panel_sent_with_the_start_waits_for_the_start_entry(
 ) -> None:
     body = f"OV{uuid.uuid4().hex[:8].upper()}"
     await register_body(sessions, body, kind="oversight", reviewers=["r0", "r1", "r2"], head="h")
-    code = f"F{uuid.uuid4().hex[:8]}"
-    wid = selection_workflow_id("KEMENPANRB", code)
+    run = Run(dev_env, sessions, settings, body)
     start = WithStartWorkflowOperation(
         OpenSelectionWorkflow.run,
-        StartSelection(
-            agency="KEMENPANRB",
-            code=code,
-            post_title="Sekretaris Deputi",
-            post_level="pratama",
-            rulebook_version="PermenPANRB-15-2019",
-            appointing_authority_id=PPK.id,
-            oversight_body=body,
-            requested_by=HR,
-        ),
-        id=wid,
+        run.start_input(),
+        id=run.id,
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
     )
     state = await dev_env.client.execute_update_with_start_workflow(
         OpenSelectionWorkflow.set_panel,
-        PanelInput(actor=HR, members=panel(code.lower())),
+        PanelInput(actor=HR, members=panel(run.prefix)),
         start_workflow_operation=start,
     )
     assert state.stage == "planning"
     handle = await start.workflow_handle()
     async with sessions() as s:
-        rows = await ledger.entries(s, wid)
+        rows = await ledger.entries(s, run.id)
     assert [r.kind for r in rows] == ["selection.started", "panel.set"]
     await handle.execute_update(
         OpenSelectionWorkflow.cancel, CancelInput(actor=PPK, reason="test finished")
@@ -108,18 +97,10 @@ async def test_a_decision_sent_with_a_promotions_start_is_refused_for_what_it_is
 ) -> None:
     record = employee()
     await put_employee(sessions, record)
-    wid = promotion_workflow_id(record["nip"], PERIOD)
     start = WithStartWorkflowOperation(
         PromotionWorkflow.run,
-        StartPromotion(
-            nip=record["nip"],
-            agency=record["agency"],
-            period=PERIOD,
-            promotion_type=PromotionType.REGULAR,
-            rulebook_version="PerBKN-4-2025",
-            requested_by=HR,
-        ),
-        id=wid,
+        start_input(record),
+        id=promotion_workflow_id(record["nip"], PERIOD),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
     )

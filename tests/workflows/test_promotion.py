@@ -61,13 +61,8 @@ async def worker(
                 pass  # already closed
 
 
-async def start(
-    env: WorkflowEnvironment,
-    settings: Settings,
-    record: dict,
-    ptype: PromotionType = PromotionType.REGULAR,
-) -> WorkflowHandle:
-    inp = StartPromotion(
+def start_input(record: dict, ptype: PromotionType = PromotionType.REGULAR) -> StartPromotion:
+    return StartPromotion(
         nip=record["nip"],
         agency=record["agency"],
         period=PERIOD,
@@ -75,9 +70,17 @@ async def start(
         rulebook_version="PerBKN-4-2025",
         requested_by=HR,
     )
+
+
+async def start(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    record: dict,
+    ptype: PromotionType = PromotionType.REGULAR,
+) -> WorkflowHandle:
     handle = await env.client.start_workflow(
         PromotionWorkflow.run,
-        inp,
+        start_input(record, ptype),
         id=promotion_workflow_id(record["nip"], PERIOD),
         task_queue=settings.task_queue,
     )

@@ -136,19 +136,22 @@ class Run:
         self.handle: WorkflowHandle | None = None
         self.requests = 0
 
+    def start_input(self, rulebook: str = "PermenPANRB-15-2019") -> StartSelection:
+        return StartSelection(
+            agency="KEMENPANRB",
+            code=self.code,
+            post_title="Sekretaris Deputi",
+            post_level="pratama",
+            rulebook_version=rulebook,
+            appointing_authority_id=PPK.id,
+            oversight_body=self.body,
+            requested_by=HR,
+        )
+
     async def start(self, rulebook: str = "PermenPANRB-15-2019") -> None:
         self.handle = await self.env.client.start_workflow(
             OpenSelectionWorkflow.run,
-            StartSelection(
-                agency="KEMENPANRB",
-                code=self.code,
-                post_title="Sekretaris Deputi",
-                post_level="pratama",
-                rulebook_version=rulebook,
-                appointing_authority_id=PPK.id,
-                oversight_body=self.body,
-                requested_by=HR,
-            ),
+            self.start_input(rulebook),
             id=self.id,
             task_queue=self.settings.task_queue,
         )
