@@ -25,6 +25,7 @@ from infra.db import create_engine, session_factory
 from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
+from store.group_commit import GroupCommit
 from workflows.checkpoint import LedgerCheckpointWorkflow
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import PromotionPeriodWorkflow
@@ -60,32 +61,38 @@ def build_worker(
     *,
     task_queue: str | None = None,
 ) -> Worker:
-    ledger = LedgerActivities(sessions)
+    # One writer for the process's ledger appends: group commit, and no transaction left open
+    # by an activity cancelled mid-write.
+    writer = GroupCommit(sessions)
+    ledger = LedgerActivities(sessions, writer)
     hr = HrActivities(hr_source(settings, sessions))
     calendar = CalendarActivities(settings.joint_leave_days)
     # The worker enforces its own delivery policy (budget, loopback), whatever a dispatcher carries.
     webhook = WebhookActivities(sessions, DeliveryConfig.from_settings(settings))
-    review = ReviewActivities(sessions)
+    review = ReviewActivities(sessions, writer)
     checkpoint = CheckpointActivities(sessions, optional_signer(settings))
     periods = PeriodActivities(sessions, TableCandidateSource(sessions))
-    selection = SelectionActivities(sessions)
+    selection = SelectionActivities(sessions, writer)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
         activities=[
             ledger.record_promotion,
+            ledger.record_promotion_batch,
             hr.snapshot_employee,
             webhook.deliver_batch,
             calendar.load_holidays,
             review.assign_reviewers,
             review.record_review,
+            review.record_review_batch,
             checkpoint.create_checkpoint,
             periods.prepare_period,
             periods.claim_page,
             periods.record_page,
             periods.finish_period,
             selection.record_selection,
+            selection.record_selection_batch,
             selection.close_registration,
             selection.precheck,
             selection.close_screening,

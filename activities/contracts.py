@@ -47,6 +47,12 @@ class RecordPromotion(BaseModel):
     identity: PromotionIdentity | None = None
 
 
+class PromotionRecords(BaseModel):
+    """Entries of one promotion in decision order, written in one transaction."""
+
+    items: list[RecordPromotion] = Field(min_length=1)
+
+
 class SnapshotRequest(BaseModel):
     nip: str
 
@@ -115,3 +121,9 @@ class RecordReview(BaseModel):
     view: ReviewViewData
     seats: list[SeatData] = Field(default_factory=list)
     conflict: ConflictData | None = None
+
+
+class ReviewRecords(BaseModel):
+    """Entries of one review in decision order, written in one transaction."""
+
+    items: list[RecordReview] = Field(min_length=1)

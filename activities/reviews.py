@@ -9,17 +9,21 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.contracts import AssignRequest, AssignResult, RecordReview
+from activities.contracts import AssignRequest, AssignResult, RecordReview, ReviewRecords
 from domain.review import accreditation_ok
 from store import ledger, reviews
+from store.group_commit import GroupCommit
 
 log = structlog.get_logger(__name__)
 _rng = random.SystemRandom()
 
 
 class ReviewActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], writer: GroupCommit | None = None
+    ) -> None:
         self._sessions = sessions
+        self._writer = writer or GroupCommit(sessions)
 
     @activity.defn(name="assign_reviewers")
     async def assign_reviewers(self, req: AssignRequest) -> AssignResult:
@@ -59,21 +63,33 @@ class ReviewActivities:
 
     @activity.defn(name="record_review")
     async def record_review(self, req: RecordReview) -> int:
+        """One entry (runs from before batches). Returns its seq."""
         now = datetime.now(UTC)
-        async with self._sessions() as session, session.begin():
-            row, created = await ledger.append(session, req.entry, recorded_at=now)
-            if created:
-                view = req.view.model_dump()
-                seats = [s.model_dump() for s in req.seats]
-                await reviews.save_review(session, req.review_id, view, seats, now=now)
-                if req.conflict is not None:
-                    c = req.conflict
-                    await reviews.add_conflicts(
-                        session,
-                        c.reviewer_id,
-                        c.persons,
-                        reason=c.reason,
-                        review_id=req.review_id,
-                        now=now,
-                    )
-        return row.seq
+        return await self._writer.run(lambda session: _apply(session, req, now))
+
+    @activity.defn(name="record_review_batch")
+    async def record_review_batch(self, req: ReviewRecords) -> int:
+        """Entries in decision order with the read model, together. Returns the last seq."""
+        now = datetime.now(UTC)
+
+        async def unit(session: AsyncSession) -> int:
+            seq = 0
+            for item in req.items:
+                seq = await _apply(session, item, now)
+            return seq
+
+        return await self._writer.run(unit)
+
+
+async def _apply(session: AsyncSession, req: RecordReview, now: datetime) -> int:
+    row, created = await ledger.append(session, req.entry, recorded_at=now)
+    if created:
+        view = req.view.model_dump()
+        seats = [s.model_dump() for s in req.seats]
+        await reviews.save_review(session, req.review_id, view, seats, now=now)
+        if req.conflict is not None:
+            c = req.conflict
+            await reviews.add_conflicts(
+                session, c.reviewer_id, c.persons, reason=c.reason, review_id=req.review_id, now=now
+            )
+    return row.seq

@@ -86,6 +86,12 @@ class RecordSelection(BaseModel):
     announcement: AnnouncementData | None = None
 
 
+class SelectionRecords(BaseModel):
+    """Entries of one selection in decision order, written in one transaction."""
+
+    items: list[RecordSelection] = Field(min_length=1)
+
+
 class CloseRegistration(BaseModel):
     """Close the window that ran to the end of ``closes`` and decide, in one locked transaction."""
 

@@ -29,6 +29,7 @@ from activities.selection_contracts import (
     RegistrationCount,
     ScreeningGate,
     ScreeningTally,
+    SelectionRecords,
     ShortlistData,
     ShortlistRequest,
 )
@@ -38,6 +39,7 @@ from domain.selection.rulebook import get_selection_rulebook
 from domain.selection.scheme import ScoringScheme
 from domain.selection.stages import Stage
 from store import ledger, selections
+from store.group_commit import GroupCommit
 from store.selection_models import SelectionDeclaration
 
 log = structlog.get_logger(__name__)
@@ -50,31 +52,30 @@ def ranking_digest(ranked: list[dict[str, Any]]) -> str:
 
 
 class SelectionActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], writer: GroupCommit | None = None
+    ) -> None:
         self._sessions = sessions
+        self._writer = writer or GroupCommit(sessions)
 
     @activity.defn(name="record_selection")
     async def record_selection(self, req: RecordSelection) -> int:
-        """Append the entry and move the read model (panel, announcement) together. Returns the seq."""
+        """One entry (runs from before batches). Returns its seq."""
         now = datetime.now(UTC)
-        async with self._sessions() as session, session.begin():
-            # The upsert is the first statement: it takes the row's lock (SQLite's write lock)
-            # before anything is read. A retried activity writes the same view again, harmlessly:
-            # nothing later can have been written while the workflow waited for this one.
-            await selections.write_view(session, req.process_id, req.identity, req.view, now)
-            row, created = await ledger.append(session, req.entry, recorded_at=now)
-            if created:
-                if req.panel is not None:
-                    await selections.replace_panel(session, req.process_id, req.panel)
-                if req.announcement is not None:
-                    await selections.publish(session, req.process_id, req.announcement, now)
-        log.info(
-            "ledger.appended" if created else "ledger.already_recorded",
-            process_id=req.process_id,
-            kind=req.entry.kind,
-            seq=row.seq,
-        )
-        return row.seq
+        return await self._writer.run(lambda session: _record(session, req, now))
+
+    @activity.defn(name="record_selection_batch")
+    async def record_selection_batch(self, req: SelectionRecords) -> int:
+        """Entries in decision order with the read model (panel, announcements), together."""
+        now = datetime.now(UTC)
+
+        async def unit(session: AsyncSession) -> int:
+            seq = 0
+            for item in req.items:
+                seq = await _record(session, item, now)
+            return seq
+
+        return await self._writer.run(unit)
 
     @activity.defn(name="selection_close_registration")
     async def close_registration(self, req: CloseRegistration) -> RegistrationCount:
@@ -219,3 +220,23 @@ def _decided(stage: str, extensions: int, req: CloseRegistration) -> str:
     if extensions > req.extensions:
         return RegistrationDecision.EXTEND.value
     return RegistrationDecision.PROCEED.value
+
+
+async def _record(session: AsyncSession, req: RecordSelection, now: datetime) -> int:
+    # The view upsert is the first statement: it takes the row's lock (SQLite's write lock) before
+    # anything is read. A retried activity writes the same view again, harmlessly: nothing later
+    # can have been written while the workflow waited for this one.
+    await selections.write_view(session, req.process_id, req.identity, req.view, now)
+    row, created = await ledger.append(session, req.entry, recorded_at=now)
+    if created:
+        if req.panel is not None:
+            await selections.replace_panel(session, req.process_id, req.panel)
+        if req.announcement is not None:
+            await selections.publish(session, req.process_id, req.announcement, now)
+    log.info(
+        "ledger.appended" if created else "ledger.already_recorded",
+        process_id=req.process_id,
+        kind=req.entry.kind,
+        seq=row.seq,
+    )
+    return row.seq

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from infra.settings import Settings
+from actions.services import Services
 from infra.tokens import TokenVerifier
 
 
 @dataclass
-class AppContext:
-    settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
-    client: Client
-    verifier: TokenVerifier
+class AppContext(Services):
+    """The pipeline's services, plus what only HTTP needs (the token verifier)."""
+
+    verifier: TokenVerifier = field(kw_only=True)
 
 
 def get_context(request: Request) -> AppContext:

@@ -1,4 +1,21 @@
-"""One error shape everywhere: ``{"error": <code>, "detail": <sentence>, "fields": [...]?}``."""
+"""One error shape everywhere, from one table: ``{"error": <code>, "detail": <sentence>, "fields"?}``.
+
+Every refusal is a :class:`domain.errors.DomainError`; its class (category) decides the status:
+
+| category                    | status | when                                                          |
+|-----------------------------|--------|---------------------------------------------------------------|
+| NotFound                    | 404    | it does not exist, or the caller may not see it               |
+| NotPermitted                | 403    | the caller sees it, but their role or seat may not do this    |
+| Conflict (stage, turn, ...) | 409    | not now: wrong stage, another's turn, closed, still running   |
+| RuleViolation               | 422    | the values sent break a rule (``fields`` names each one)      |
+| TooLarge                    | 413    | over a size limit                                             |
+| Unauthenticated             | 401    | no acceptable credentials (with ``WWW-Authenticate``)         |
+| BadRequest                  | 400    | malformed bytes or headers                                    |
+| UnsupportedMedia            | 415    | a body in a media type the endpoint does not read             |
+| Unavailable                 | 503    | a dependency is down; retry (with ``Retry-After``)            |
+
+``InProgress`` (a 409) also carries ``Retry-After``.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +26,43 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
 from domain.errors import (
+    BadRequest,
+    Conflict,
     DomainError,
+    InProgress,
     NotFound,
-    NotYourStep,
-    ProcessClosed,
+    NotPermitted,
     RuleViolation,
-    WrongStage,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    UnsupportedMedia,
 )
 
-STATUS_BY_DOMAIN: list[tuple[type[DomainError], int]] = [
-    (NotFound, 404),
-    (RuleViolation, 422),
-    (WrongStage, 409),
-    (NotYourStep, 409),
-    (ProcessClosed, 409),
-]
+STATUS: dict[str, int] = {
+    NotFound.category: 404,
+    NotPermitted.category: 403,
+    Conflict.category: 409,
+    RuleViolation.category: 422,
+    TooLarge.category: 413,
+    Unauthenticated.category: 401,
+    BadRequest.category: 400,
+    UnsupportedMedia.category: 415,
+    Unavailable.category: 503,
+}
+_BY_STATUS: dict[int, type[DomainError]] = {
+    404: NotFound,
+    403: NotPermitted,
+    409: Conflict,
+    422: RuleViolation,
+    413: TooLarge,
+    401: Unauthenticated,
+    400: BadRequest,
+    415: UnsupportedMedia,
+    503: Unavailable,
+}
 
 
 class FieldError(BaseModel):
@@ -41,23 +76,27 @@ class ErrorBody(BaseModel):
     fields: list[FieldError] | None = None
 
 
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, detail: str, fields: list[dict[str, str]] | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.detail, self.fields = status, code, detail, fields
+def ApiError(  # noqa: N802 - reads like the exception it builds
+    status: int, code: str, detail: str, fields: list[dict[str, str]] | None = None
+) -> DomainError:
+    """The refusal of a read endpoint, by the status it must answer with."""
+    return _BY_STATUS.get(status, Conflict)(detail, code=code, fields=fields)
 
 
 def status_for(err: DomainError) -> int:
-    for cls, status in STATUS_BY_DOMAIN:
-        if isinstance(err, cls):
-            return status
-    return 400
+    return STATUS.get(err.category, 409)
 
 
-def from_domain(err: DomainError) -> ApiError:
-    return ApiError(status_for(err), err.code, err.message)
+def render(err: DomainError) -> JSONResponse:
+    content: dict[str, Any] = {"error": err.code, "detail": err.message}
+    if err.fields:
+        content["fields"] = err.fields
+    headers: dict[str, str] = {}
+    if isinstance(err, InProgress | Unavailable):
+        headers["Retry-After"] = str(err.retry_after)
+    if isinstance(err, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="meritflow"'
+    return JSONResponse(content, status_code=status_for(err), headers=headers)
 
 
 def field_errors(errors: Any) -> list[dict[str, str]]:
@@ -68,31 +107,21 @@ def field_errors(errors: Any) -> list[dict[str, str]]:
     return out
 
 
-def validation_error(errors: Any) -> ApiError:
+def validation_error(errors: Any) -> RuleViolation:
     fields = field_errors(errors)
     names = ", ".join(f["field"] for f in fields[:5])
-    return ApiError(422, "validation_error", f"The request is not valid: check {names}.", fields)
-
-
-def render(err: ApiError) -> JSONResponse:
-    body = ErrorBody(error=err.code, detail=err.detail, fields=None)
-    content = body.model_dump(exclude_none=True)
-    if err.fields:
-        content["fields"] = err.fields
-    return JSONResponse(content, status_code=err.status)
+    return RuleViolation(
+        f"The request is not valid: check {names}.", code="validation_error", fields=fields
+    )
 
 
 HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
 
 
 def install(app: FastAPI) -> None:
-    async def on_api(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ApiError)
-        return render(exc)
-
     async def on_domain(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        return render(from_domain(exc))
+        return render(exc)
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -101,9 +130,9 @@ def install(app: FastAPI) -> None:
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return render(ApiError(exc.status_code, code, str(exc.detail)))
+        body = {"error": code, "detail": str(exc.detail)}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
-    app.add_exception_handler(ApiError, on_api)
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
@@ -111,12 +140,3 @@ def install(app: FastAPI) -> None:
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorBody} for s in statuses}
-
-
-def update_refusal(err: WorkflowUpdateFailedError, status_by_code: dict[str, int]) -> ApiError:
-    """A workflow update its validator or handler refused, as the caller should see it: the
-    domain code travels as the ApplicationError's type; a rule broken is 422, the rest 409."""
-    cause = err.cause
-    if isinstance(cause, ApplicationError) and cause.type:
-        return ApiError(status_by_code.get(cause.type, 409), cause.type, cause.message)
-    return ApiError(409, "update_refused", str(err))

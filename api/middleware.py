@@ -10,7 +10,11 @@ from dataclasses import dataclass
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ApiError, render
+from api.errors import render
+from domain.errors import BadRequest, TooLarge
+
+# Empty (none sent) or up to 64 visible ASCII characters.
+_VALID_ID = re.compile(rb"[\x21-\x7e]{0,64}")
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,21 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        raw_id = headers.get(b"x-request-id", b"")
+        if not _VALID_ID.fullmatch(raw_id):
+            await render(
+                BadRequest(
+                    "X-Request-Id must be 1 to 64 visible ASCII characters.",
+                    code="invalid_request_id",
+                    field="X-Request-Id",
+                )
+            )(scope, receive, send)
+            return
+        request_id = raw_id.decode("ascii") or uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        # A client's own id names one request that it may send again (see actions/pipeline.py).
+        state["request_id_supplied"] = bool(raw_id)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id, path=scope.get("path"))
         route = next((r for r in self.route_limits if r.path.match(scope.get("path", ""))), None)
@@ -77,12 +94,12 @@ class RequestContextMiddleware:
         # Raised from inside the app, the ApiError is rendered by the app's own handler.
         await self.app(scope, limited_receive, send_with_id)
 
-    def _error(self, route: BodyLimit | None = None) -> ApiError:
+    def _error(self, route: BodyLimit | None = None) -> TooLarge:
         if route is not None:
             detail = f"{route.what} is larger than the limit of {route.max_bytes} bytes."
-            return ApiError(413, route.code, detail)
+            return TooLarge(detail, code=route.code, field="body")
         detail = f"The request body is larger than the limit of {self.max_body} bytes."
-        return ApiError(413, "body_too_large", detail)
+        return TooLarge(detail, code="body_too_large", field="body")
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         await render(self._error())(scope, receive, send)

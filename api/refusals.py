@@ -9,8 +9,8 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.errors import ApiError
-from domain.ledger import Actor, LedgerEntryIn
+from domain.errors import DomainError
+from domain.ledger import Actor, LedgerEntryIn, entry_id
 from store import ledger
 
 log = structlog.get_logger(__name__)
@@ -23,7 +23,7 @@ async def record_refusal(
     process_kind: str,
     kind: str,
     actor: Actor,
-    error: ApiError,
+    error: DomainError,
     agency: str | None,
     subject: str | None = None,
     stage: str | None = None,
@@ -33,7 +33,7 @@ async def record_refusal(
 ) -> None:
     now = datetime.now(UTC)
     entry = LedgerEntryIn(
-        entry_id=f"refused:{request_id or uuid.uuid4().hex}",
+        entry_id=entry_id(process_id, "refused", request_id or uuid.uuid4().hex),
         process_id=process_id,
         process_kind=process_kind,
         kind=kind,
@@ -45,8 +45,8 @@ async def record_refusal(
         agency=agency,
         payload={
             "error": error.code,
-            "detail": error.detail,
-            "status": error.status,
+            "detail": error.message,
+            "category": error.category,
             **({"fields": error.fields} if error.fields else {}),
             **(payload or {}),
         },

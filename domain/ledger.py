@@ -51,6 +51,20 @@ HASHED_FIELDS: tuple[str, ...] = (
 )
 
 
+def entry_id(process_id: str, origin: str, key: str | int) -> str:
+    """The one entry-id scheme: ``<process>:<origin>:<key>``.
+
+    - written by a workflow: origin is its run id, key the entry's number in that run;
+    - written by the action pipeline for a request (a refusal, or an accepted action that does not
+      go through a workflow): origin ``refused`` or ``accepted``, key the request's fingerprint;
+    - written by an activity for a milestone of its own (a period's start, its end): origin the
+      activity's subject, key the milestone.
+
+    An id is deterministic, so a retried write finds its entry already there.
+    """
+    return f"{process_id}:{origin}:{key}"
+
+
 class Actor(BaseModel):
     id: str
     role: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.enums import Decision, PromotionStatus, Role, Step
-from domain.errors import NotYourStep, ProcessClosed, RuleViolation, WrongStage
+from domain.errors import NotPermitted, NotYourStep, ProcessClosed, RuleViolation, WrongStage
 from domain.ledger import Actor
 from domain.rulebook import Rulebook
 
@@ -63,6 +63,7 @@ def validate_decision(
             f"You acted on the step '{move.step_seen.value}', but the pending step is "
             f"'{pending.step.value}'.",
             code="stale_step",
+            field="step",
         )
     if pending.review_id is not None:
         raise WrongStage(
@@ -86,10 +87,10 @@ def _check_actor(rulebook: Rulebook, pending: PendingFacts, agency: str, actor: 
             f"{' or '.join(sorted(allowed))}, not {actor.role}.",
         )
     if actor.role not in NATIONAL_ROLES and actor.agency != agency:
-        raise NotYourStep("This promotion belongs to another agency.", code="wrong_agency")
+        raise NotPermitted("This promotion belongs to another agency.", code="wrong_agency")
     named = pending.step is Step.SUPERVISOR and actor.role == Role.SUPERVISOR.value
     if named and pending.actor_id is not None and actor.id != pending.actor_id:
-        raise NotYourStep(
+        raise NotPermitted(
             "Only the direct supervisor named in the employee record may act on this step.",
             code="not_named_supervisor",
         )
@@ -97,17 +98,23 @@ def _check_actor(rulebook: Rulebook, pending: PendingFacts, agency: str, actor: 
 
 def _check_content(step: Step, move: Move) -> None:
     if not move.justification.strip():
-        raise RuleViolation("Every decision needs a justification.", code="justification_required")
+        raise RuleViolation(
+            "Every decision needs a justification.",
+            code="justification_required",
+            field="justification",
+        )
     if move.decision is Decision.RETURN and step is Step.AGENCY_HR:
         raise RuleViolation(
             "Agency HR prepares the file itself: it can submit (approve) or reject it, not return it.",
             code="return_not_allowed",
+            field="decision",
         )
     if move.decision is Decision.APPROVE and step is Step.APPOINTING_AUTHORITY:
         if not (move.decree_number or "").strip():
             raise RuleViolation(
                 "Signing the decree needs its number (decree_number).",
                 code="decree_number_required",
+                field="decree_number",
             )
 
 

@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 EventType = Literal[
     "workflow_started",
@@ -60,6 +60,8 @@ class HistoryEvent(BaseModel):
     activity: str | None = None
     # The ledger entry id the activity was asked to write, when its input could be read.
     entry_id: str | None = None
+    # A batch's entry ids, in order (the activities that write a workflow's queued entries).
+    entry_ids: list[str] = Field(default_factory=list)
     # An update that completed with a failure instead of a result.
     failed: bool = False
     detail: str | None = None
@@ -87,18 +89,19 @@ class ProcessShape(BaseModel):
         return " or ".join(self.record_activities)
 
 
-SHAPES: dict[str, ProcessShape] = {
+SHAPES: dict[str, ProcessShape] = {  # keyed by domain.processes.ProcessKind
     "promotion": ProcessShape(
-        start_kind="promotion.started", record_activities=("record_promotion",)
+        start_kind="promotion.started",
+        record_activities=("record_promotion", "record_promotion_batch"),
     ),
     "selection": ProcessShape(
         start_kind="selection.started",
-        record_activities=("record_selection",),
+        record_activities=("record_selection", "record_selection_batch"),
         one_entry_per_update=False,
     ),
     "review": ProcessShape(
         start_kind="review.requested",
-        record_activities=("record_review",),
+        record_activities=("record_review", "record_review_batch"),
         one_entry_per_update=False,
     ),
     # The period's activities write its entries in their own transactions (no entry id in their
@@ -334,7 +337,7 @@ def _records(present: list[HistoryEvent], rows: _Rows, shape: ProcessShape) -> l
             and e.activity in shape.record_activities
         ]
         written = [r for r in rows.by_run.get(run, []) if r.get("outcome") == "accepted"]
-        if done and all(e.entry_id for e in done):
+        if done and all(e.entry_id or e.entry_ids for e in done):
             out += _records_by_id(done, written)
         elif len(done) != len(written):
             out.append(
@@ -349,15 +352,17 @@ def _records(present: list[HistoryEvent], rows: _Rows, shape: ProcessShape) -> l
 
 def _records_by_id(done: list[HistoryEvent], written: list[Mapping[str, Any]]) -> list[Difference]:
     ledger_ids = {str(r["entry_id"]) for r in written}
-    recorded = Counter(e.entry_id for e in done)
+    each = [(e, i) for e in done for i in (e.entry_ids or [str(e.entry_id)])]
+    recorded = Counter(i for _, i in each)
     out = [
         Difference(
             kind="recorded_entry_missing",
-            detail=f"the history recorded entry {e.entry_id}, which the ledger lacks",
+            detail=f"the history recorded entry {i}, which the ledger lacks",
+            entry_id=i,
             event_id=e.event_id,
         )
-        for e in done
-        if e.entry_id not in ledger_ids
+        for e, i in each
+        if i not in ledger_ids
     ]
     out += [
         Difference(

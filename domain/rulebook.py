@@ -64,6 +64,24 @@ class TypeRule(BaseModel):
     education_capped: bool = True
 
 
+class SubmissionWindow(BaseModel):
+    """Which periods a new promotion may be proposed for, counted from today's month.
+
+    Agencies submit proposals ahead of a period (for April 2023 submissions closed on 20 February
+    [S39,S43]); a period long past can no longer be proposed, and one far ahead not yet. The exact
+    limits are not in the sources we have: they are configuration, set per rulebook.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    months_ahead: int = Field(default=12, ge=0)
+    months_late: int = Field(default=2, ge=0)
+    source: str = (
+        "[GK] submission windows precede each period (S39, S43); the limits are Meritflow's "
+        "configuration, not a cited rule"
+    )
+
+
 class Rulebook(BaseModel):
     """One regulatory regime for rank promotion, effective on [effective_from, effective_until)."""
 
@@ -79,6 +97,7 @@ class Rulebook(BaseModel):
     education_caps: dict[str, str]
     service_exams: dict[str, str]
     steps: list[StepRule]
+    submission: SubmissionWindow = SubmissionWindow()
 
     @model_validator(mode="after")
     def _consistent(self) -> Rulebook:
@@ -280,6 +299,7 @@ def rulebook_for_period(period: date) -> Rulebook:
     raise RuleViolation(
         f"No promotion rulebook is in force on {period.isoformat()}.",
         code="period_not_allowed",
+        field="period",
         period=period.isoformat(),
     )
 
@@ -293,10 +313,45 @@ def check_period(rulebook: Rulebook, period: date) -> None:
         f"{period.isoformat()} is not an allowed promotion period: {problem}. "
         f"{describe_periods(rulebook)}.",
         code="period_not_allowed",
+        field="period",
         period=period.isoformat(),
         rulebook=rulebook.version,
         allowed_months=list(rulebook.period_months),
     )
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _first_of(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def check_submission_window(rulebook: Rulebook, period: date, today: date) -> None:
+    """Refuse a period that can no longer (or not yet) be proposed, naming the window.
+
+    The window is the one of the rulebook in force *today* (``current_rulebook``), whatever
+    rulebook the period itself falls under.
+    """
+    window = current_rulebook(today, default=rulebook).submission
+    now = _month_index(today)
+    earliest, latest = _first_of(now - window.months_late), _first_of(now + window.months_ahead)
+    if earliest <= period <= latest:
+        return
+    raise RuleViolation(
+        f"{period.isoformat()} is outside the periods that can be proposed today: from "
+        f"{earliest.isoformat()} to {latest.isoformat()} ({window.months_late} months back, "
+        f"{window.months_ahead} ahead).",
+        code="period_outside_window",
+        field="period",
+        earliest=earliest.isoformat(),
+        latest=latest.isoformat(),
+    )
+
+
+def current_rulebook(today: date, *, default: Rulebook) -> Rulebook:
+    return next((r for r in RULEBOOKS.values() if r.in_force_on(today)), default)
 
 
 def _period_problem(rulebook: Rulebook, period: date) -> str | None:

@@ -37,23 +37,26 @@ class UnsupportedProcess(ValueError):
     """Reconciliation knows no shape for this kind of process."""
 
 
-def _entry_id(payloads: Payloads) -> str | None:
-    """The ledger entry id in a ledger-writing activity's input, if it is plain JSON."""
+def _entry_ids(payloads: Payloads) -> list[str] | None:
+    """The ledger entry ids in a ledger-writing activity's input (one entry, or a batch's items),
+    if it is plain JSON."""
     if not payloads.payloads:
         return None
     payload = payloads.payloads[0]
     if payload.metadata.get("encoding") != b"json/plain":
         return None  # encrypted or otherwise encoded: fall back to counting
     try:
-        entry_id = json.loads(payload.data)["entry"]["entry_id"]
+        data = json.loads(payload.data)
+        items = data["items"] if "items" in data else [data]
+        ids = [item["entry"]["entry_id"] for item in items]
     except (ValueError, KeyError, TypeError):
         return None
-    return entry_id if isinstance(entry_id, str) else None
+    return ids if all(isinstance(i, str) for i in ids) else None
 
 
 def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
     """Reduce one run's history to the events reconciliation compares."""
-    scheduled: dict[int, tuple[str, str | None]] = {}
+    scheduled: dict[int, tuple[str, list[str] | None]] = {}
     out: list[dict[str, Any]] = []
     for ev in events:
         base = {"run_id": run_id, "event_id": ev.event_id}
@@ -77,12 +80,19 @@ def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
             )
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             sch = ev.activity_task_scheduled_event_attributes
-            scheduled[ev.event_id] = (sch.activity_type.name, _entry_id(sch.input))
+            scheduled[ev.event_id] = (sch.activity_type.name, _entry_ids(sch.input))
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             sched_id = ev.activity_task_completed_event_attributes.scheduled_event_id
-            name, entry_id = scheduled.get(sched_id, ("", None))
+            name, ids = scheduled.get(sched_id, ("", None))
+            one = ids[0] if ids and len(ids) == 1 else None
             out.append(
-                {**base, "type": "activity_completed", "activity": name, "entry_id": entry_id}
+                {
+                    **base,
+                    "type": "activity_completed",
+                    "activity": name,
+                    "entry_id": one,
+                    "entry_ids": ids or [],
+                }
             )
         elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
             out.append({**base, "type": "timer_fired"})

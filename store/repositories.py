@@ -36,7 +36,7 @@ def _insert(session: AsyncSession, model: type[Base]) -> Any:
     return sqlite.insert(model)
 
 
-async def _insert_ignore(
+async def insert_ignore(
     session: AsyncSession, model: type[Base], key: str, values: Mapping[str, Any]
 ) -> bool:
     """Insert one row unless ``key`` already exists; True if this call inserted it."""
@@ -106,7 +106,7 @@ async def insert_promotion_if_absent(
         "created_at": now,
         "updated_at": now,
     }
-    return await _insert_ignore(session, PromotionView, "process_id", values)
+    return await insert_ignore(session, PromotionView, "process_id", values)
 
 
 async def apply_promotion_patch(
@@ -158,7 +158,7 @@ async def remember_key(
 ) -> str:
     """Store ``key`` for ``process_id`` unless known; returns the process id the key maps to."""
     values = {"key": key, "scope": scope, "process_id": process_id, "created_at": now}
-    await _insert_ignore(session, IdempotencyKey, "key", values)
+    await insert_ignore(session, IdempotencyKey, "key", values)
     stored = await session.scalar(
         select(IdempotencyKey.process_id).where(IdempotencyKey.key == key)
     )
@@ -192,7 +192,7 @@ async def claim_key(
         "body_hash": body_hash,
         "created_at": now,
     }
-    await _insert_ignore(session, IdempotencyKey, "key", values)
+    await insert_ignore(session, IdempotencyKey, "key", values)
     row = await session.get(IdempotencyKey, key, populate_existing=True)
     if row is None:  # pragma: no cover - the row was inserted or already there
         raise RuntimeError(f"idempotency key {key!r} vanished")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from store import audit_models, event_models, review_models, selection_models, webhook_models
+from store import (
+    audit_models,
+    event_models,
+    request_models,
+    review_models,
+    selection_models,
+    webhook_models,
+)
 from store.models import Base
 
 __all__ = [
     "Base",
     "audit_models",
     "event_models",
+    "request_models",
     "review_models",
     "selection_models",
     "webhook_models",

@@ -6,6 +6,7 @@ New fields always get defaults, so that running workflows keep replaying their h
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -70,6 +71,7 @@ class PromotionState(BaseModel):
     return_count: int = 0
     resume_at: Step | None = None
     outcome_reason: str | None = None
+    last_decision: dict[str, Any] | None = None
 
 
 # ---- third-party review ------------------------------------------------------------------------

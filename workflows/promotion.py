@@ -12,8 +12,9 @@ Timers:    per pending step, in working days: a reminder, then an escalation (th
            rulebook says so.
 Outcomes:  completed (decree signed), ineligible (every reason listed), rejected, failed.
 
-Every accepted decision and every timer event is appended to the ledger by an activity, together
-with the read model, under an entry id derived from the run, so a retried activity never writes twice.
+Every accepted decision and every timer event is appended to the ledger with the read model, once
+the decision is durable in the history (``workflows/ledgered.py``), under an entry id derived from
+the run, so a retried write never writes twice.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         HolidaysRequest,
         PromotionIdentity,
+        PromotionRecords,
         PromotionViewData,
         RecordPromotion,
         SnapshotRequest,
@@ -40,8 +42,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.eligibility import EligibilityResult, assess_eligibility
     from domain.employee import EmployeeRecord
     from domain.enums import Decision, PromotionStatus, Step
-    from domain.errors import DomainError
-    from domain.ledger import Actor, LedgerEntryIn
+    from domain.errors import DomainError, InProgress
+    from domain.ledger import Actor, LedgerEntryIn, entry_id
+    from domain.processes import ProcessKind
     from domain.promotion_chain import (
         Move,
         PendingFacts,
@@ -60,7 +63,8 @@ with workflow.unsafe.imports_passed_through():
         StartPromotion,
         review_workflow_id,
     )
-    from workflows.records import record
+    from workflows.errors import refused
+    from workflows.ledgered import Outbox
     from workflows.review import ThirdPartyReviewWorkflow
 
 SYSTEM = Actor(id="system:timer", role="system")
@@ -99,13 +103,21 @@ class PromotionWorkflow:
         self._entries = 0
         self._reviews = 0
         self._employee_changes: list[str] = []
+        self._ledger: Outbox[RecordPromotion, PromotionRecords] = Outbox(
+            write_one=LedgerActivities.record_promotion,
+            write_batch=LedgerActivities.record_promotion_batch,
+            batch_of=lambda items: PromotionRecords(items=items),
+        )
 
     # ---- run -------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: StartPromotion) -> PromotionState:
+        self._ledger.open()
         try:
-            return await self._run(inp)
+            state = await self._run(inp)
+            await self._ledger.settled()
+            return state
         except BaseException as err:
             # Cancelling while a review child runs surfaces as a child error caused by cancellation.
             if not is_cancelled_exception(err):
@@ -116,6 +128,7 @@ class PromotionWorkflow:
             await self._append(
                 "promotion.cancelled", SYSTEM, before, payload={"reason": "cancelled"}
             )
+            await self._ledger.settled()
             raise
 
     async def _run(self, inp: StartPromotion) -> PromotionState:
@@ -140,6 +153,8 @@ class PromotionWorkflow:
                 retry_policy=policies.HR_SNAPSHOT_RETRY,
             )
         except ActivityError as err:
+            if is_cancelled_exception(err):
+                raise  # cancelled while the record was read: recorded as a cancellation by run()
             reason = str(err.cause.message if isinstance(err.cause, ApplicationError) else err)
             await self._finish(PromotionStatus.FAILED, "failed", reason, "promotion.failed", SYSTEM)
             return None
@@ -206,18 +221,27 @@ class PromotionWorkflow:
         self._reviews += 1
         review_id = review_workflow_id("pertek", workflow.info().workflow_id, self._reviews)
         pending.review_id = review_id
-        await self._append(
-            "promotion.review_requested",
-            SYSTEM,
-            self._stage,
-            payload={"review_id": review_id, "body": inp.technical_approval_body},
-        )
-        result = await workflow.execute_child_workflow(
-            ThirdPartyReviewWorkflow.run,
-            self._review_request(rb.step_rule(Step.BKN_TECHNICAL_APPROVAL)),
-            id=review_id,
-            parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
-        )
+        payload = {"review_id": review_id, "body": inp.technical_approval_body}
+        request = self._review_request(rb.step_rule(Step.BKN_TECHNICAL_APPROVAL))
+        if self._ledger.durable:
+            # The request is recorded once the review exists: its entry never names a review
+            # that a crash kept from starting.
+            child = await workflow.start_child_workflow(
+                ThirdPartyReviewWorkflow.run,
+                request,
+                id=review_id,
+                parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+            )
+            await self._append("promotion.review_requested", SYSTEM, self._stage, payload=payload)
+            result = await child
+        else:
+            await self._append("promotion.review_requested", SYSTEM, self._stage, payload=payload)
+            result = await workflow.execute_child_workflow(
+                ThirdPartyReviewWorkflow.run,
+                request,
+                id=review_id,
+                parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+            )
         if result.outcome is None:
             reason = f"technical approval could not be reviewed: {result.reason}"
             await self._finish(
@@ -420,12 +444,16 @@ class PromotionWorkflow:
         update_id = info.id if info else workflow.uuid4().hex
         if self._queued is not None:
             # Two updates validated in the same activation: only the first one is taken.
-            raise ApplicationError(
-                "Another decision on this step is being recorded; reload and try again.",
-                type="decision_in_progress",
+            raise refused(
+                InProgress(
+                    "Another decision on this step is being recorded; reload and try again.",
+                    code="decision_in_progress",
+                )
             )
         self._queued = (d, update_id)
         await workflow.wait_condition(lambda: update_id in self._processed)
+        # Answer once the decision is in the ledger and the read model: the caller may read both.
+        await self._ledger.settled()
         return self.state()
 
     @decide.validator
@@ -447,7 +475,7 @@ class PromotionWorkflow:
                 busy=self._queued is not None,
             )
         except DomainError as err:
-            raise ApplicationError(err.message, type=err.code, non_retryable=True) from err
+            raise refused(err) from err
 
     def _pending_facts(self) -> PendingFacts | None:
         p = self._pending
@@ -478,6 +506,7 @@ class PromotionWorkflow:
             return_count=self._return_count,
             resume_at=self._resume_at,
             outcome_reason=self._outcome_reason,
+            last_decision=self._last_decision,
         )
 
     # ---- ledger ----------------------------------------------------------------------------
@@ -518,9 +547,9 @@ class PromotionWorkflow:
         info = workflow.info()
         self._entries += 1
         entry = LedgerEntryIn(
-            entry_id=f"{info.workflow_id}:{info.run_id}:{self._entries}",
+            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
             process_id=info.workflow_id,
-            process_kind="promotion",
+            process_kind=ProcessKind.PROMOTION,
             kind=kind,
             outcome="accepted",
             stage_before=stage_before,
@@ -536,16 +565,10 @@ class PromotionWorkflow:
             update_id=update_id,
             occurred_at=workflow.now(),
         )
-        await record(
-            LedgerActivities.record_promotion,
-            RecordPromotion(
-                process_id=info.workflow_id,
-                entry=entry,
-                view=self._view(),
-                identity=self._identity(),
-            ),
-            entry_id=entry.entry_id,
+        item = RecordPromotion(
+            process_id=info.workflow_id, entry=entry, view=self._view(), identity=self._identity()
         )
+        await self._ledger.put(item, entry_id=entry.entry_id)
 
     def _view(self) -> PromotionViewData:
         p = self._pending

@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
@@ -30,13 +29,15 @@ with workflow.unsafe.imports_passed_through():
         ConflictData,
         HolidaysRequest,
         RecordReview,
+        ReviewRecords,
         ReviewViewData,
         SeatData,
     )
     from activities.reviews import ReviewActivities
     from domain.calendar import WorkingCalendar
-    from domain.errors import DomainError, RuleViolation
-    from domain.ledger import Actor, LedgerEntryIn
+    from domain.errors import RuleViolation
+    from domain.ledger import Actor, LedgerEntryIn, entry_id
+    from domain.processes import ProcessKind
     from domain.review import (
         Finding,
         Seat,
@@ -54,7 +55,8 @@ with workflow.unsafe.imports_passed_through():
         SeatState,
         VerdictInput,
     )
-    from workflows.records import record
+    from workflows.errors import check as checked
+    from workflows.ledgered import Outbox
 
 SYSTEM = Actor(id="system:review", role="system")
 
@@ -78,18 +80,27 @@ class ThirdPartyReviewWorkflow:
         self._need_seats = False
         self._lock = asyncio.Lock()
         self._entries = 0
+        self._ledger: Outbox[RecordReview, ReviewRecords] = Outbox(
+            write_one=ReviewActivities.record_review,
+            write_batch=ReviewActivities.record_review_batch,
+            batch_of=lambda items: ReviewRecords(items=items),
+        )
 
     @workflow.run
     async def run(self, req: ReviewRequest) -> ReviewState:
         self._req = req
+        self._ledger.open()
         try:
-            return await self._review(req)
+            state = await self._review(req)
+            await self._ledger.settled()
+            return state
         except asyncio.CancelledError:
             self._status, self._reason = (
                 "cancelled",
                 "the process that asked for this review was cancelled",
             )
             await self._append("review.cancelled", SYSTEM, payload={"reason": self._reason})
+            await self._ledger.settled()
             raise
 
     async def _review(self, req: ReviewRequest) -> ReviewState:
@@ -259,11 +270,12 @@ class ThirdPartyReviewWorkflow:
             await self._append(
                 kind, d.actor, payload=payload, justification=d.reason or None, conflict=conflict
             )
+        await self._ledger.settled()
         return self.state()
 
     @declare.validator
     def _validate_declare(self, d: DeclarationInput) -> None:
-        _as_update_error(
+        checked(
             lambda: check_declaration_allowed(self._seat_facts(), d.actor.id, open_=self._is_open())
         )
 
@@ -296,6 +308,7 @@ class ThirdPartyReviewWorkflow:
             await self._append(
                 "review.verdict", v.actor, payload=payload, justification=v.justification
             )
+        await self._ledger.settled()
         return self.state()
 
     @verdict.validator
@@ -313,7 +326,7 @@ class ThirdPartyReviewWorkflow:
                     "A return must name at least one finding.", code="findings_required"
                 )
 
-        _as_update_error(check)
+        checked(check)
 
     def _is_open(self) -> bool:
         return self._status == "open" and self._outcome is None
@@ -350,9 +363,9 @@ class ThirdPartyReviewWorkflow:
         update = workflow.current_update_info()
         self._entries += 1
         entry = LedgerEntryIn(
-            entry_id=f"{info.workflow_id}:{info.run_id}:{self._entries}",
+            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
             process_id=info.workflow_id,
-            process_kind="review",
+            process_kind=ProcessKind.REVIEW,
             kind=kind,
             outcome="accepted",
             stage_before=None,
@@ -375,7 +388,7 @@ class ThirdPartyReviewWorkflow:
             seats=self._seat_rows(),
             conflict=conflict,
         )
-        await record(ReviewActivities.record_review, request, entry_id=entry.entry_id)
+        await self._ledger.put(request, entry_id=entry.entry_id)
 
     def _seat_rows(self) -> list[SeatData]:
         rows = []
@@ -432,10 +445,3 @@ class ThirdPartyReviewWorkflow:
     def _require(self) -> ReviewRequest:
         assert self._req is not None
         return self._req
-
-
-def _as_update_error(check: Any) -> None:
-    try:
-        check()
-    except DomainError as err:
-        raise ApplicationError(err.message, type=err.code, non_retryable=True) from err

@@ -42,13 +42,15 @@ with workflow.unsafe.imports_passed_through():
         RecordSelection,
         ScreeningGate,
         SelectionIdentity,
+        SelectionRecords,
         SelectionViewData,
         ShortlistRequest,
     )
     from activities.selections import SelectionActivities
     from domain.calendar import WIB
     from domain.errors import DomainError
-    from domain.ledger import Actor, LedgerEntryIn
+    from domain.ledger import Actor, LedgerEntryIn, entry_id
+    from domain.processes import ProcessKind
     from domain.review import REVIEW_RULES, Finding, SubjectType, Verdict
     from domain.selection.panel import PanelMember, PanelRole, validate_panel
     from domain.selection.plenary import check_quorum, plenary_result
@@ -68,8 +70,8 @@ with workflow.unsafe.imports_passed_through():
         require_stage,
     )
     from workflows import policies
-    from workflows.contracts import ReviewRequest, review_workflow_id
-    from workflows.records import record
+    from workflows.contracts import ReviewRequest, ReviewState, review_workflow_id
+    from workflows.ledgered import Outbox
     from workflows.review import ThirdPartyReviewWorkflow
     from workflows.selection_contracts import (
         ActorInput,
@@ -95,6 +97,10 @@ UPDATES_AFTER_START = "selection-updates-after-start"
 
 def _refuse(message: str, code: str, **details: Any) -> ApplicationError:
     return ApplicationError(message, details or None, type=code, non_retryable=True)
+
+
+async def _outcome(child: workflow.ChildWorkflowHandle[Any, ReviewState]) -> ReviewState:
+    return await child
 
 
 def _start_of(d: date) -> datetime:
@@ -140,17 +146,24 @@ class OpenSelectionWorkflow:
         self._entries = 0
         self._lock = asyncio.Lock()
         self._review_task: asyncio.Task[Any] | None = None
+        self._ledger: Outbox[RecordSelection, SelectionRecords] = Outbox(
+            write_one=SelectionActivities.record_selection,
+            write_batch=SelectionActivities.record_selection_batch,
+            batch_of=lambda items: SelectionRecords(items=items),
+        )
 
     # ---- run -------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: StartSelection) -> SelectionState:
+        self._ledger.open()
         await self._append(
             "selection.started", inp.requested_by, None, payload=self._start_payload()
         )
         self._started = True
         while self._stage not in TERMINAL:
             await self._step()
+        await self._ledger.settled()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
 
@@ -310,21 +323,33 @@ class OpenSelectionWorkflow:
         async with self._lock:
             if self._stage is not stage:
                 return  # cancelled before the review could be requested
-            await self._append(
-                f"{tag}.review_requested",
-                SYSTEM,
-                self._stage,
-                payload={"review_id": review_id, "body": inp.oversight_body},
-            )
+            requested: dict[str, Any] = {"review_id": review_id, "body": inp.oversight_body}
             # Started under the lock, so cancel() (which takes it) always sees the task.
-            task = asyncio.create_task(
-                workflow.execute_child_workflow(
+            if self._ledger.durable:
+                # Recorded once the review exists: the entry never names a review that a crash
+                # kept from starting.
+                child = await workflow.start_child_workflow(
                     ThirdPartyReviewWorkflow.run,
                     request,
                     id=review_id,
                     parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
                 )
-            )
+                await self._append(
+                    f"{tag}.review_requested", SYSTEM, self._stage, payload=requested
+                )
+                task: asyncio.Task[ReviewState] = asyncio.create_task(_outcome(child))
+            else:
+                await self._append(
+                    f"{tag}.review_requested", SYSTEM, self._stage, payload=requested
+                )
+                task = asyncio.create_task(
+                    workflow.execute_child_workflow(
+                        ThirdPartyReviewWorkflow.run,
+                        request,
+                        id=review_id,
+                        parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+                    )
+                )
             self._review_task = task
         try:
             result = await task
@@ -962,9 +987,9 @@ class OpenSelectionWorkflow:
         update = workflow.current_update_info()
         self._entries += 1
         entry = LedgerEntryIn(
-            entry_id=f"{info.workflow_id}:{info.run_id}:{self._entries}",
+            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
             process_id=info.workflow_id,
-            process_kind="selection",
+            process_kind=ProcessKind.SELECTION,
             kind=kind,
             outcome="accepted",
             stage_before=stage_before.value if stage_before else None,
@@ -982,18 +1007,15 @@ class OpenSelectionWorkflow:
         )
         if announcement is not None:
             announcement = announcement.model_copy(update={"stage": self._stage.value})
-        await record(
-            SelectionActivities.record_selection,
-            RecordSelection(
-                process_id=info.workflow_id,
-                entry=entry,
-                view=self._view(),
-                identity=self._identity(),
-                panel=panel,
-                announcement=announcement,
-            ),
-            entry_id=entry.entry_id,
+        item = RecordSelection(
+            process_id=info.workflow_id,
+            entry=entry,
+            view=self._view(),
+            identity=self._identity(),
+            panel=panel,
+            announcement=announcement,
         )
+        await self._ledger.put(item, entry_id=entry.entry_id)
 
     def _view(self) -> SelectionViewData:
         return SelectionViewData(
@@ -1058,6 +1080,8 @@ class OpenSelectionWorkflow:
             await workflow.wait_condition(lambda: self._started)
         async with self._lock:
             yield
+        # An accepted action answers once it is in the ledger and the read model.
+        await self._ledger.settled()
 
     def _require(self) -> tuple[StartSelection, SelectionRulebook]:
         assert self._inp is not None

@@ -17,11 +17,12 @@ from pydantic import AwareDatetime, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError
 
+from actions.schemas.audit import EntryPage
 from api.auth import PrincipalDep, can_see_agency, require_roles
 from api.deps import ClientDep, SessionDep
 from api.errors import ApiError, responses
-from api.schemas.audit import EntryPage
 from domain.enums import Role
+from domain.errors import DomainError
 from domain.explanation import LedgerCheck, PromotionExplanation, explain_promotion
 from domain.reconcile import ReconciliationReport
 from domain.selection.explanation import ApplicantRecord, SelectionExplanation, explain_selection
@@ -127,7 +128,7 @@ async def search_entries(
     return EntryPage(items=[ledger.entry_to_dict(r) for r in page], next_cursor=next_cursor)
 
 
-def _not_visible(process_id: str) -> ApiError:
+def _not_visible(process_id: str) -> DomainError:
     return ApiError(404, "not_found", f"No process '{process_id}' with a ledger is visible to you.")
 
 

@@ -12,16 +12,16 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.auth import can_see_agency, require_roles
-from api.deps import ContextDep, SessionDep
-from api.errors import ApiError, responses
-from api.schemas.checkpoints import (
+from actions.schemas.checkpoints import (
     CheckpointPage,
     CheckpointRead,
     ConsistencyProofRead,
     InclusionProofRead,
     PublicKeyRead,
 )
+from api.auth import can_see_agency, require_roles
+from api.deps import ContextDep, SessionDep
+from api.errors import ApiError, responses
 from domain.enums import Role
 from domain.ledger import iso_utc
 from infra.checkpoint_signing import CheckpointKeyError, CheckpointSigner, load_signer

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
+from actions.schemas.employees import EmployeeRead, ImportResult
 from api.auth import PrincipalDep, can_see_agency, require_roles
 from api.deps import SessionDep
 from api.errors import ApiError, responses
-from api.schemas.employees import EmployeeRead, ImportResult
 from domain.employee import EmployeeRecord
 from domain.enums import Role
 from infra.tokens import Principal

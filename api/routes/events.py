@@ -30,17 +30,17 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api import idempotency
-from api.auth import can_see_agency, require_roles
-from api.deps import AppContext, ClientDep, ContextDep
-from api.errors import ApiError, field_errors, responses, validation_error
-from api.idempotency import IdempotencyKeyHeader
-from api.schemas.events import (
+from actions.schemas.events import (
     EmployeeChangedData,
     EventAccepted,
     PostVacatedData,
     event_request_schema,
 )
+from api import idempotency
+from api.auth import can_see_agency, require_roles
+from api.deps import AppContext, ClientDep, ContextDep
+from api.errors import ApiError, field_errors, responses, validation_error
+from api.idempotency import IdempotencyKeyHeader
 from domain import cloudevents as ce
 from domain.enums import Role
 from infra.tokens import Principal

@@ -15,17 +15,17 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.auth import PrincipalDep, actor_of, can_see_agency
-from api.deps import AppContext, SessionDep
-from api.errors import ApiError, from_domain, responses
-from api.refusals import record_refusal
-from api.routes.events import Incoming, Plan, parse_data, scoped_agency
-from api.schemas.events import (
+from actions.schemas.events import (
     PeriodOpenedData,
     PeriodTally,
     PromotionPeriodPage,
     PromotionPeriodRead,
 )
+from api.auth import PrincipalDep, actor_of, can_see_agency
+from api.deps import AppContext, SessionDep
+from api.errors import ApiError, responses
+from api.refusals import record_refusal
+from api.routes.events import Incoming, Plan, parse_data, scoped_agency
 from domain import cloudevents as ce
 from domain.enums import PromotionStatus
 from domain.errors import DomainError
@@ -165,7 +165,7 @@ async def _rulebook(
         rulebook = rulebook_for_period(data.period)
         check_period(rulebook, data.period)
     except DomainError as err:
-        error = from_domain(err)
+        error = err
         await record_refusal(
             ctx.sessions,
             process_id=period_id,

@@ -12,9 +12,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from actions.schemas.selections import AnnouncementRead, PublicAnnouncements
 from api.deps import SessionDep
 from api.errors import ApiError, responses
-from api.schemas.selections import AnnouncementRead, PublicAnnouncements
 from store import selections
 
 router = APIRouter(prefix="/v1/public", tags=["public"])

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ValidationError
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.auth import PrincipalDep, actor_of, can_see_agency, require_roles
-from api.deps import ClientDep, ContextDep, SessionDep
-from api.errors import ApiError, from_domain, responses, update_refusal, validation_error
-from api.refusals import record_refusal
-from api.schemas.reviews import (
+from actions.reviews import DECLARE, VERDICT, may_read, to_read
+from actions.schemas.reviews import (
     BodyCreate,
     BodyRead,
     ConflictCreate,
@@ -24,16 +19,16 @@ from api.schemas.reviews import (
     ReviewerCreate,
     ReviewPage,
     ReviewRead,
-    SeatRead,
     VerdictCreate,
 )
+from api.actions import act, body_schema
+from api.auth import PrincipalDep, require_roles
+from api.deps import ClientDep, ContextDep, SessionDep
+from api.errors import ApiError, responses
 from domain.enums import Role
-from domain.errors import DomainError
-from domain.review import Seat, check_declaration_allowed, check_verdict_allowed
 from infra.tokens import Principal
 from store import reviews
 from store.review_models import ReviewSeat, ReviewView
-from workflows.contracts import DeclarationInput, VerdictInput
 from workflows.review import ThirdPartyReviewWorkflow
 
 router = APIRouter(tags=["reviews"])
@@ -132,44 +127,8 @@ async def declare_standing_conflict(
     return body
 
 
-def to_read(view: ReviewView, seats: list[ReviewSeat]) -> ReviewRead:
-    concluded = view.status != "open"
-    seat_rows = [
-        SeatRead(
-            reviewer_id=s.reviewer_id, status=s.status, verdict=s.verdict if concluded else None
-        )
-        for s in seats
-    ]
-    return ReviewRead(
-        id=view.review_id,
-        subject_type=view.subject_type,
-        subject_id=view.subject_id,
-        parent_process_id=view.parent_process_id,
-        agency=view.agency,
-        body_code=view.body_code,
-        status=view.status,
-        outcome=view.outcome,
-        quorum=view.quorum,
-        required_reviewers=view.required_reviewers,
-        head_reviewer_id=view.head_reviewer_id,
-        escalated=view.escalated,
-        automatic=view.automatic,
-        reminder_at=view.reminder_at,
-        due_at=view.due_at,
-        findings=view.findings,
-        reason=view.reason,
-        seats=seat_rows,
-        created_at=view.created_at,
-        updated_at=view.updated_at,
-    )
-
-
 def _may_read(principal: Principal, view: ReviewView, seats: list[ReviewSeat]) -> bool:
-    if principal.role == Role.REVIEWER.value:
-        return principal.sub == view.head_reviewer_id or any(
-            s.reviewer_id == principal.sub for s in seats
-        )
-    return can_see_agency(principal, view.agency)
+    return may_read(principal, view, {s.reviewer_id for s in seats})
 
 
 @router.get("/v1/reviews", response_model=ReviewPage, responses=responses(401, 422))
@@ -212,154 +171,24 @@ async def get_review(review_id: str, principal: PrincipalDep, session: SessionDe
 @router.post(
     "/v1/reviews/{review_id}/conflict-declarations",
     response_model=ReviewRead,
-    responses=responses(401, 403, 404, 409, 413, 422),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": DeclarationCreate.model_json_schema()}},
-        }
-    },
+    responses=responses(401, 403, 404, 409, 413, 422, 503),
+    openapi_extra=body_schema(DeclarationCreate),
+    summary=DECLARE.summary,
 )
 async def declare(
-    review_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep, client: ClientDep
+    review_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> ReviewRead:
-    attempt = await _ReviewAttempt.load(
-        ctx, review_id, principal, request, "review.declaration_refused"
-    )
-    body = await attempt.parse(request, DeclarationCreate)
-    await attempt.precheck(
-        lambda seats, view: check_declaration_allowed(
-            seats, principal.sub, open_=view.status == "open"
-        )
-    )
-    d = DeclarationInput(actor=actor_of(principal), **body.model_dump())
-    await attempt.send(client, ThirdPartyReviewWorkflow.declare, d)
-    return await attempt.reread()
+    return (await act(request, ctx, DECLARE, principal, review_id)).result
 
 
 @router.post(
     "/v1/reviews/{review_id}/verdicts",
     response_model=ReviewRead,
-    responses=responses(401, 403, 404, 409, 413, 422),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": VerdictCreate.model_json_schema()}},
-        }
-    },
+    responses=responses(401, 403, 404, 409, 413, 422, 503),
+    openapi_extra=body_schema(VerdictCreate),
+    summary=VERDICT.summary,
 )
 async def give_verdict(
-    review_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep, client: ClientDep
+    review_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> ReviewRead:
-    attempt = await _ReviewAttempt.load(
-        ctx, review_id, principal, request, "review.verdict_refused"
-    )
-    body = await attempt.parse(request, VerdictCreate)
-    await attempt.precheck(
-        lambda seats, view: check_verdict_allowed(
-            seats,
-            principal.sub,
-            head_id=view.head_reviewer_id,
-            escalated=view.escalated,
-            open_=view.status == "open",
-        )
-    )
-    v = VerdictInput(
-        actor=actor_of(principal),
-        verdict=body.verdict,
-        justification=body.justification,
-        findings=body.findings,
-    )
-    await attempt.send(client, ThirdPartyReviewWorkflow.verdict, v)
-    return await attempt.reread()
-
-
-class _ReviewAttempt:
-    """One reviewer action: every way it can be refused ends in the review's ledger."""
-
-    def __init__(
-        self,
-        ctx: ContextDep,
-        view: ReviewView,
-        seats: list[ReviewSeat],
-        principal: Principal,
-        request_id: str,
-        kind: str,
-    ) -> None:
-        self.ctx, self.view, self.seats, self.principal = ctx, view, seats, principal
-        self.request_id, self.kind = request_id, kind
-
-    @classmethod
-    async def load(
-        cls, ctx: ContextDep, review_id: str, principal: Principal, request: Request, kind: str
-    ) -> _ReviewAttempt:
-        async with ctx.sessions() as session:
-            view = await reviews.get_review(session, review_id)
-            seats = list(await reviews.seats_of(session, review_id)) if view else []
-        if view is None:
-            raise ApiError(404, "not_found", f"No review '{review_id}' is visible to you.")
-        attempt = cls(ctx, view, seats, principal, request.state.request_id, kind)
-        if principal.role not in (Role.REVIEWER.value, Role.BKN.value, Role.ADMIN.value):
-            await attempt.refuse(
-                ApiError(
-                    403,
-                    "forbidden_role",
-                    f"The role '{principal.role}' does not review; reviewers do.",
-                )
-            )
-        return attempt
-
-    async def refuse(self, error: ApiError) -> None:
-        v = self.view
-        await record_refusal(
-            self.ctx.sessions,
-            process_id=v.review_id,
-            process_kind="review",
-            kind=self.kind,
-            actor=actor_of(self.principal),
-            error=error,
-            agency=v.agency,
-            subject=v.subject_id,
-            stage=v.status,
-            request_id=self.request_id,
-        )
-        raise error
-
-    async def parse(self, request: Request, model: type[Any]) -> Any:
-        try:
-            raw = await request.body()
-        except ApiError as err:
-            await self.refuse(err)
-        try:
-            return model.model_validate_json(raw)
-        except ValidationError as err:
-            await self.refuse(validation_error(err.errors()))
-
-    async def precheck(self, check: Callable[[dict[str, Seat], ReviewView], None]) -> None:
-        facts = {
-            s.reviewer_id: Seat(
-                s.reviewer_id,
-                declared=s.status != "assigned",
-                recused=s.status == "recused",
-                voted=s.status == "voted",
-            )
-            for s in self.seats
-        }
-        try:
-            check(facts, self.view)
-        except DomainError as err:
-            await self.refuse(from_domain(err))
-
-    async def send(self, client: ClientDep, update: Any, arg: BaseModel) -> None:
-        handle = client.get_workflow_handle(self.view.review_id)
-        try:
-            await handle.execute_update(update, arg, id=f"review-{self.request_id}")
-        except WorkflowUpdateFailedError as err:
-            await self.refuse(update_refusal(err, UPDATE_ERROR_STATUS))
-
-    async def reread(self) -> ReviewRead:
-        async with self.ctx.sessions() as session:
-            view = await reviews.get_review(session, self.view.review_id)
-            seats = list(await reviews.seats_of(session, self.view.review_id))
-        assert view is not None
-        return to_read(view, seats)
+    return (await act(request, ctx, VERDICT, principal, review_id)).result

@@ -31,14 +31,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.selection_contracts import SelectionIdentity, SelectionViewData
-from api import idempotency
-from api.auth import PrincipalDep, actor_of, can_see_agency, require_roles
-from api.deps import ClientDep, ContextDep, SessionDep
-from api.errors import ApiError, responses, status_for, update_refusal, validation_error
-from api.idempotency import IdempotencyKeyHeader
-from api.refusals import record_refusal
-from api.schemas.selections import (
+from actions.schemas.selections import (
     AnnouncementCreate,
     ApplicantCreate,
     ApplicantPage,
@@ -67,6 +60,14 @@ from api.schemas.selections import (
     ShortlistRead,
     VoteCreate,
 )
+from actions.temporal import refusal_of
+from activities.selection_contracts import SelectionIdentity, SelectionViewData
+from api import idempotency
+from api.auth import PrincipalDep, actor_of, can_see_agency, require_roles
+from api.deps import ClientDep, ContextDep, SessionDep
+from api.errors import ApiError, responses, status_for, validation_error
+from api.idempotency import IdempotencyKeyHeader
+from api.refusals import record_refusal
 from domain.enums import Role
 from domain.errors import DomainError, NotYourStep
 from domain.selection.panel import PanelRole, validate_panel
@@ -208,10 +209,10 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 
-def selection_error(err: DomainError) -> ApiError:
+def selection_error(err: DomainError) -> DomainError:
     """A domain refusal as this API answers it: by code first, then by class (not your step: 403)."""
     fallback = 403 if isinstance(err, NotYourStep) else status_for(err)
-    return ApiError(STATUS_BY_CODE.get(err.code, fallback), err.code, err.message)
+    return ApiError(STATUS_BY_CODE.get(err.code, fallback), err.code, err.message, err.fields)
 
 
 def same_agency(principal: Principal, agency: str) -> bool:
@@ -319,7 +320,7 @@ class _Action:
     def pid(self) -> str:
         return self.sel.process_id
 
-    async def refuse(self, error: ApiError, subject: str | None = None) -> NoReturn:
+    async def refuse(self, error: DomainError, subject: str | None = None) -> NoReturn:
         s = self.sel
         await record_refusal(
             self.ctx.sessions,
@@ -351,7 +352,7 @@ class _Action:
     async def parse(self, request: Request, model: type[M]) -> M:
         try:
             raw = await request.body()
-        except ApiError as err:  # the size limit, raised while the body streams in
+        except DomainError as err:  # the size limit, raised while the body streams in
             await self.refuse(err)
         try:
             return model.model_validate_json(raw)
@@ -434,7 +435,7 @@ class _Action:
             )
             return state
         except WorkflowUpdateFailedError as err:
-            await self.refuse(update_refusal(err, STATUS_BY_CODE))
+            await self.refuse(refusal_of(err))
         except RPCError as err:
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -717,7 +718,7 @@ async def _optional_note(a: _Action, request: Request) -> NoteBody:
     """The note is optional, and so is the body carrying it."""
     try:
         raw = await request.body()
-    except ApiError as err:
+    except DomainError as err:
         await a.refuse(err)
     return NoteBody() if not raw.strip() else await a.parse(request, NoteBody)
 
@@ -820,7 +821,7 @@ async def import_applicants(
     await a.roles(Role.AGENCY_HR, Role.HR_SYSTEM)
     try:
         raw = await request.body()
-    except ApiError as err:
+    except DomainError as err:
         await a.refuse(err)
     if len(raw) > CSV_MAX_BYTES:
         await a.refuse(
@@ -832,7 +833,7 @@ async def import_applicants(
         )
     try:
         profiles = parse_csv(raw)
-    except ApiError as err:
+    except DomainError as err:
         await a.refuse(err)
     count = await a.write(
         lambda s: selections.import_applicants(

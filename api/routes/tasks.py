@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from actions.schemas.reviews import Task, TaskList
 from api.auth import PrincipalDep
 from api.deps import SessionDep
 from api.errors import responses
-from api.schemas.reviews import Task, TaskList
 from domain.enums import Role
 from store import repositories, reviews, selections
 

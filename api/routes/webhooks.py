@@ -17,11 +17,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.webhooks import UnsafeDestination, check_url
-from api.auth import can_see_agency, require_roles
-from api.deps import ClientDep, ContextDep, SessionDep
-from api.errors import ApiError, responses
-from api.schemas.webhooks import (
+from actions.schemas.webhooks import (
     AttemptRead,
     DeliveryDetail,
     DeliveryPage,
@@ -35,7 +31,12 @@ from api.schemas.webhooks import (
     SubscriptionPage,
     SubscriptionRead,
 )
+from activities.webhooks import UnsafeDestination, check_url
+from api.auth import can_see_agency, require_roles
+from api.deps import ClientDep, ContextDep, SessionDep
+from api.errors import ApiError, responses
 from domain.enums import Role
+from domain.errors import DomainError
 from domain.events import EVENT_TYPES, event_schema
 from infra.settings import Settings
 from infra.tokens import Principal
@@ -315,7 +316,7 @@ async def _visible_delivery(
         try:
             await _visible(session, principal, delivery.subscription_id)
             return delivery
-        except ApiError:
+        except DomainError:
             pass
     raise ApiError(404, "delivery_not_found", f"No delivery '{delivery_id}' is visible to you.")
 

@@ -138,7 +138,7 @@ CASES: list[
     (
         "an update's entry is missing",
         drop_rows(by_entry_id(E5)),
-        [("update_entry_missing", None, 40), ("recorded_entry_missing", None, 45)],
+        [("update_entry_missing", None, 40), ("recorded_entry_missing", E5, 45)],
     ),
     (
         "a timer-driven entry is missing, counted loosely",
@@ -163,7 +163,7 @@ CASES: list[
     (
         "the start entry is missing",
         drop_rows(lambda r: r["kind"] == "promotion.started"),
-        [("start_entry_missing", None, 1), ("recorded_entry_missing", None, 10)],
+        [("start_entry_missing", None, 1), ("recorded_entry_missing", f"{PID}:{RUN}:1", 10)],
     ),
     (
         "the start entry is duplicated",

@@ -211,7 +211,7 @@ async def test_ten_concurrent_identical_starts_make_one_workflow(
             "199999999999999999",
             AGENCY,
             {"decision": "approve", "justification": "ok"},
-            409,
+            403,
             "not_named_supervisor",
         ),
         (
@@ -289,10 +289,13 @@ async def test_period_not_in_rulebook_is_refused_at_start(api: Api, sessions) ->
         assert r.status_code == 422 and r.json()["error"] == "period_not_allowed", r.text
     refused = await ledger_rows(sessions, f"promotion-{rec['nip']}-2024-03")
     assert refused and refused[0].outcome == "refused"
+    # An allowed month of a past regime, but long before what can be proposed today.
     r = await api.post(
         "/v1/promotions", {"nip": rec["nip"], "period": "2024-04-01"}, "hr_system", "simpeg"
     )
-    assert r.status_code == 201 and r.json()["rulebook_version"] == "PerBKN-4-2023"
+    err = r.json()
+    assert r.status_code == 422 and err["error"] == "period_outside_window", r.text
+    assert err["fields"][0]["field"] == "period" and "months back" in err["detail"]
 
 
 async def test_errors_have_one_shape(api: Api) -> None:

@@ -287,12 +287,17 @@ async def test_idempotency_key_on_promotions(api: Api, dev_env: WorkflowEnvironm
             headers={**api.auth("hr_system", sub), **headers},
         )
 
+    # Copies racing the first are told to ask again; once it is answered, they get its answer.
     responses = await asyncio.gather(*[post(a, key) for _ in range(10)])
-    assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
-    pid = responses[0].json()["id"]
-    assert {r.json()["id"] for r in responses} == {pid}
+    first = [r for r in responses if r.status_code == 201]
+    racing = [r for r in responses if r.status_code != 201]
+    assert len(first) == 1, [r.status_code for r in responses]
+    assert all(r.status_code == 409 for r in racing), [r.text for r in racing]
+    assert all(r.json()["error"] == "request_in_progress" for r in racing)
+    assert all(r.headers.get("Retry-After") for r in racing)
+    pid = first[0].json()["id"]
     replay = await post(a, key)
-    assert replay.status_code == 200 and replay.json()["id"] == pid
+    assert replay.status_code == 201 and replay.json()["id"] == pid
     assert replay.headers.get("Idempotent-Replayed") == "true"
     reused = await post(b, key)
     assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"

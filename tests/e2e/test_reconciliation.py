@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -17,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from domain.ledger import Actor, LedgerEntryIn
-from infra.reconcile import reconcile_process
+from infra.reconcile import reconcile_process, summarise
 from infra.settings import Settings
 from store import ledger
 from tests.e2e.audit_support import AGENCY, AuditApi, finished_promotion, running_api
@@ -103,18 +102,17 @@ async def test_a_clean_process_agrees_with_its_history(
     assert code == 0, out
     assert "ledger and history agree" in out
 
-    # Entries are written by local activities (workflows/records.py): one marker each, its
-    # activity id the entry id; the history replays on the current code.
+    # Entries are written once their decision is durable, in batches by a normal activity
+    # (workflows/ledgered.py) whose input names them: every entry is in exactly one completed
+    # batch of its run, and the history replays on the current code.
     history = await dev_env.client.get_workflow_handle(pid, run_id=run_id).fetch_history()
-    markers = [
-        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)
-        for e in history.events
-        if e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    batches = [
+        e["entry_ids"]
+        for e in summarise(history.events, run_id)
+        if e["type"] == "activity_completed" and e["activity"] == "record_promotion_batch"
     ]
-    written = {e["entry_id"] for e in entries if e["outcome"] == "accepted"}
-    assert {
-        m["activity_id"] for m in markers if m["activity_type"] == "record_promotion"
-    } == written
+    written = [e["entry_id"] for e in entries if e["outcome"] == "accepted"]
+    assert sorted(i for batch in batches for i in batch) == sorted(written)
     replayer = Replayer(
         workflows=[PromotionWorkflow, ThirdPartyReviewWorkflow],
         data_converter=pydantic_data_converter,

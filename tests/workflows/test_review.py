@@ -22,6 +22,7 @@ from infra.settings import Settings
 from store import ledger, reviews
 from store.review_models import ReviewerConflict
 from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
+from tests.helpers.waits import recorded
 from worker import build_worker
 from workflows.contracts import (
     DecisionInput,
@@ -202,7 +203,7 @@ async def test_too_few_reviewers_is_a_recorded_escalation_and_the_head_decides(
     h = await start(ts_env, settings, code)
     state = await until(h, lambda s: s.status == "open")
     assert state.escalated and active(state) == ids
-    assert "review.roster_insufficient" in await kinds(sessions, h.id)
+    await recorded(sessions, h.id, "review.roster_insufficient")
     findings = [
         Finding(
             what="panel has 4 members; the rule needs an odd number", return_to_stage="planning"

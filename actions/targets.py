@@ -1,0 +1,20 @@
+"""The process an action is attempted on, as its read model shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.processes import ProcessKind
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: ProcessKind
+    process_id: str
+    agency: str | None
+    stage: str | None = None
+    subject: str | None = None
+    rulebook_version: str | None = None
+    # The read-model row itself, for the action's own checks (seats, named people).
+    row: Any = None

@@ -1,0 +1,1 @@
+"""Set-up and waits shared by the test modules."""

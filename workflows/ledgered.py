@@ -1,0 +1,100 @@
+"""How a workflow writes its ledger entries: never before the decision they record is durable.
+
+A workflow decides inside a workflow task; the server makes the task's outcome (an update accepted,
+a timer handled) durable only when the task completes. Anything written *during* the task, by a
+local activity for instance, is written before that, and a crash between the two leaves an entry
+for a decision the history does not have: a phantom that the API then believes and the workflow
+contradicts. So entries wait here, in workflow state, and a normal activity writes them: an
+activity is scheduled by the completion of the task that decided, which makes it run only after
+that decision is durable. A crash at any point leaves either nothing (the task is retried and
+decides again) or the whole decision with its entries still to write (the activity is retried).
+
+Entries queue in order and are written in batches, one activity at a time per workflow, so the
+chain order is the decision order and the read model, written with each batch, only moves forward.
+An update handler that must answer with what was recorded awaits :meth:`Outbox.settled`; a run
+awaits it before it returns or continues as new.
+
+Histories from before this rule wrote each entry with its own (local) activity at the moment of
+the decision, and replay that way: :data:`PATCH` is false for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from temporalio import workflow
+
+from workflows import policies
+from workflows.records import record
+
+PATCH = "ledger-entries-after-durable-decisions"
+
+ItemT = TypeVar("ItemT")
+BatchT = TypeVar("BatchT")
+
+
+class Outbox(Generic[ItemT, BatchT]):
+    """A workflow's queue of entries (each with the read model as it stood when it was decided)."""
+
+    def __init__(
+        self,
+        *,
+        write_one: Callable[[Any, ItemT], Awaitable[int]],
+        write_batch: Callable[[Any, BatchT], Awaitable[Any]],
+        batch_of: Callable[[list[ItemT]], BatchT],
+    ) -> None:
+        self._write_one = write_one
+        self._write_batch = write_batch
+        self._batch_of = batch_of
+        self._durable: bool | None = None
+        self._queue: list[ItemT] = []
+        self._queued = 0
+        self._written = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def open(self) -> None:
+        """Decide, once per run and at a fixed point of it, which way this run writes."""
+        if self._durable is not None:
+            return
+        self._durable = workflow.patched(PATCH)
+        if self._durable:
+            self._task = asyncio.create_task(self._flush())
+
+    @property
+    def durable(self) -> bool:
+        return bool(self._durable)
+
+    async def put(self, item: ItemT, *, entry_id: str) -> None:
+        """Queue one entry; in a legacy run, write it now as that run's history says it was."""
+        if self._durable is None:
+            raise RuntimeError("Outbox.open() must run before the first entry")
+        if not self._durable:
+            await record(self._write_one, item, entry_id=entry_id)
+            return
+        self._queue.append(item)
+        self._queued += 1
+
+    async def settled(self) -> None:
+        """Wait until every entry queued so far is written (at once in a legacy run)."""
+        target = self._queued
+        if self._written >= target:
+            return  # no yield: a legacy run's commands keep their order
+        await workflow.wait_condition(lambda: self._written >= target)
+
+    @property
+    def idle(self) -> bool:
+        return self._written >= self._queued
+
+    async def _flush(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(self._queue))
+            batch, self._queue = self._queue, []
+            await workflow.execute_activity_method(
+                self._write_batch,
+                self._batch_of(batch),
+                start_to_close_timeout=policies.RECORD_TIMEOUT,
+                retry_policy=policies.RECORD_RETRY,
+            )
+            self._written += len(batch)
