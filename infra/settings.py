@@ -16,7 +16,7 @@ DEV_JWT_SECRET = "meritflow-development-secret-change-me-in-production"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MERITFLOW_", env_file=".env", extra="ignore")
 
-    env: str = Field("development", description="development | production")
+    env: str = Field("development", description="development | test | training | production")
     data_dir: Path = ROOT / "data"
     database_url: str = ""
     temporal_address: str = "127.0.0.1:7233"
