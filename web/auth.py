@@ -72,9 +72,9 @@ async def signin_persona(
     sub: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form()] = "/inbox",  # noqa: A002
 ) -> Response:
-    check_csrf(request, csrf_token)
     if not settings_of(request).personas_allowed:
         raise NotFound("Persona sign-in is off here; sign in with your agency's account.")
+    check_csrf(request, csrf_token)
     if role not in ROLES:
         raise RuleViolation(f"Unknown role {role!r}.", code="unknown_role", field="role")
     if not name.strip():
