@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from fastapi import Request
@@ -12,6 +13,8 @@ from actions.pipeline import Action, Done, perform
 from actions.requests import IDEMPOTENCY_KEY
 from actions.requests import Request as ActionRequest
 from api.deps import AppContext
+from api.limits import is_json
+from domain.errors import UnsupportedMedia
 from infra.tokens import Principal
 
 B = TypeVar("B", bound=BaseModel)
@@ -29,19 +32,36 @@ def request_of(http: Request, principal: Principal) -> ActionRequest:
     return ActionRequest(id=http.state.request_id, supplied=supplied)
 
 
+def json_body(http: Request) -> Callable[[], Awaitable[bytes]]:
+    """The body as a JSON action reads it: refused (and so recorded) if sent as anything else."""
+
+    async def read() -> bytes:
+        body = await http.body()
+        if body and not is_json(http.headers.get("content-type")):
+            raise UnsupportedMedia(
+                "Send this request's body as JSON (Content-Type: application/json).",
+                field="Content-Type",
+            )
+        return body
+
+    return read
+
+
 async def act(
     http: Request,
     ctx: AppContext,
     action: Action[B, R],
     principal: Principal,
     process_id: str | None = None,
+    *,
+    body: Callable[[], Awaitable[bytes]] | None = None,
 ) -> Done[R]:
     return await perform(
         ctx,
         action,
         principal,
         process_id=process_id,
-        body=http.body,
+        body=body or json_body(http),
         request=request_of(http, principal),
     )
 

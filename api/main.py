@@ -69,6 +69,9 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        max_json_elements=settings.max_json_elements,
+        max_header_bytes=settings.max_header_bytes,
         route_limits=[
             BodyLimit(
                 re.compile(r"^/v1/selections/[^/]+/applicants/import$"),
