@@ -7,9 +7,9 @@ Signals:   ``employee_changed(event_id)`` — the HR source's record of the empl
            what eligibility was assessed on.
 Queries:   ``state() -> PromotionState`` (the API reads the read model instead; this is for tooling);
            ``employee_changes() -> list[str]`` — the ids of the change events received.
-Timers:    per pending step, in working days: a reminder, then an escalation (the step's escalation
-           role may act from then on); for BKN's technical approval, automatic approval where the
-           rulebook says so.
+Timers:    per pending step, in the rulebook's duration unit (working days; minutes under a training
+           rulebook): a reminder, then an escalation (the step's escalation role may act from then
+           on); for BKN's technical approval, automatic approval where the rulebook says so.
 Outcomes:  completed (decree signed), ineligible (every reason listed), rejected, failed.
 
 Every accepted decision and every timer event is appended to the ledger with the read model, once
@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.hr import HrActivities
     from activities.ledger import LedgerActivities
     from domain.calendar import WorkingCalendar
+    from domain.durations import after, describe
     from domain.eligibility import EligibilityResult, assess_eligibility
     from domain.employee import EmployeeRecord
     from domain.enums import Decision, PromotionStatus, Step
@@ -273,6 +274,7 @@ class PromotionWorkflow:
                 "reminder_after_days": step.reminder_after_days,
                 "due_after_days": auto or step.due_after_days,
                 "silence_approves": auto is not None,
+                "duration_unit": rb.duration_unit,
             }
         )
         record = self._record
@@ -292,7 +294,7 @@ class PromotionWorkflow:
     # ---- steps and timers ------------------------------------------------------------------
 
     def _open_step(self, rule: StepRule, calendar: WorkingCalendar) -> None:
-        now = workflow.now()
+        now, unit = workflow.now(), self._require()[1].duration_unit
         auto = rule.auto_approve_after_days
         record = self._record
         self._stage = rule.step.value
@@ -301,9 +303,9 @@ class PromotionWorkflow:
             role=rule.role.value,
             actor_id=record.supervisor_nip if rule.step is Step.SUPERVISOR and record else None,
             started_at=now,
-            reminder_at=calendar.add_working_days(now, rule.reminder_after_days),
-            due_at=calendar.add_working_days(now, rule.due_after_days),
-            auto_approve_at=calendar.add_working_days(now, auto) if auto else None,
+            reminder_at=after(now, rule.reminder_after_days, unit, calendar),
+            due_at=after(now, rule.due_after_days, unit, calendar),
+            auto_approve_at=after(now, auto, unit, calendar) if auto else None,
             escalated_to=None,
         )
 
@@ -367,16 +369,19 @@ class PromotionWorkflow:
     async def _auto_approve(self, rule: StepRule, calendar: WorkingCalendar) -> None:
         pending = self._pending
         assert pending is not None
+        rb = self._require()[1]
         days = rule.auto_approve_after_days
+        assert days is not None
         decision = DecisionInput(
             actor=SYSTEM,
             decision=Decision.APPROVE,
-            justification=f"No decision within {days} working days: approved automatically "
-            f"under the rulebook {self._require()[1].version}.",
+            justification=f"No decision within {describe(days, rb.duration_unit)}: approved "
+            f"automatically under the rulebook {rb.version}.",
         )
         extra = {
             "automatic": True,
             "rule": f"auto_approve_after_days={days}",
+            "duration_unit": rb.duration_unit.value,
             "timer_started_at": pending.started_at.isoformat(),
         }
         await self._apply_decision(

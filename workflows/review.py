@@ -6,9 +6,10 @@ Updates:   ``declare(DeclarationInput)`` — an assigned reviewer declares a con
            refused before the reviewer has declared, for recused or unassigned reviewers.
 Signals:   ``roster_changed`` — the body's roster changed; fill empty seats again.
 Queries:   ``state() -> ReviewState``.
-Timers:    in working days: a reminder, then at the due date either automatic approval (where the rule
-           says silence approves, e.g. BKN's 5-working-day pertek) or escalation to the body's head,
-           who may then decide for the body.
+Timers:    in the rule's duration unit (working days; minutes under a training rulebook): a
+           reminder, then at the due date either automatic approval (where the rule says silence
+           approves, e.g. BKN's 5-working-day pertek) or escalation to the body's head, who may then
+           decide for the body.
 Outcomes:  approve / return (with every finding) / reject, by the subject type's quorum; failed when no
            body can review (unknown body, wrong kind, accreditation below what the post needs).
 Cancelling the parent cancels the review; the cancellation is recorded.
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.reviews import ReviewActivities
     from domain.calendar import WorkingCalendar
+    from domain.durations import after, describe
     from domain.errors import RuleViolation
     from domain.ledger import Actor, LedgerEntryIn, entry_id
     from domain.processes import ProcessKind
@@ -107,8 +109,9 @@ class ThirdPartyReviewWorkflow:
         await self._append("review.requested", req.requested_by, payload=self._request_payload())
         calendar = await self._calendar()
         now = workflow.now()
-        self._reminder_at = calendar.add_working_days(now, req.rule.reminder_after_days)
-        self._due_at = calendar.add_working_days(now, req.rule.due_after_days)
+        rule = req.rule
+        self._reminder_at = after(now, rule.reminder_after_days, rule.duration_unit, calendar)
+        self._due_at = after(now, rule.due_after_days, rule.duration_unit, calendar)
         if not await self._fill_seats():
             return self.state()
         self._status = "open"
@@ -230,7 +233,8 @@ class ThirdPartyReviewWorkflow:
                 return
             if req.rule.silence_approves:
                 self._outcome, self._automatic = Verdict.APPROVE, True
-                self._reason = f"no verdict within {req.rule.due_after_days} working days: approved automatically"
+                within = describe(req.rule.due_after_days, req.rule.duration_unit)
+                self._reason = f"no verdict within {within}: approved automatically"
                 await self._append(
                     "review.auto_approved",
                     SYSTEM,
@@ -238,6 +242,7 @@ class ThirdPartyReviewWorkflow:
                         "automatic": True,
                         "rule": "silence_approves",
                         "due_after_days": req.rule.due_after_days,
+                        "duration_unit": req.rule.duration_unit.value,
                     },
                 )
                 return
