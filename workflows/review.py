@@ -31,8 +31,6 @@ with workflow.unsafe.imports_passed_through():
         HolidaysRequest,
         RecordReview,
         ReviewRecords,
-        ReviewViewData,
-        SeatData,
     )
     from activities.reviews import ReviewActivities
     from domain.calendar import WorkingCalendar
@@ -59,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.errors import check as checked
     from workflows.ledgered import Outbox
+    from workflows.review_records import request_payload, review_view, seat_rows
 
 SYSTEM = Actor(id="system:review", role="system")
 
@@ -106,7 +105,7 @@ class ThirdPartyReviewWorkflow:
             raise
 
     async def _review(self, req: ReviewRequest) -> ReviewState:
-        await self._append("review.requested", req.requested_by, payload=self._request_payload())
+        await self._append("review.requested", req.requested_by, payload=request_payload(req))
         calendar = await self._calendar()
         now = workflow.now()
         rule = req.rule
@@ -389,63 +388,11 @@ class ThirdPartyReviewWorkflow:
         request = RecordReview(
             review_id=info.workflow_id,
             entry=entry,
-            view=self._view(),
-            seats=self._seat_rows(),
+            view=review_view(req, self.state()),
+            seats=seat_rows(self._seats.values()),
             conflict=conflict,
         )
         await self._ledger.put(request, entry_id=entry.entry_id)
-
-    def _seat_rows(self) -> list[SeatData]:
-        rows = []
-        for s in self._seats.values():
-            status = (
-                "recused"
-                if s.recused
-                else "voted"
-                if s.voted
-                else "declared"
-                if s.declared
-                else "assigned"
-            )
-            rows.append(
-                SeatData(
-                    reviewer_id=s.reviewer_id,
-                    status=status,
-                    verdict=s.verdict.value if s.verdict else None,
-                )
-            )
-        return rows
-
-    def _view(self) -> ReviewViewData:
-        req = self._require()
-        return ReviewViewData(
-            subject_type=req.subject_type.value,
-            subject_id=req.subject_id,
-            parent_process_id=req.parent_process_id,
-            agency=req.agency,
-            body_code=req.body_code,
-            status=self._status,
-            outcome=self._outcome.value if self._outcome else None,
-            quorum=req.rule.quorum.value,
-            required_reviewers=req.rule.reviewers,
-            head_reviewer_id=self._head,
-            escalated=self._escalated,
-            automatic=self._automatic,
-            reminder_at=self._reminder_at,
-            due_at=self._due_at,
-            findings=[f.model_dump() for f in self._findings] or None,
-            reason=self._reason,
-        )
-
-    def _request_payload(self) -> dict[str, Any]:
-        req = self._require()
-        return {
-            "subject_type": req.subject_type.value,
-            "subject_id": req.subject_id,
-            "body": req.body_code,
-            "parent": req.parent_process_id,
-            "rule": req.rule.model_dump(mode="json"),
-        }
 
     def _require(self) -> ReviewRequest:
         assert self._req is not None
