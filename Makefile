@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/python -m infra.devstack
+	$(BIN)/python -m cli.devstack
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
@@ -38,10 +38,10 @@ ROLE ?= agency_hr
 SUB ?= dev-user
 AGENCY ?=
 token: setup
-	@$(BIN)/python -m infra.cli token --role '$(ROLE)' --sub '$(SUB)' $(if $(AGENCY),--agency '$(AGENCY)')
+	@$(BIN)/python -m cli.token --role '$(ROLE)' --sub '$(SUB)' $(if $(AGENCY),--agency '$(AGENCY)')
 
 demo: setup
-	$(BIN)/python -m infra.demo
+	$(BIN)/python -m cli.demo
 
 bench: setup
 	$(BIN)/python -m bench.promotion_decisions

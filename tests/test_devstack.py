@@ -167,7 +167,7 @@ def test_entry_point_refuses_busy_port_and_exits_non_zero(tmp_path: Path) -> Non
         holder.bind(("127.0.0.1", settings.api_port))
         holder.listen()
         result = subprocess.run(
-            [sys.executable, "-m", "infra.devstack"],
+            [sys.executable, "-m", "cli.devstack"],
             cwd=devstack.ROOT,
             env={**devstack.child_env(), **env},
             capture_output=True,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from domain.ledger import Actor, LedgerEntryIn, row_hash
-from infra.checkpoint_signing import CheckpointSigner
-from infra.export import (
+from integrity.checkpoint_signing import CheckpointSigner
+from integrity.export import (
     EXPORT_COLUMNS,
     Pseudonymizer,
     csv_rows,
