@@ -3,16 +3,38 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Installs come from the locks, never from a fresh resolution: requirements-dev.lock (runtime + the
+# dev extra, every file's sha-256) for the venv and CI, requirements.lock (runtime only, the same
+# versions) for the Docker image. `make lock` regenerates both from pyproject.toml.
+LOCK := requirements-dev.lock
+RUNTIME_LOCK := requirements.lock
+# uv never fetches a Python of its own here: the venv's interpreter is the one.
+UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+  --custom-compile-command 'make lock'
 
-.PHONY: setup run test test-postgres lint format token demo bench clean
+.PHONY: setup lock run test test-postgres lint format token demo bench clean
 
-$(STAMP): pyproject.toml
+# 1. uv itself, at the version and hashes the lock pins (pip bootstraps it, checking the hashes);
+# 2. `uv pip sync`: exactly the lock, hashes required, anything else in the venv removed;
+# 3. the project itself, editable, without dependencies, built by the locked setuptools.
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	awk '/^uv==/ {p = 1; print; next} p && /^[[:space:]]/ {print; next} {p = 0}' $(LOCK) \
+	  > $(VENV)/uv-requirement.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+	  -r $(VENV)/uv-requirement.txt
+	$(UV) pip sync -q --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Regenerate the locks after changing dependencies in pyproject.toml. Versions already locked are
+# kept where they still fit; `make lock LOCK_ARGS=--upgrade` moves everything to the newest.
+lock: setup
+	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(LOCK_ARGS) -o $(LOCK)
+	$(UV) pip compile pyproject.toml -c $(LOCK) $(LOCK_FLAGS) -o $(RUNTIME_LOCK)
 
 run: setup
 	$(BIN)/python -m cli.devstack
@@ -29,6 +51,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff check --fix .
