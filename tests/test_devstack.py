@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from infra import devstack
+from cli import devstack
 from infra.settings import Settings
 from infra.temporal_bin import find_temporal_cli, find_test_server
 
