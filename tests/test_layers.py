@@ -3,7 +3,7 @@
 Live: deliberate violations written into temporary modules inside the real packages are reported
 by ``lint-imports``, one per contract (an upward import, an import of worker.py, a cycle between
 siblings). Complete: every top-level package of the repository is a root package of the contract
-and has a layer, so a new package (the console, ``web/``) cannot sit outside it unnoticed.
+and has a layer, so a new package cannot sit outside it unnoticed.
 
 The temporary modules live only for the one ``lint-imports`` run and are removed whatever happens.
 """
