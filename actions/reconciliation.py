@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from temporalio.service import RPCError
 
-from actions.reconcile import UnsupportedProcess, reconcile_rows
+from actions.history import UnsupportedProcess, reconcile_rows
 from actions.services import Services
 from domain.enums import Role
 from domain.errors import NotFound, NotPermitted, RuleViolation, Unavailable

@@ -3,7 +3,7 @@
 Prints the report and exits 0 when the two agree, 1 when there is any difference (a history Temporal
 no longer has counts as one), 2 when nothing could be compared (no such process in the ledger, a
 kind of process reconciliation does not know, Temporal unreachable). The comparison is
-``actions.reconcile``; this module connects, prints and chooses the exit status. ``--json`` prints
+``actions.history``; this module connects, prints and chooses the exit status. ``--json`` prints
 the report as JSON.
 """
 
@@ -15,7 +15,7 @@ import sys
 
 from temporalio.service import RPCError
 
-from actions.reconcile import UnsupportedProcess, reconcile_process
+from actions.history import UnsupportedProcess, reconcile_process
 from domain.reconcile import ReconciliationReport
 from infra.db import create_engine, session_factory
 from infra.settings import get_settings

@@ -15,7 +15,7 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from actions.reconcile import reconcile_process
+from actions.history import reconcile_process
 from domain import cloudevents as ce
 from infra.settings import Settings
 from store import ledger, repositories

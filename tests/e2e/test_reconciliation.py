@@ -15,7 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from actions.reconcile import reconcile_process, summarise
+from actions.history import reconcile_process, summarise
 from domain.ledger import Actor, LedgerEntryIn
 from infra.settings import Settings
 from store import ledger

@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from actions.reconcile import reconcile_process
+from actions.history import reconcile_process
 from api.main import create_app
 from domain.review import Verdict
 from infra.settings import Settings

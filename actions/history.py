@@ -1,8 +1,9 @@
-"""Reconcile a process's ledger with its Temporal history.
+"""A process's Temporal history, reduced to what reconciliation compares, and the comparison.
 
-The comparison itself is pure (``domain.reconcile``); this module fetches both sides: the ledger
-rows from ``store`` and the histories from Temporal. Used by ``GET
-/v1/audit/processes/{id}/reconciliation`` and by the command ``python -m cli.reconcile``.
+Fetches both sides, the ledger rows from ``store`` and every run's history from Temporal, and hands
+them to the pure comparison in ``domain.reconcile``. ``actions.reconciliation`` is the auditor's
+action over it (authorisation, errors), used by the API and the console; ``cli.reconcile`` is the
+command.
 """
 
 from __future__ import annotations
