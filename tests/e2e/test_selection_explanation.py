@@ -21,9 +21,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from actions.history import reconcile_process
 from api.main import create_app
 from domain.review import Verdict
-from infra.reconcile import reconcile_process
 from infra.settings import Settings
 from infra.tokens import mint_token
 from store.selection_models import SelectionAnnouncement

@@ -1,4 +1,4 @@
-"""The development stack behind ``make run``: ``python -m infra.devstack``.
+"""The development stack behind ``make run``: ``python -m cli.devstack``.
 
 Migrates the database, then starts the Temporal dev server (state in ``<data_dir>/temporal.db``,
 so a second run finds the workflows of the first), the worker and the API, each in its own session
