@@ -24,4 +24,4 @@ ENV MERITFLOW_ENV=production \
     MERITFLOW_DATA_DIR=/app/data
 
 EXPOSE 8000
-CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "server:app", "--host", "0.0.0.0", "--port", "8000"]

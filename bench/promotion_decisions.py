@@ -3,7 +3,7 @@
 One run starts its own Temporal dev server (state in a SQLite file in a temporary directory, or
 in memory with ``--temporal-db memory``), migrates a temporary Meritflow SQLite database, and
 starts three more processes, all on 127.0.0.1: the Meritflow worker (``worker.py``, i.e.
-``build_worker``), the bare worker (``bench.bare``) and the API (``uvicorn api.main:app``), each
+``build_worker``), the bare worker (``bench.bare``) and the API (``uvicorn server:app``), each
 as ``make run`` starts it. This process generates the load.
 
 Untimed: N+1 eligible employees and their promotions through the API, until each waits on its

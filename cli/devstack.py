@@ -212,7 +212,7 @@ def worker_argv() -> list[str]:
 
 def api_argv(settings: Settings) -> list[str]:
     host, port = settings.api_host, str(settings.api_port)
-    return [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host, "--port", port]
+    return [sys.executable, "-m", "uvicorn", "server:app", "--host", host, "--port", port]
 
 
 def wait_until(stack: Stack, child: Child, ready: Callable[[], bool], timeout_s: float) -> None:

@@ -22,10 +22,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from actions.history import reconcile_process
-from api.main import create_app
 from domain.review import Verdict
 from infra.settings import Settings
 from infra.tokens import mint_token
+from server import create_app
 from store.selection_models import SelectionAnnouncement
 from tests.conftest import register_body, start_test_server
 from tests.workflows.test_selection import (
