@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from domain.ledger import Actor, LedgerEntryIn
+from domain.processes import ProcessKind, promotion_workflow_id
 from store import events, ledger
-from workflows.contracts import promotion_workflow_id
 
 log = structlog.get_logger(__name__)
-PROCESS_KIND = "promotion_period"
+PROCESS_KIND = ProcessKind.PROMOTION_PERIOD
 
 
 class PreparePeriod(BaseModel):
