@@ -93,8 +93,8 @@ async def _period(session: AsyncSession, process_id: str) -> Target | None:
 
 
 async def _employee_records(_session: AsyncSession, process_id: str) -> Target | None:
-    """``employees-<agency>`` (or ``employees``, national): nothing to read but the agency."""
-    agency = process_id.removeprefix("employees").removeprefix("-") or None
+    """``employee-records-<agency>`` (or ``employee-records``, national): nothing to read."""
+    agency = process_id.removeprefix("employee-records").removeprefix("-") or None
     kind = ProcessKind.EMPLOYEE_RECORDS
     if agency_chain_id(kind, agency) != process_id:
         return None

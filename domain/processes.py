@@ -31,8 +31,8 @@ class ProcessKind(StrEnum):
 
 
 _AGENCY_CHAINS = {
-    ProcessKind.EMPLOYEE_RECORDS: "employees",
-    ProcessKind.WEBHOOK_SUBSCRIPTIONS: "webhooks",
+    ProcessKind.EMPLOYEE_RECORDS: "employee-records",
+    ProcessKind.WEBHOOK_SUBSCRIPTIONS: "webhook-subscriptions",
 }
 
 
