@@ -75,9 +75,12 @@ async def _visible(
     summary=CREATE.summary,
 )
 async def create_subscription(
-    request: Request, principal: PrincipalDep, ctx: ContextDep
+    request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SubscriptionCreated:
-    return (await act(request, ctx, CREATE, principal)).result
+    done = await act(request, ctx, CREATE, principal)
+    if done.replayed:  # the same request again: the same subscription, and its secret again
+        response.headers["Idempotent-Replayed"] = "true"
+    return done.result
 
 
 @router.get("/subscriptions", response_model=SubscriptionPage, responses=responses(401, 403))
