@@ -34,6 +34,7 @@ from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
 from infra.tokens import TokenVerifier
+from web import app as console
 
 log = structlog.get_logger(__name__)
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         public,
     ):
         app.include_router(module.router)
+    console.install(app, settings)
     return app
 
 

@@ -115,9 +115,10 @@ class Pseudonymizer:
         return out
 
 
-def load_pseudonymizer(settings: Settings) -> Pseudonymizer | None:
-    """None when exports are not pseudonymized; the development key only in development/test."""
-    if not settings.export_pseudonymize:
+def load_pseudonymizer(settings: Settings, *, force: bool = False) -> Pseudonymizer | None:
+    """None when exports are not pseudonymized (``force``: they always are); the development key
+    only in development/test."""
+    if not (settings.export_pseudonymize or force):
         return None
     if settings.pseudonym_key:
         return Pseudonymizer(settings.pseudonym_key.encode())
