@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel
 
-from actions.pipeline import Action, BodySource, Done, perform
+from actions.pipeline import Action, Done, perform
 from actions.requests import IDEMPOTENCY_KEY
 from actions.requests import Request as ActionRequest
 from api.deps import AppContext
-from domain.errors import RuleViolation
+from api.limits import is_json
+from domain.errors import RuleViolation, UnsupportedMedia
 from infra.tokens import Principal
 
 B = TypeVar("B", bound=BaseModel)
@@ -38,22 +40,36 @@ def request_of(http: Request, principal: Principal) -> ActionRequest:
     return ActionRequest(id=http.state.request_id, supplied=supplied)
 
 
+def json_body(http: Request) -> Callable[[], Awaitable[bytes]]:
+    """The body as a JSON action reads it: refused (and so recorded) if sent as anything else."""
+
+    async def read() -> bytes:
+        body = await http.body()
+        if body and not is_json(http.headers.get("content-type")):
+            raise UnsupportedMedia(
+                "Send this request's body as JSON (Content-Type: application/json).",
+                field="Content-Type",
+            )
+        return body
+
+    return read
+
+
 async def act(
     http: Request,
     ctx: AppContext,
     action: Action[B, R],
     principal: Principal,
     process_id: str | None = None,
-    body: BodySource | None = None,
+    *,
+    body: Callable[[], Awaitable[bytes]] | None = None,
 ) -> Done[R]:
-    """Run ``action``; ``body`` replaces the raw request body where the adapter reads it itself
-    (a CSV upload, an event whose media type it checks)."""
     return await perform(
         ctx,
         action,
         principal,
         process_id=process_id,
-        body=http.body if body is None else body,
+        body=body or json_body(http),
         request=request_of(http, principal),
     )
 

@@ -100,6 +100,10 @@ def install(app: FastAPI) -> None:
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc.__cause__, DomainError):
+            # FastAPI wraps what reading the body raised ("error parsing the body"): the body
+            # limits' own refusal is the answer.
+            return render(exc.__cause__)
         code = HTTP_CODES.get(exc.status_code, "http_error")
         body = {"error": code, "detail": str(exc.detail)}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)

@@ -31,8 +31,15 @@ class Settings(BaseSettings):
     jwt_audience: str = "meritflow"
     jwt_jwks_url: str | None = None
     token_ttl_seconds: int = 8 * 3600
+    # A bearer token valid for longer than this (exp - iat) is refused, whoever signed it.
+    token_max_lifetime_seconds: int = Field(24 * 3600, ge=60)
+    # All request header fields together; more is refused with 431.
+    max_header_bytes: int = Field(16_384, ge=1024)
 
     max_body_bytes: int = 1_048_576
+    # JSON bodies: nesting depth and element count (a 10,000-deep body is refused, not parsed).
+    max_json_depth: int = Field(32, ge=2, le=512)
+    max_json_elements: int = Field(100_000, ge=10)
     # Joint leave days (cuti bersama) are set by a yearly joint ministerial decree, not by statute,
     # so they are configuration on top of the national holiday calendar.
     joint_leave_days: list[date] = Field(default_factory=list)

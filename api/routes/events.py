@@ -44,7 +44,11 @@ async def receive_event(
     request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> EventAccepted:
     raw = await _read_event(request)
-    done = await act(request, ctx, action_for(raw), principal, body=raw)
+
+    async def read() -> bytes:
+        return raw
+
+    done = await act(request, ctx, action_for(raw), principal, body=read)
     if done.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     response.status_code = 200 if done.replayed or done.result.duplicate else 202

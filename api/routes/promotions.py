@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1/promotions", tags=["promotions"])
     "",
     status_code=201,
     response_model=PromotionRead,
-    responses=responses(200, 401, 403, 404, 413, 422, 503),
+    responses=responses(200, 401, 403, 404, 409, 413, 422, 503),
     openapi_extra=body_schema(PromotionCreate),
     summary=START.summary,
 )

@@ -15,8 +15,8 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from actions.history import reconcile_process
 from domain import cloudevents as ce
-from infra.reconcile import reconcile_process
 from infra.settings import Settings
 from store import ledger, repositories
 from store.event_models import InboundEvent, PromotionPeriodMember

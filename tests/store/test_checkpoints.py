@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import merkle
 from domain.ledger import Actor, LedgerEntryIn
-from infra.checkpoint_signing import (
+from infra.settings import Settings
+from integrity.checkpoint_signing import (
     CheckpointKeyError,
     CheckpointSigner,
     checkpoint_message,
     load_signer,
     verify_signature,
 )
-from infra.settings import Settings
 from store import checkpoints, ledger
 from store.audit_models import MerkleLeaf, MerkleNode
 

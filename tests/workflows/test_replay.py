@@ -39,6 +39,8 @@ def test_histories_are_committed() -> None:
         assert {f"promotion-{scenario}", *(f"promotion-v{n}-{scenario}" for n in (1, 2))} <= names
     assert {"review-pertek-1", "review-recusal-majority"} <= names
     assert {"review-v2-pertek-1", "review-v2-recusal-majority"} <= names
+    # the training rulebook: timers in minutes, the BKN review approving itself
+    assert {"promotion-training-timers", "review-training-pertek-1"} <= names
     for scenario in ("appointed", "returned-to-assessment", "extended-and-failed"):
         assert f"selection-{scenario}" in names
     # A period's first opening (three runs), and the same period opened again later (two runs).

@@ -38,8 +38,8 @@ from typing import Any, Literal
 import structlog
 
 from domain.ledger import HASHED_FIELDS, canonical_json, iso_utc
-from infra.checkpoint_signing import DEVELOPMENT_ENVS
 from infra.settings import Settings
+from integrity.checkpoint_signing import DEVELOPMENT_ENVS
 
 log = structlog.get_logger(__name__)
 
@@ -161,7 +161,12 @@ def _cell(column: str, value: Any) -> str:
         text = "true" if value else "false"
     else:
         text = str(value)
-    return "\\" + text if text == "" or text.startswith("\\") else text
+    # A leading backslash escapes: the empty string (vs null), a literal backslash, and anything a
+    # spreadsheet would run as a formula (=, +, -, @, tab, carriage return); the reader strips it.
+    return "\\" + text if text == "" or text.startswith(_ESCAPED) else text
+
+
+_ESCAPED = ("\\", "=", "+", "-", "@", "\t", "\r")
 
 
 def csv_rows(records: Sequence[Mapping[str, Any]], *, header: bool = False) -> str:
