@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 from temporalio.testing import WorkflowEnvironment
 
-from domain import cloudevents as ce
 from actions.history import reconcile_process
+from domain import cloudevents as ce
 from store import events, ledger
 from tests.e2e.test_promotion_api import Api
 from tests.e2e.test_promotion_period import (
