@@ -43,6 +43,9 @@ def test_histories_are_committed() -> None:
     assert {"promotion-training-timers", "review-training-pertek-1"} <= names
     for scenario in ("appointed", "returned-to-assessment", "extended-and-failed"):
         assert f"selection-{scenario}" in names
+    # A period's first opening (three runs), and the same period opened again later (two runs).
+    assert {f"promotion-period-run-{n}" for n in (1, 2, 3)} <= names
+    assert {f"promotion-period-reopened-run-{n}" for n in (1, 2)} <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
