@@ -70,7 +70,9 @@ def build_worker(
     # The worker enforces its own delivery policy (budget, loopback), whatever a dispatcher carries.
     webhook = WebhookActivities(sessions, DeliveryConfig.from_settings(settings))
     review = ReviewActivities(sessions, writer)
-    checkpoint = CheckpointActivities(sessions, optional_signer(settings))
+    checkpoint = CheckpointActivities(
+        sessions, optional_signer(settings), settings.published_checkpoints_dir
+    )
     periods = PeriodActivities(sessions, TableCandidateSource(sessions))
     selection = SelectionActivities(sessions, writer)
     return Worker(

@@ -31,9 +31,9 @@ class UnsupportedProcess(ValueError):
     """Reconciliation knows no shape for this kind of process."""
 
 
-def _entry_ids(payloads: Payloads) -> list[str] | None:
-    """The ledger entry ids in a ledger-writing activity's input (one entry, or a batch's items),
-    if it is plain JSON."""
+def _entries(payloads: Payloads) -> list[dict[str, Any]] | None:
+    """The ledger entries a ledger-writing activity was given (one entry, or a batch's items), as
+    the history holds them, if its input is plain JSON."""
     if not payloads.payloads:
         return None
     payload = payloads.payloads[0]
@@ -42,15 +42,17 @@ def _entry_ids(payloads: Payloads) -> list[str] | None:
     try:
         data = json.loads(payload.data)
         items = data["items"] if "items" in data else [data]
-        ids = [item["entry"]["entry_id"] for item in items]
+        entries = [item["entry"] for item in items]
     except (ValueError, KeyError, TypeError):
         return None
-    return ids if all(isinstance(i, str) for i in ids) else None
+    if not all(isinstance(e, dict) and isinstance(e.get("entry_id"), str) for e in entries):
+        return None
+    return entries
 
 
 def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
     """Reduce one run's history to the events reconciliation compares."""
-    scheduled: dict[int, tuple[str, list[str] | None]] = {}
+    scheduled: dict[int, tuple[str, list[dict[str, Any]] | None]] = {}
     out: list[dict[str, Any]] = []
     for ev in events:
         base = {"run_id": run_id, "event_id": ev.event_id}
@@ -74,18 +76,19 @@ def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
             )
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             sch = ev.activity_task_scheduled_event_attributes
-            scheduled[ev.event_id] = (sch.activity_type.name, _entry_ids(sch.input))
+            scheduled[ev.event_id] = (sch.activity_type.name, _entries(sch.input))
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             sched_id = ev.activity_task_completed_event_attributes.scheduled_event_id
-            name, ids = scheduled.get(sched_id, ("", None))
-            one = ids[0] if ids and len(ids) == 1 else None
+            name, entries = scheduled.get(sched_id, ("", None))
+            ids = [e["entry_id"] for e in entries or []]
             out.append(
                 {
                     **base,
                     "type": "activity_completed",
                     "activity": name,
-                    "entry_id": one,
-                    "entry_ids": ids or [],
+                    "entry_id": ids[0] if len(ids) == 1 else None,
+                    "entry_ids": ids,
+                    "entries": entries or [],
                 }
             )
         elif kind == EventType.EVENT_TYPE_TIMER_FIRED:

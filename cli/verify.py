@@ -69,11 +69,17 @@ def _where(line: int, rec: Mapping[str, Any]) -> str:
 
 
 def load_checkpoints(path: Path) -> list[dict[str, Any]]:
+    """The JSON of ``GET /v1/audit/checkpoints`` (a page or its items), or the published log
+    (JSON Lines, ``GET /v1/public/checkpoints`` or the deployment's ``checkpoints.jsonl``)."""
+    text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Broken(f"checkpoints file: not valid JSON ({exc.msg})") from exc
-    items = data.get("items") if isinstance(data, dict) else data
+        try:
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError:
+            raise Broken(f"checkpoints file: not valid JSON ({exc.msg})") from exc
+    items = data.get("items", data.get("checkpoints")) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise Broken("checkpoints file: expected a list of checkpoints or a page with items")
     needed = ("id", "tree_size", "root_hash", "created_at", "signature")

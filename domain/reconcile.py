@@ -36,9 +36,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from domain.ledger import HASHED_FIELDS, LedgerEntryIn, canonical_json, entry_columns
 
 EventType = Literal[
     "workflow_started",
@@ -62,6 +65,8 @@ class HistoryEvent(BaseModel):
     entry_id: str | None = None
     # A batch's entry ids, in order (the activities that write a workflow's queued entries).
     entry_ids: list[str] = Field(default_factory=list)
+    # The entries themselves as the history holds them, when its input could be read.
+    entries: list[dict[str, Any]] = Field(default_factory=list)
     # An update that completed with a failure instead of a result.
     failed: bool = False
     detail: str | None = None
@@ -158,6 +163,7 @@ def reconcile(
     differences += _starts(present, indexed, shape)
     differences += _updates(present, indexed, shape, check_orphans=not gone)
     differences += _records(present, indexed, shape)
+    differences += _contents(present, indexed)
     runs = list(dict.fromkeys(e.run_id for e in parsed if e.run_id))
     return ReconciliationReport(
         process_id=process_id,
@@ -374,3 +380,56 @@ def _records_by_id(done: list[HistoryEvent], written: list[Mapping[str, Any]]) -
         if recorded[str(r["entry_id"])] == 0
     ]
     return out
+
+
+# What an entry says, as opposed to where the ledger put it (seq, prev_hash, hash, recorded_at).
+_CONTENT_FIELDS = tuple(f for f in HASHED_FIELDS if f != "recorded_at")
+
+
+def _contents(present: list[HistoryEvent], rows: _Rows) -> list[Difference]:
+    """Every entry the history holds a copy of must say in the ledger what the history says: an
+    entry edited in the database (and its chain recomputed to hide it) differs from its copy."""
+    stored = {str(r["entry_id"]): r for r in rows.all}
+    out: list[Difference] = []
+    for event in present:
+        for copy in event.entries:
+            row = stored.get(str(copy.get("entry_id")))
+            if row is None:
+                continue  # a missing entry is _records' to report
+            changed = _changed_fields(copy, row)
+            if changed:
+                out.append(
+                    Difference(
+                        kind="entry_differs_from_history",
+                        detail=f"entry {row['entry_id']} (seq {row.get('seq')}) differs from the "
+                        f"copy the history holds in: {', '.join(changed)}",
+                        entry_id=str(row["entry_id"]),
+                        event_id=event.event_id,
+                    )
+                )
+    return sorted(out, key=lambda d: int(stored[str(d.entry_id)].get("seq") or 0))
+
+
+def _changed_fields(copy: Mapping[str, Any], row: Mapping[str, Any]) -> list[str]:
+    try:
+        entry = LedgerEntryIn.model_validate(copy)
+    except ValueError:
+        return ["(the history's copy is unreadable)"]
+    recorded = row.get("recorded_at")
+    at = recorded if isinstance(recorded, datetime) else datetime.fromisoformat(str(recorded))
+    expected = entry_columns(entry, recorded_at=at)
+    return [
+        f
+        for f in _CONTENT_FIELDS
+        if canonical_json(expected[f]) != canonical_json(_as_stored(row.get(f)))
+    ]
+
+
+def _as_stored(value: Any) -> Any:
+    """Timestamps read back from an export or dict are ISO strings; the entry has datetimes."""
+    if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value.endswith("Z"):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # Without one, development and test use a fixed development key; any other env refuses.
     checkpoint_signing_key: str | None = Field(None, repr=False)
     checkpoint_interval_minutes: int = Field(60, ge=1)
+    # Where signed checkpoints are also published, outside the database (an append-only file).
+    checkpoint_publish_dir: Path | None = None
     # Ledger exports (GET /v1/audit/export): replace NIPs and names with HMAC pseudonyms.
     export_pseudonymize: bool = False
     pseudonym_key: str | None = Field(None, repr=False)
@@ -105,6 +107,10 @@ class Settings(BaseSettings):
         if self.webhook_allow_loopback is not None:
             return self.webhook_allow_loopback
         return self.env in ("development", "test")
+
+    @property
+    def published_checkpoints_dir(self) -> Path:
+        return self.checkpoint_publish_dir or self.data_dir / "published"
 
     @property
     def personas_allowed(self) -> bool:

@@ -208,3 +208,26 @@ async def inclusion_proof(session: AsyncSession, leaf_index: int, tree_size: int
 
 async def consistency_proof(session: AsyncSession, first: int, second: int) -> list[bytes]:
     return await span_hashes(session, merkle.consistency_spans(first, second))
+
+
+async def since(session: AsyncSession, after_id: int) -> list[Checkpoint]:
+    """Checkpoints with an id above ``after_id``, oldest first (what is not published yet)."""
+    stmt = select(Checkpoint).where(Checkpoint.id > after_id).order_by(Checkpoint.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def leaves_of_process(
+    session: AsyncSession, process_id: str, tree_size: int
+) -> list[MerkleLeaf]:
+    """The leaves of the first ``tree_size`` whose entry belongs to ``process_id`` (entry ids start
+    with the process id: ``domain.ledger.entry_id``)."""
+    escaped = process_id.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    stmt = (
+        select(MerkleLeaf)
+        .where(
+            MerkleLeaf.entry_id.like(f"{escaped}:%", escape="!"),
+            MerkleLeaf.leaf_index < tree_size,
+        )
+        .order_by(MerkleLeaf.leaf_index)
+    )
+    return list((await session.scalars(stmt)).all())

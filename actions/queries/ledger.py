@@ -10,7 +10,6 @@ from actions.services import Services
 from domain.errors import NotFound
 from infra.tokens import Principal
 from store import ledger
-from store.ledger import VerifyResult
 from store.models import LedgerEntry
 
 
@@ -32,10 +31,3 @@ async def trace(services: Services, principal: Principal, process_id: str) -> li
     async with services.sessions() as session:
         rows = await trace_rows(session, principal, process_id)
     return [ledger.entry_to_dict(r) for r in rows]
-
-
-async def verify(services: Services, principal: Principal, process_id: str) -> VerifyResult:
-    async with services.sessions() as session:
-        rows = list(await ledger.entries(session, process_id))
-        _visible(principal, rows, process_id)
-        return await ledger.verify(session, process_id)

@@ -7,12 +7,15 @@ an individual scorer's identity or justification never reaches the public even i
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from actions.schemas.selections import AnnouncementRead, PublicAnnouncements
 from actions.services import Services
 from domain.errors import NotFound
+from integrity import checkpoint_log
+from integrity.checkpoint_signing import optional_signer
 from store import public_reads, selections
 
 # Keys never published, at any depth of an announcement body.
@@ -95,3 +98,16 @@ async def published_selections(services: Services, limit: int = 50) -> list[dict
         }
         for s in rows
     ]
+
+
+async def published_checkpoints(services: Services) -> dict[str, Any]:
+    """The signed checkpoints as published outside the database, and the key that signs them."""
+    items = await asyncio.to_thread(
+        checkpoint_log.read, services.settings.published_checkpoints_dir
+    )
+    signer = optional_signer(services.settings)
+    return {
+        "public_key": signer.public_key if signer is not None else None,
+        "key_id": signer.key_id if signer is not None else None,
+        "checkpoints": items,
+    }

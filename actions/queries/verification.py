@@ -1,9 +1,19 @@
-"""Verify one process for an auditor: its hash chain, and its entries against the newest signed
-checkpoint (the checkpoint's signature, each covered entry's leaf, its inclusion proof)."""
+"""Verify one process: its hash chain, and its entries against the newest *published* checkpoint.
+
+The chain alone cannot catch a rewrite that recomputes every hash after the change. A signed
+checkpoint can: its root covers every entry indexed before it, and its signature, checked with the
+key this deployment is configured with (not a key stored next to the data), cannot be forged.
+The checkpoint is read from where it was published outside the database, so deleting the
+``checkpoints`` table hides nothing. For each of the process's entries the checkpoint covers, the
+leaf must be the entry's current hash and its inclusion proof must lead to the signed root; the
+first entry that fails is named.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -11,9 +21,10 @@ from actions.queries.ledger import trace_rows
 from actions.services import Services
 from domain import merkle
 from infra.tokens import Principal
-from integrity.checkpoint_signing import checkpoint_message, verify_signature
+from integrity import checkpoint_log
+from integrity.checkpoint_signing import checkpoint_message, optional_signer, verify_signature
 from store import checkpoints, ledger
-from store.ledger import VerifyResult
+from store.models import LedgerEntry
 
 
 class CheckpointCheck(BaseModel):
@@ -22,8 +33,9 @@ class CheckpointCheck(BaseModel):
     created_at: datetime
     key_id: str
     signature_ok: bool
-    covered: int
-    proved: int
+    covered: int = 0
+    proved: int = 0
+    first_bad_seq: int | None = None
     first_bad_entry: str | None = None
     problem: str | None = None
 
@@ -33,53 +45,107 @@ class CheckpointCheck(BaseModel):
 
 
 class Verification(BaseModel):
-    process_id: str
-    chain: VerifyResult
-    checkpoint: CheckpointCheck | None
+    """The chain check's fields (``ok`` for both checks), and the checkpoint's own result."""
 
-    @property
-    def ok(self) -> bool:
-        return self.chain.ok and (self.checkpoint is None or self.checkpoint.ok)
+    ok: bool
+    process_id: str
+    entries: int
+    head_hash: str | None
+    first_bad_seq: int | None
+    problem: str | None
+    chain_ok: bool
+    checkpoint: CheckpointCheck | None
 
 
 async def verify_process(services: Services, principal: Principal, process_id: str) -> Verification:
+    published = await asyncio.to_thread(
+        checkpoint_log.read, services.settings.published_checkpoints_dir
+    )
     async with services.sessions() as session:
         rows = await trace_rows(session, principal, process_id)
         chain = await ledger.verify(session, process_id)
-        newest = await checkpoints.list_checkpoints(session, limit=1)
-        if not newest:
-            return Verification(process_id=process_id, chain=chain, checkpoint=None)
-        cp = newest[0]
-        check = CheckpointCheck(
-            checkpoint_id=cp.id,
-            tree_size=cp.tree_size,
-            created_at=cp.created_at,
-            key_id=cp.key_id,
-            signature_ok=verify_signature(
-                cp.public_key,
-                checkpoint_message(cp.tree_size, cp.root_hash, cp.created_at),
-                cp.signature,
-            ),
-            covered=0,
-            proved=0,
-        )
-        root = bytes.fromhex(cp.root_hash)
-        for row in rows:
-            leaf = await checkpoints.leaf_of(session, row.entry_id)
-            if leaf is None or leaf.leaf_index >= cp.tree_size:
-                continue  # recorded after the checkpoint
-            check.covered += 1
-            expected = merkle.ledger_leaf_hash(row.entry_id, row.hash).hex()
-            proof = await checkpoints.inclusion_proof(session, leaf.leaf_index, cp.tree_size)
-            included = merkle.verify_inclusion(
-                bytes.fromhex(leaf.leaf_hash), leaf.leaf_index, cp.tree_size, proof, root
+        check = None
+        if published:
+            check = await _against(session, published[-1], rows, _trusted_key(services, published))
+    bad = [s for s in (chain.first_bad_seq, check.first_bad_seq if check else None) if s]
+    problem = chain.problem or (check.problem if check else None)
+    return Verification(
+        ok=chain.ok and (check is None or check.ok),
+        process_id=process_id,
+        entries=chain.entries,
+        head_hash=chain.head_hash,
+        first_bad_seq=min(bad) if bad else None,
+        problem=problem,
+        chain_ok=chain.ok,
+        checkpoint=check,
+    )
+
+
+def _trusted_key(services: Services, published: list[dict[str, Any]]) -> str:
+    """The deployment's own public key; without a signer configured here, the one published."""
+    signer = optional_signer(services.settings)
+    return signer.public_key if signer is not None else str(published[-1]["public_key"])
+
+
+async def _against(
+    session: Any, cp: dict[str, Any], rows: list[LedgerEntry], public_key: str
+) -> CheckpointCheck:
+    size, root = int(cp["tree_size"]), bytes.fromhex(cp["root_hash"])
+    message = checkpoint_message(size, cp["root_hash"], cp["created_at"])
+    check = CheckpointCheck(
+        checkpoint_id=int(cp["id"]),
+        tree_size=size,
+        created_at=datetime.fromisoformat(cp["created_at"]),
+        key_id=str(cp["key_id"]),
+        signature_ok=verify_signature(public_key, message, cp["signature"]),
+    )
+    present = {r.entry_id for r in rows}
+    for signed in await checkpoints.leaves_of_process(session, rows[0].process_id, size):
+        if signed.entry_id not in present:  # signed into the tree, gone from the ledger
+            check.first_bad_seq = len(rows) + 1
+            check.first_bad_entry = signed.entry_id
+            check.problem = (
+                f"entry {signed.entry_id}, signed into checkpoint {check.checkpoint_id} at leaf "
+                f"{signed.leaf_index}, is missing from the ledger (removed or truncated?)"
             )
-            if leaf.leaf_hash != expected or not included:
-                check.first_bad_entry = check.first_bad_entry or row.entry_id
-                check.problem = check.problem or (
-                    f"entry {row.seq} ({row.entry_id}) does not match what checkpoint {cp.id} "
-                    "signed (edited or re-chained after the checkpoint?)"
-                )
-                continue
-            check.proved += 1
-    return Verification(process_id=process_id, chain=chain, checkpoint=check)
+            return check
+    unproved: list[LedgerEntry] = []
+    for row in rows:
+        leaf = await checkpoints.leaf_of(session, row.entry_id)
+        if leaf is None or leaf.leaf_index >= size:
+            continue  # recorded after the checkpoint
+        check.covered += 1
+        if leaf.leaf_hash != merkle.ledger_leaf_hash(row.entry_id, row.hash).hex():
+            # Changed after it was signed into the tree: this is the entry, exactly.
+            return _bad(check, row, f"is not the entry checkpoint {check.checkpoint_id} signed")
+        if not await _included(session, leaf, size, root):
+            unproved.append(row)
+            continue
+        check.proved += 1
+    if unproved:
+        # Leaves and entries agree but do not lead to the signed root: the stored tree was
+        # rewritten along with the entries, so a neighbour's proof fails too; the history
+        # (reconciliation) names the edited entry itself.
+        _bad(
+            check,
+            unproved[0],
+            f"no longer leads to the root checkpoint {check.checkpoint_id} "
+            "signed (entries and their Merkle leaves rewritten together?)",
+        )
+    return check
+
+
+async def _included(session: Any, leaf: Any, size: int, root: bytes) -> bool:
+    try:
+        proof = await checkpoints.inclusion_proof(session, leaf.leaf_index, size)
+    except checkpoints.TreeIncomplete:
+        return False
+    return merkle.verify_inclusion(
+        bytes.fromhex(leaf.leaf_hash), leaf.leaf_index, size, proof, root
+    )
+
+
+def _bad(check: CheckpointCheck, row: LedgerEntry, what: str) -> CheckpointCheck:
+    check.first_bad_seq, check.first_bad_entry = row.seq, row.entry_id
+    check.problem = f"entry {row.seq} ({row.entry_id}) {what}"
+    return check

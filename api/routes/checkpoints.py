@@ -19,6 +19,7 @@ from actions.schemas.checkpoints import (
     InclusionProofRead,
     PublicKeyRead,
 )
+from activities.checkpoints import publish_pending
 from api.auth import can_see_agency, require_roles
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, responses
@@ -90,6 +91,7 @@ async def create_checkpoint(
 ) -> CheckpointRead:
     async with ctx.sessions() as session, session.begin():
         cp = await checkpoints.create_checkpoint(session, signer, now=datetime.now(UTC))
+    await publish_pending(ctx.sessions, ctx.settings.published_checkpoints_dir)
     log.info(
         "checkpoint.created",
         checkpoint_id=cp.id,

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from actions.queries import ledger as ledger_reads
+from actions.queries.verification import Verification, verify_process
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
-from store.ledger import VerifyResult
 
 router = APIRouter(prefix="/v1/processes", tags=["ledger"])
 
@@ -28,7 +28,10 @@ async def get_ledger(process_id: str, principal: PrincipalDep, ctx: ContextDep) 
 
 
 @router.get(
-    "/{process_id}/ledger/verify", response_model=VerifyResult, responses=responses(401, 404)
+    "/{process_id}/ledger/verify",
+    response_model=Verification,
+    responses=responses(401, 404),
+    summary="The hash chain, and its entries against the newest published signed checkpoint",
 )
-async def verify_ledger(process_id: str, principal: PrincipalDep, ctx: ContextDep) -> VerifyResult:
-    return await ledger_reads.verify(ctx, principal, process_id)
+async def verify_ledger(process_id: str, principal: PrincipalDep, ctx: ContextDep) -> Verification:
+    return await verify_process(ctx, principal, process_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from actions.queries import public
@@ -20,3 +22,13 @@ router = APIRouter(prefix="/v1/public", tags=["public"])
 )
 async def announcements(process_id: str, ctx: ContextDep) -> PublicAnnouncements:
     return await public.announcements(ctx, process_id)
+
+
+@router.get(
+    "/checkpoints",
+    responses=responses(),
+    summary="Every signed checkpoint of the ledger, as published outside the database",
+)
+async def checkpoints(ctx: ContextDep) -> dict[str, Any]:
+    """Keep a copy: with it, ``python -m cli.verify`` proves an export was not rewritten after."""
+    return await public.published_checkpoints(ctx)

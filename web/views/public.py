@@ -17,3 +17,9 @@ router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 async def announcements(request: Request, process_id: str) -> Response:
     found = await public.announcements(services(request), process_id)
     return render(request, "public_selection.html", {"s": found})
+
+
+@router.get("/public/checkpoints", response_class=HTMLResponse)
+async def checkpoints(request: Request) -> Response:
+    found = await public.published_checkpoints(services(request))
+    return render(request, "public_checkpoints.html", found)
