@@ -224,7 +224,7 @@ class OpenSelectionWorkflow:
                     rulebook_version=rb.version,
                     extensions=self._extensions,
                     closes=closing,
-                    extended_closes_at=_start_of(closing + timedelta(days=rb.extension_days + 1)),
+                    extended_closes_at=_start_of(closing + timedelta(days=rb.extension_length + 1)),
                 ),
                 start_to_close_timeout=policies.RECORD_TIMEOUT,
                 retry_policy=policies.RECORD_RETRY,
@@ -235,7 +235,7 @@ class OpenSelectionWorkflow:
             payload = {"applicants": result.applicants, "decision": decision.value}
             if decision is RegistrationDecision.EXTEND:
                 self._extensions += 1
-                self._closes = closing + timedelta(days=rb.extension_days)
+                self._closes = closing + timedelta(days=rb.extension_length)
                 payload |= {"closes": self._closes.isoformat(), "extension": self._extensions}
                 await self._append(
                     "registration.extended",
