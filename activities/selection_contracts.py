@@ -1,8 +1,10 @@
 """Activity inputs and outputs of the open selection (kept apart from the promotion's contracts).
 
-The selection's read model (``selections`` row) doubles as the gate for the writes the API makes
+The selection's read model (``selections`` row) doubles as the gate for the writes the actions make
 directly in SQL (registrations, screening decisions, declarations, scores): those lock the row and
-check its ``stage``, ``registration_closes_at`` and ``components`` before writing.
+check its ``stage``, ``registration_closes_at`` and ``components`` before writing. The ``stage`` is
+the workflow's alone (written with its view); the stage-closing activities move the other gate
+columns in the transaction that counts.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class CloseRegistration(BaseModel):
     # Where the window moves if the rulebook extends it; written with the count, so no
     # registration is refused or slips in between the count and the decision.
     extended_closes_at: datetime
+    # The closing instant of the window being counted (runs from before it was sent: the row's).
+    closes_at: datetime | None = None
 
 
 class RegistrationCount(BaseModel):
@@ -138,6 +142,8 @@ class ScreeningGate(BaseModel):
     components: dict[str, str]
     # When given, the screening result list is published under this key by the activity itself.
     announcement_key: str | None = None
+    # The stage the workflow is at when it publishes (the row's may not show it yet).
+    stage: str | None = None
 
 
 class ComponentRequest(BaseModel):
@@ -147,6 +153,7 @@ class ComponentRequest(BaseModel):
     # itself, so the list (one row per applicant) never enters the workflow history.
     announcement_key: str | None = None
     title: str = ""
+    stage: str | None = None
 
 
 class ComponentCheck(BaseModel):
@@ -167,6 +174,7 @@ class ShortlistRequest(BaseModel):
     panel: list[str] = Field(default_factory=list)
     # The integrated ranking is published under this key by the activity (see ComponentRequest).
     announcement_key: str | None = None
+    stage: str | None = None
 
 
 class ShortlistData(BaseModel):

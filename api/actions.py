@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
 from typing import TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel
 
-from actions.pipeline import Action, Done, perform
+from actions.pipeline import Action, BodySource, Done, perform
 from actions.requests import IDEMPOTENCY_KEY
 from actions.requests import Request as ActionRequest
 from api.deps import AppContext
+from domain.ledger import canonical_json
 from infra.tokens import Principal
 
 B = TypeVar("B", bound=BaseModel)
@@ -35,15 +38,33 @@ async def act(
     action: Action[B, R],
     principal: Principal,
     process_id: str | None = None,
+    path: Mapping[str, str] | None = None,
 ) -> Done[R]:
+    """Run ``action``; ``path`` names what the URL adds to the body (an applicant, a component),
+    so that it is part of the action's body and of the request's fingerprint."""
+    body: BodySource = http.body if not path else _with_path(http, path)
     return await perform(
         ctx,
         action,
         principal,
         process_id=process_id,
-        body=http.body,
+        body=body,
         request=request_of(http, principal),
     )
+
+
+def _with_path(http: Request, path: Mapping[str, str]) -> BodySource:
+    async def read() -> bytes:
+        raw = await http.body()
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return raw  # refused as it is, when it is parsed
+        if not isinstance(data, dict):
+            return raw
+        return canonical_json({**data, **path})
+
+    return read
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, object]:
