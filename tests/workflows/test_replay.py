@@ -38,7 +38,9 @@ def test_histories_are_committed() -> None:
         assert {f"promotion-{scenario}", f"promotion-v1-{scenario}"} <= names
     assert {"review-pertek-1", "review-recusal-majority"} <= names
     for scenario in ("appointed", "returned-to-assessment", "extended-and-failed"):
-        assert f"selection-{scenario}" in names
+        # before the ledger waited for durable decisions, and on the action pipeline after it
+        assert {f"selection-{scenario}", f"selection-pipeline-{scenario}"} <= names
+    assert "selection-pipeline-training-extended" in names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
