@@ -9,10 +9,7 @@ before the count or is refused after it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,6 +30,7 @@ from activities.selection_contracts import (
     ShortlistData,
     ShortlistRequest,
 )
+from domain.selection.explanation_models import ranking_digest
 from domain.selection.ranking import rank, shortlist
 from domain.selection.registration import RegistrationDecision, registration_decision
 from domain.selection.rulebook import get_selection_rulebook
@@ -42,12 +40,6 @@ from store import ledger, selections
 from store.group_commit import GroupCommit
 
 log = structlog.get_logger(__name__)
-
-
-def ranking_digest(ranked: list[dict[str, Any]]) -> str:
-    """sha-256 over the canonical JSON of a ranked list: what the ledger and explanations compare."""
-    canonical = json.dumps(ranked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class SelectionActivities:

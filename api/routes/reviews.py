@@ -34,7 +34,6 @@ from workflows.review import ThirdPartyReviewWorkflow
 router = APIRouter(tags=["reviews"])
 log = structlog.get_logger(__name__)
 ADMIN = require_roles(Role.ADMIN)
-UPDATE_ERROR_STATUS = {"conflict_declaration_required": 422, "findings_required": 422}
 
 
 @router.post(
