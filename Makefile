@@ -40,8 +40,9 @@ AGENCY ?=
 token: setup
 	@$(BIN)/python -m infra.cli token --role '$(ROLE)' --sub '$(SUB)' $(if $(AGENCY),--agency '$(AGENCY)')
 
+# The training rulebook (minutes), against `make run`; DEMO_ARGS=--timers adds a 3-minute escalation.
 demo: setup
-	$(BIN)/python -m infra.demo
+	$(BIN)/python -m infra.demo $(DEMO_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench.promotion_decisions

@@ -16,9 +16,16 @@ from actions.schemas.promotions import DecisionCreate, PendingRead, PromotionCre
 from actions.services import Services
 from actions.targets import Target
 from domain.enums import Role
-from domain.errors import NotFound
+from domain.errors import Conflict, NotFound, RuleViolation
 from domain.processes import ProcessKind
-from domain.rulebook import check_period, check_submission_window, rulebook_for_period
+from domain.rulebook import (
+    Rulebook,
+    check_period,
+    check_submission_window,
+    get_rulebook,
+    rulebook_for_period,
+)
+from domain.training import require_usable
 from infra.tokens import Principal
 from store import repositories
 from store.models import PromotionView
@@ -127,15 +134,29 @@ async def _locate(services: Services, principal: Principal, body: PromotionCreat
     return Target(ProcessKind.PROMOTION, pid, employee.agency, None, body.nip, None, employee)
 
 
-def _check_period(a: Attempt[PromotionCreate]) -> None:
-    rulebook = rulebook_for_period(a.body.period)
+def _rulebook(a: Attempt[PromotionCreate]) -> Rulebook:
+    """The rulebook the caller named (a training one only where the environment allows it), or
+    the one in force for the period."""
+    version = a.body.rulebook_version
+    if version is None:
+        return rulebook_for_period(a.body.period)
+    try:
+        rulebook = get_rulebook(version)
+    except NotFound as err:
+        raise RuleViolation(err.message, code=err.code, field="rulebook_version") from None
+    require_usable(rulebook, a.services.settings.env)
+    return rulebook
+
+
+def _check_start(a: Attempt[PromotionCreate]) -> None:
+    rulebook = _rulebook(a)
     check_period(rulebook, a.body.period)
     check_submission_window(rulebook, a.body.period, a.now.date())
 
 
 async def _start(a: Attempt[PromotionCreate]) -> Started:
     body, target = a.body, a.target
-    rulebook = rulebook_for_period(body.period)
+    rulebook = _rulebook(a)
     start = StartPromotion(
         nip=body.nip,
         agency=str(target.agency),
@@ -157,6 +178,10 @@ async def _start(a: Attempt[PromotionCreate]) -> Started:
             rulebook_version=start.rulebook_version,
             now=datetime.now(UTC),
         )
+        if not created:
+            existing = await repositories.get_promotion(session, target.process_id)
+            assert existing is not None
+            _same_rulebook(existing, rulebook)
     try:
         await temporal.guard_rpc(
             a.services.client.start_workflow(
@@ -177,6 +202,19 @@ async def _start(a: Attempt[PromotionCreate]) -> Started:
     return Started(created=created, promotion=to_read(view))
 
 
+def _same_rulebook(view: PromotionView, rulebook: Rulebook) -> None:
+    """A start that finds the promotion pinned to another rulebook must not pass for it."""
+    if view.rulebook_version == rulebook.version:
+        return
+    raise Conflict(
+        f"{view.process_id} already exists under the rulebook {view.rulebook_version!r}, not "
+        f"{rulebook.version!r}; one employee has one promotion per period.",
+        code="promotion_exists_under_other_rulebook",
+        field="rulebook_version",
+        rulebook=view.rulebook_version,
+    )
+
+
 START = Action(
     name="promotion.start",
     kind=ProcessKind.PROMOTION,
@@ -185,7 +223,7 @@ START = Action(
     result=Started,
     roles=STARTERS,
     locate=_locate,
-    precheck=_check_period,
+    precheck=_check_start,
     execute=_start,
     subject=lambda b: b.nip,
     summary="Start a promotion; the same employee and period returns the existing one",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel
 
-from actions.pipeline import Action, BodySource, Done, perform
+from actions.pipeline import Action, Done, perform
 from actions.requests import IDEMPOTENCY_KEY
 from actions.requests import Request as ActionRequest
 from api.deps import AppContext
+from api.limits import is_json
+from domain.errors import UnsupportedMedia
 from domain.ledger import canonical_json
 from infra.tokens import Principal
 
@@ -32,30 +34,49 @@ def request_of(http: Request, principal: Principal) -> ActionRequest:
     return ActionRequest(id=http.state.request_id, supplied=supplied)
 
 
+def json_body(http: Request) -> Callable[[], Awaitable[bytes]]:
+    """The body as a JSON action reads it: refused (and so recorded) if sent as anything else."""
+
+    async def read() -> bytes:
+        body = await http.body()
+        if body and not is_json(http.headers.get("content-type")):
+            raise UnsupportedMedia(
+                "Send this request's body as JSON (Content-Type: application/json).",
+                field="Content-Type",
+            )
+        return body
+
+    return read
+
+
 async def act(
     http: Request,
     ctx: AppContext,
     action: Action[B, R],
     principal: Principal,
     process_id: str | None = None,
+    *,
+    body: Callable[[], Awaitable[bytes]] | None = None,
     path: Mapping[str, str] | None = None,
 ) -> Done[R]:
-    """Run ``action``; ``path`` names what the URL adds to the body (an applicant, a component),
+    """Run ``action``; ``path`` names what the URL adds to a JSON body (an applicant, a component),
     so that it is part of the action's body and of the request's fingerprint."""
-    body: BodySource = http.body if not path else _with_path(http, path)
+    read = body or json_body(http)
     return await perform(
         ctx,
         action,
         principal,
         process_id=process_id,
-        body=body,
+        body=_with_path(read, path) if path else read,
         request=request_of(http, principal),
     )
 
 
-def _with_path(http: Request, path: Mapping[str, str]) -> BodySource:
-    async def read() -> bytes:
-        raw = await http.body()
+def _with_path(
+    read: Callable[[], Awaitable[bytes]], path: Mapping[str, str]
+) -> Callable[[], Awaitable[bytes]]:
+    async def merged() -> bytes:
+        raw = await read()
         try:
             data = json.loads(raw) if raw.strip() else {}
         except ValueError:
@@ -64,7 +85,7 @@ def _with_path(http: Request, path: Mapping[str, str]) -> BodySource:
             return raw
         return canonical_json({**data, **path})
 
-    return read
+    return merged
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, object]:

@@ -27,42 +27,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from actions.statuses import BY_STATUS, status_for
 from domain.errors import (
-    BadRequest,
     Conflict,
     DomainError,
     InProgress,
-    NotFound,
-    NotPermitted,
     RuleViolation,
-    TooLarge,
     Unauthenticated,
     Unavailable,
-    UnsupportedMedia,
 )
 
-STATUS: dict[str, int] = {
-    NotFound.category: 404,
-    NotPermitted.category: 403,
-    Conflict.category: 409,
-    RuleViolation.category: 422,
-    TooLarge.category: 413,
-    Unauthenticated.category: 401,
-    BadRequest.category: 400,
-    UnsupportedMedia.category: 415,
-    Unavailable.category: 503,
-}
-_BY_STATUS: dict[int, type[DomainError]] = {
-    404: NotFound,
-    403: NotPermitted,
-    409: Conflict,
-    422: RuleViolation,
-    413: TooLarge,
-    401: Unauthenticated,
-    400: BadRequest,
-    415: UnsupportedMedia,
-    503: Unavailable,
-}
+__all__ = ["ApiError", "ErrorBody", "render", "responses", "status_for", "validation_error"]
 
 
 class FieldError(BaseModel):
@@ -80,11 +55,7 @@ def ApiError(  # noqa: N802 - reads like the exception it builds
     status: int, code: str, detail: str, fields: list[dict[str, str]] | None = None
 ) -> DomainError:
     """The refusal of a read endpoint, by the status it must answer with."""
-    return _BY_STATUS.get(status, Conflict)(detail, code=code, fields=fields)
-
-
-def status_for(err: DomainError) -> int:
-    return STATUS.get(err.category, 409)
+    return BY_STATUS.get(status, Conflict)(detail, code=code, fields=fields)
 
 
 def render(err: DomainError) -> JSONResponse:
@@ -129,6 +100,10 @@ def install(app: FastAPI) -> None:
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc.__cause__, DomainError):
+            # FastAPI wraps what reading the body raised ("error parsing the body"): the body
+            # limits' own refusal is the answer.
+            return render(exc.__cause__)
         code = HTTP_CODES.get(exc.status_code, "http_error")
         body = {"error": code, "detail": str(exc.detail)}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)

@@ -34,6 +34,7 @@ from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
 from infra.tokens import TokenVerifier
+from web import app as console
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +69,9 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        max_json_elements=settings.max_json_elements,
+        max_header_bytes=settings.max_header_bytes,
         route_limits=[
             BodyLimit(
                 re.compile(r"^/v1/selections/[^/]+/applicants/import$"),
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         public,
     ):
         app.include_router(module.router)
+    console.install(app, settings)
     return app
 
 

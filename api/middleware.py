@@ -11,7 +11,8 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import render
-from domain.errors import BadRequest, TooLarge
+from api.limits import check_json, is_json
+from domain.errors import BadRequest, HeadersTooLarge, TooLarge
 
 # Empty (none sent) or up to 64 visible ASCII characters.
 _VALID_ID = re.compile(rb"[\x21-\x7e]{0,64}")
@@ -36,17 +37,36 @@ class RequestContextMiddleware:
     so a lying or missing Content-Length cannot get a large body past it."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, route_limits: Sequence[BodyLimit] = ()
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        route_limits: Sequence[BodyLimit] = (),
+        max_json_depth: int = 32,
+        max_json_elements: int = 100_000,
+        max_header_bytes: int = 16_384,
     ) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.route_limits = tuple(route_limits)
+        self.max_depth = max_json_depth
+        self.max_elements = max_json_elements
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
+        raw_headers = scope.get("headers") or []
+        if sum(len(k) + len(v) for k, v in raw_headers) > self.max_header_bytes:
+            await render(
+                HeadersTooLarge(
+                    f"The request's headers are larger than {self.max_header_bytes} bytes.",
+                    code="headers_too_large",
+                )
+            )(scope, receive, send)
+            return
+        headers = dict(raw_headers)
         raw_id = headers.get(b"x-request-id", b"")
         if not _VALID_ID.fullmatch(raw_id):
             await render(
@@ -67,24 +87,33 @@ class RequestContextMiddleware:
         route = next((r for r in self.route_limits if r.path.match(scope.get("path", ""))), None)
         limit = route.max_bytes if route else self.max_body
         declared = headers.get(b"content-length")
-        if (
-            route is None
-            and declared is not None
-            and declared.isdigit()
-            and int(declared) > self.max_body
-        ):
-            await self._too_large(scope, receive, send)
-            return
-        received = 0
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        read = False
 
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
+        async def bounded_receive() -> Message:
+            """The whole body at once, or the reason it is refused (raised to the reader)."""
+            nonlocal read
+            if read:
+                return await receive()
+            read = True
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise self._error(route)  # refused on its declared size: nothing is read
+            chunks, total = [], 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return message
+                chunk = message.get("body", b"")
+                total += len(chunk)
+                if total > limit:
                     raise self._error(route)
-            return message
+                chunks.append(chunk)
+                if not message.get("more_body"):
+                    break
+            body = b"".join(chunks)
+            if is_json(content_type):
+                check_json(body, max_depth=self.max_depth, max_elements=self.max_elements)
+            return {"type": "http.request", "body": body, "more_body": False}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -92,7 +121,7 @@ class RequestContextMiddleware:
             await send(message)
 
         # Raised from inside the app, the ApiError is rendered by the app's own handler.
-        await self.app(scope, limited_receive, send_with_id)
+        await self.app(scope, bounded_receive, send_with_id)
 
     def _error(self, route: BodyLimit | None = None) -> TooLarge:
         if route is not None:
@@ -100,6 +129,3 @@ class RequestContextMiddleware:
             return TooLarge(detail, code=route.code, field="body")
         detail = f"The request body is larger than the limit of {self.max_body} bytes."
         return TooLarge(detail, code="body_too_large", field="body")
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await render(self._error())(scope, receive, send)

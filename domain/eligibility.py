@@ -28,6 +28,22 @@ class Reason(BaseModel):
     message: str
 
 
+# Where each check comes from (tags as in shared/domain-rules.md); the rulebook's own legal basis
+# names the regime. Shown beside every reason wherever eligibility is explained.
+REASON_SOURCES: dict[str, str] = {
+    "promotion_type_not_allowed": "PP 99/2000 jo. PP 12/2002: the types of promotion [S36,S38]",
+    "top_grade": "PP 99/2000 jo. PP 12/2002: the grade ladder [S36]",
+    "years_in_rank": "PP 99/2000 jo. PP 12/2002; Perban BKN 2/2025: years in rank [S34,S36,S37]",
+    "performance": "PermenPANRB 6/2022 (SKP ratings); PP 99/2000 [S36,S48b]",
+    "education_cap": "PP 99/2000 jo. PP 12/2002: the highest grade by education [S36,S37]",
+    "disciplinary_sanction": "A disciplinary sanction blocks promotion [S35b]",
+    "training": "Training required by the type of promotion (rulebook configuration) [GK]",
+    "service_exam": "Service exam (ujian dinas) where a grade boundary needs it [S38]",
+    "credit_points": "Functional-post promotion: required credit points [S36b,S48b]",
+    "position_decree": "Structural promotion: position decree and installation record [S37c]",
+}
+
+
 class EligibilityResult(BaseModel):
     """Eligible exactly when every reason is met."""
 

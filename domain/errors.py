@@ -10,6 +10,7 @@ DomainError                        a refusal, with a stable ``code``, a sentence
  │    └── InProgress               ... the same request or decision is still being applied (retry)
  ├── RuleViolation                 the values sent break a rule of the rulebook
  ├── TooLarge                      the request is larger than a limit
+ │    └── HeadersTooLarge          ... in its header fields
  ├── Unauthenticated               no credentials the service accepts
  ├── BadRequest                    malformed bytes or headers, before any rule
  ├── UnsupportedMedia              a body in a media type the endpoint does not read
@@ -100,6 +101,13 @@ class TooLarge(DomainError):
     category = "too_large"
 
 
+class HeadersTooLarge(TooLarge):
+    """The request's header fields together are larger than the limit."""
+
+    code = "headers_too_large"
+    category = "headers_too_large"
+
+
 class Unauthenticated(DomainError):
     """The request carries no credentials the service accepts."""
 
@@ -141,6 +149,7 @@ _BY_CATEGORY: dict[str, type[DomainError]] = {
         Conflict,
         RuleViolation,
         TooLarge,
+        HeadersTooLarge,
         Unauthenticated,
         BadRequest,
         UnsupportedMedia,

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.durations import DurationUnit
 from domain.errors import NotYourStep, RuleViolation, WrongStage
 
 
@@ -44,7 +45,11 @@ ACCREDITATION_ORDER = ("C", "B", "A")
 
 
 class ReviewRule(BaseModel):
-    """How one subject type is reviewed; carried in the review's input, so a run keeps its rule."""
+    """How one subject type is reviewed; carried in the review's input, so a run keeps its rule.
+
+    The reminder and the due date count ``duration_unit`` (the ``_days`` names are what running
+    reviews carry in their histories): working days, or minutes under a training rulebook.
+    """
 
     subject_type: SubjectType
     body_kind: BodyKind
@@ -54,6 +59,7 @@ class ReviewRule(BaseModel):
     due_after_days: int = Field(ge=1)
     silence_approves: bool = False
     min_accreditation: str | None = None
+    duration_unit: DurationUnit = DurationUnit.WORKING_DAYS
 
 
 class Finding(BaseModel):
@@ -99,6 +105,13 @@ REVIEW_RULES: dict[SubjectType, ReviewRule] = {
         min_accreditation="B",
     ),
 }
+
+
+def review_rule(subject: SubjectType, unit: DurationUnit = DurationUnit.WORKING_DAYS) -> ReviewRule:
+    """The rule in force for ``subject``, its durations counted in ``unit``: the parent process
+    passes its rulebook's unit, so a training process gets a review that runs in minutes."""
+    return REVIEW_RULES[subject].model_copy(update={"duration_unit": unit})
+
 
 # Perban BKN 26/2019: the accreditation level must match the post level.
 ACCREDITATION_FOR_POST_LEVEL = {"utama": "A", "madya": "A", "pratama": "B"}

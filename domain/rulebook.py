@@ -14,29 +14,23 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.durations import DurationUnit
 from domain.employee import EDUCATION_LEVELS
 from domain.enums import PromotionType, Rating, Role, Step
 from domain.errors import NotFound, RuleViolation
 from domain.grades import GRADES
 
 _MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+    "January February March April May June July August September October November December"
+).split()
 
 
 class StepRule(BaseModel):
-    """Who acts on one approval step and how long they have, in WORKING days."""
+    """Who acts on one approval step and how long they have, in the rulebook's ``duration_unit``.
+
+    The fields keep their ``_days`` names, which running workflows carry in their histories; a
+    training rulebook counts the same numbers in minutes.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -98,6 +92,11 @@ class Rulebook(BaseModel):
     service_exams: dict[str, str]
     steps: list[StepRule]
     submission: SubmissionWindow = SubmissionWindow()
+    # Every step duration (and the BKN review's) is counted in this unit.
+    duration_unit: DurationUnit = DurationUnit.WORKING_DAYS
+    # A training rulebook is never in force for a period: a caller names it, and only where
+    # domain.training allows it.
+    training: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Rulebook:
@@ -107,6 +106,8 @@ class Rulebook(BaseModel):
             raise ValueError("period_months must be non-empty, ascending and without repeats")
         if not all(1 <= m <= 12 for m in self.period_months):
             raise ValueError("period_months must be between 1 and 12")
+        if self.duration_unit is not DurationUnit.WORKING_DAYS and not self.training:
+            raise ValueError("only a training rulebook may count other than working days")
         if [s.step for s in self.steps] != list(Step):
             raise ValueError("steps must list every Step once, in chain order")
         _check_grade_maps(self.education_caps, self.service_exams)
@@ -279,6 +280,22 @@ RULEBOOKS: dict[str, Rulebook] = {
     ),
 }
 
+# The monthly regime with every duration counted in minutes instead of working days, any month a
+# period and no start date, so that a whole promotion with its BKN review can be walked through in
+# a few minutes. Never in force for a period: a caller names it, where domain.training allows it.
+TRAINING_VERSION = "training-PerBKN-4-2025"
+RULEBOOKS[TRAINING_VERSION] = Rulebook.model_validate(
+    {
+        **RULEBOOKS["PerBKN-4-2025"].model_dump(),
+        "version": TRAINING_VERSION,
+        "title": "Training: rank promotion with monthly periods, durations in minutes",
+        "legal_basis": "None: PerBKN-4-2025's rules with minutes for working days, for training",
+        "effective_from": date(2000, 1, 1),
+        "duration_unit": DurationUnit.MINUTES,
+        "training": True,
+    }
+)
+
 
 def get_rulebook(version: str) -> Rulebook:
     """The rulebook a process was pinned to; unknown versions are a caller error, not a default."""
@@ -294,7 +311,7 @@ def get_rulebook(version: str) -> Rulebook:
 def rulebook_for_period(period: date) -> Rulebook:
     """The rulebook in force on ``period``, so a new process is pinned to the right regime."""
     for rulebook in RULEBOOKS.values():
-        if rulebook.in_force_on(period):
+        if rulebook.in_force_on(period) and not rulebook.training:
             return rulebook
     raise RuleViolation(
         f"No promotion rulebook is in force on {period.isoformat()}.",
@@ -351,7 +368,7 @@ def check_submission_window(rulebook: Rulebook, period: date, today: date) -> No
 
 
 def current_rulebook(today: date, *, default: Rulebook) -> Rulebook:
-    return next((r for r in RULEBOOKS.values() if r.in_force_on(today)), default)
+    return next((r for r in RULEBOOKS.values() if r.in_force_on(today) and not r.training), default)
 
 
 def _period_problem(rulebook: Rulebook, period: date) -> str | None:

@@ -7,9 +7,21 @@ a real case: it is refused wherever ``MERITFLOW_ENV`` is not one of :data:`TRAIN
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from domain.errors import RuleViolation
 
 TRAINING_ENVS = frozenset({"development", "test", "training"})
+
+
+class Versioned(Protocol):
+    """Any rulebook (promotion, selection): its version, and whether it is a training one."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def training(self) -> bool: ...
 
 
 def training_allowed(env: str) -> bool:
@@ -26,3 +38,9 @@ def require_training_allowed(env: str, version: str) -> None:
         code="training_rulebook_not_allowed",
         field="rulebook_version",
     )
+
+
+def require_usable(rulebook: Versioned, env: str) -> None:
+    """Refuse ``rulebook`` where it may not decide anything: a training one outside TRAINING_ENVS."""
+    if rulebook.training:
+        require_training_allowed(env, rulebook.version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from infra.settings import get_settings
 from infra.tokens import mint_token
@@ -18,7 +19,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "token":
         settings = get_settings()
-        print(f"# role={args.role} sub={args.sub} agency={args.agency or '-'}")
+        # The token alone on stdout, so TOKEN=$(make -s token ROLE=...) works in a shell.
+        print(f"# role={args.role} sub={args.sub} agency={args.agency or '-'}", file=sys.stderr)
         print(mint_token(settings, role=args.role, sub=args.sub, agency=args.agency))
 
 

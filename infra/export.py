@@ -115,9 +115,10 @@ class Pseudonymizer:
         return out
 
 
-def load_pseudonymizer(settings: Settings) -> Pseudonymizer | None:
-    """None when exports are not pseudonymized; the development key only in development/test."""
-    if not settings.export_pseudonymize:
+def load_pseudonymizer(settings: Settings, *, force: bool = False) -> Pseudonymizer | None:
+    """None when exports are not pseudonymized (``force``: they always are); the development key
+    only in development/test."""
+    if not (settings.export_pseudonymize or force):
         return None
     if settings.pseudonym_key:
         return Pseudonymizer(settings.pseudonym_key.encode())
@@ -160,7 +161,12 @@ def _cell(column: str, value: Any) -> str:
         text = "true" if value else "false"
     else:
         text = str(value)
-    return "\\" + text if text == "" or text.startswith("\\") else text
+    # A leading backslash escapes: the empty string (vs null), a literal backslash, and anything a
+    # spreadsheet would run as a formula (=, +, -, @, tab, carriage return); the reader strips it.
+    return "\\" + text if text == "" or text.startswith(_ESCAPED) else text
+
+
+_ESCAPED = ("\\", "=", "+", "-", "@", "\t", "\r")
 
 
 def csv_rows(records: Sequence[Mapping[str, Any]], *, header: bool = False) -> str:

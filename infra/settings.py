@@ -31,8 +31,15 @@ class Settings(BaseSettings):
     jwt_audience: str = "meritflow"
     jwt_jwks_url: str | None = None
     token_ttl_seconds: int = 8 * 3600
+    # A bearer token valid for longer than this (exp - iat) is refused, whoever signed it.
+    token_max_lifetime_seconds: int = Field(24 * 3600, ge=60)
+    # All request header fields together; more is refused with 431.
+    max_header_bytes: int = Field(16_384, ge=1024)
 
     max_body_bytes: int = 1_048_576
+    # JSON bodies: nesting depth and element count (a 10,000-deep body is refused, not parsed).
+    max_json_depth: int = Field(32, ge=2, le=512)
+    max_json_elements: int = Field(100_000, ge=10)
     # Joint leave days (cuti bersama) are set by a yearly joint ministerial decree, not by statute,
     # so they are configuration on top of the national holiday calendar.
     joint_leave_days: list[date] = Field(default_factory=list)
@@ -73,6 +80,20 @@ class Settings(BaseSettings):
     period_children_per_run: int = Field(500, ge=1, le=5000)
     period_page_size: int = Field(100, ge=1, le=1000)
 
+    # The console (web/): its session cookie is signed with this secret (a development default
+    # only in development, test and training), and marked Secure unless in development or test.
+    session_secret: str = Field(DEV_JWT_SECRET + "-console", repr=False)
+    session_max_age_seconds: int = Field(8 * 3600, ge=60)
+    # Sign-in through the agency's OpenID Connect provider (authorization code with PKCE). The
+    # claims name the person's roles (a list or one string), agency and name.
+    oidc_metadata_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = Field(None, repr=False)
+    oidc_scope: str = "openid profile email"
+    oidc_roles_claim: str = "roles"
+    oidc_agency_claim: str = "agency"
+    oidc_name_claim: str = "name"
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -84,6 +105,15 @@ class Settings(BaseSettings):
         if self.webhook_allow_loopback is not None:
             return self.webhook_allow_loopback
         return self.env in ("development", "test")
+
+    @property
+    def personas_allowed(self) -> bool:
+        """The console's persona picker: development, test and training only."""
+        return self.env in ("development", "test", "training")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env not in ("development", "test", "training")
 
     @property
     def json_logs(self) -> bool:

@@ -58,10 +58,16 @@ class TokenVerifier:
                 algorithms=algorithms,
                 audience=s.jwt_audience,
                 issuer=s.jwt_issuer,
-                options={"require": ["sub", "exp", "role"]},
+                options={"require": ["sub", "exp", "iat", "role"]},
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
+        lifetime = int(claims["exp"]) - int(claims["iat"])
+        if lifetime > s.token_max_lifetime_seconds:
+            raise InvalidToken(
+                f"the token is valid for {lifetime} s, longer than the "
+                f"{s.token_max_lifetime_seconds} s allowed"
+            )
         return Principal(
             sub=str(claims["sub"]), role=str(claims["role"]), agency=claims.get("agency")
         )

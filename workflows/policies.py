@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-RECORD_TIMEOUT = timedelta(seconds=30)
+RECORD_TIMEOUT = timedelta(seconds=10)
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
 )

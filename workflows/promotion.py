@@ -7,9 +7,9 @@ Signals:   ``employee_changed(event_id)`` — the HR source's record of the empl
            what eligibility was assessed on.
 Queries:   ``state() -> PromotionState`` (the API reads the read model instead; this is for tooling);
            ``employee_changes() -> list[str]`` — the ids of the change events received.
-Timers:    per pending step, in working days: a reminder, then an escalation (the step's escalation
-           role may act from then on); for BKN's technical approval, automatic approval where the
-           rulebook says so.
+Timers:    per pending step, in the rulebook's duration unit (working days; minutes under a training
+           rulebook): a reminder, then an escalation (the step's escalation role may act from then
+           on); for BKN's technical approval, automatic approval where the rulebook says so.
 Outcomes:  completed (decree signed), ineligible (every reason listed), rejected, failed.
 
 Every accepted decision and every timer event is appended to the ledger with the read model, once
@@ -19,7 +19,7 @@ the run, so a retried write never writes twice.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from temporalio import workflow
@@ -30,9 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.contracts import (
         HolidaysRequest,
-        PromotionIdentity,
         PromotionRecords,
-        PromotionViewData,
         RecordPromotion,
         SnapshotRequest,
     )
@@ -51,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
         next_after_decision,
         validate_decision,
     )
-    from domain.review import REVIEW_RULES, SubjectType, Verdict
+    from domain.review import SubjectType, Verdict
     from domain.rulebook import Rulebook, StepRule, get_rulebook
     from workflows import policies
     from workflows.contracts import (
@@ -65,9 +63,16 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.errors import refused
     from workflows.ledgered import Outbox
+    from workflows.promotion_records import identity, promotion_view, start_payload
+    from workflows.promotion_steps import (
+        SYSTEM,
+        auto_approval,
+        next_timer,
+        open_step,
+        technical_review_rule,
+    )
     from workflows.review import ThirdPartyReviewWorkflow
 
-SYSTEM = Actor(id="system:timer", role="system")
 # From this change on, BKN's technical approval is a ThirdPartyReviewWorkflow child; runs that
 # started before it keep deciding that step through updates.
 BKN_REVIEW_PATCH = "bkn-technical-approval-as-review"
@@ -132,7 +137,9 @@ class PromotionWorkflow:
             raise
 
     async def _run(self, inp: StartPromotion) -> PromotionState:
-        await self._append("promotion.started", inp.requested_by, payload=self._start_payload())
+        await self._append(
+            "promotion.started", inp.requested_by, payload=start_payload(inp, self._require()[1])
+        )
         record = await self._snapshot(inp.nip)
         if record is None:
             return self.state()
@@ -267,14 +274,6 @@ class PromotionWorkflow:
 
     def _review_request(self, step: StepRule) -> ReviewRequest:
         inp, rb = self._require()
-        auto = step.auto_approve_after_days
-        rule = REVIEW_RULES[SubjectType.PROMOTION_TECHNICAL_APPROVAL].model_copy(
-            update={
-                "reminder_after_days": step.reminder_after_days,
-                "due_after_days": auto or step.due_after_days,
-                "silence_approves": auto is not None,
-            }
-        )
         record = self._record
         persons = [inp.nip] + ([record.supervisor_nip] if record and record.supervisor_nip else [])
         return ReviewRequest(
@@ -284,7 +283,7 @@ class PromotionWorkflow:
             parent_process_id=workflow.info().workflow_id,
             agency=inp.agency,
             body_code=inp.technical_approval_body,
-            rule=rule,
+            rule=technical_review_rule(rb, step),
             rulebook_version=rb.version,
             requested_by=Actor(id=workflow.info().workflow_id, role="system"),
         )
@@ -292,20 +291,9 @@ class PromotionWorkflow:
     # ---- steps and timers ------------------------------------------------------------------
 
     def _open_step(self, rule: StepRule, calendar: WorkingCalendar) -> None:
-        now = workflow.now()
-        auto = rule.auto_approve_after_days
-        record = self._record
         self._stage = rule.step.value
-        self._pending = PendingStep(
-            step=rule.step,
-            role=rule.role.value,
-            actor_id=record.supervisor_nip if rule.step is Step.SUPERVISOR and record else None,
-            started_at=now,
-            reminder_at=calendar.add_working_days(now, rule.reminder_after_days),
-            due_at=calendar.add_working_days(now, rule.due_after_days),
-            auto_approve_at=calendar.add_working_days(now, auto) if auto else None,
-            escalated_to=None,
-        )
+        rb = self._require()[1]
+        self._pending = open_step(rb, rule, workflow.now(), calendar, self._record)
 
     async def _wait_for_decision(
         self, calendar: WorkingCalendar
@@ -313,7 +301,7 @@ class PromotionWorkflow:
         """Wait for a decision or the next timer; returns the decision, or None after a timer fired."""
         pending = self._pending
         assert pending is not None
-        fire_at, event = self._next_timer(pending)
+        fire_at, event = next_timer(pending)
         try:
             if fire_at is None:
                 await workflow.wait_condition(lambda: self._queued is not None)
@@ -325,19 +313,6 @@ class PromotionWorkflow:
             return None
         queued = self._queued
         return queued
-
-    @staticmethod
-    def _next_timer(p: PendingStep) -> tuple[datetime | None, str]:
-        candidates: list[tuple[datetime, str]] = []
-        if not p.reminded:
-            candidates.append((p.reminder_at, "reminder"))
-        if not p.escalated:
-            candidates.append((p.due_at, "escalation"))
-        if p.auto_approve_at is not None:
-            candidates.append((p.auto_approve_at, "auto_approval"))
-        if not candidates:
-            return None, ""
-        return min(candidates)
 
     async def _on_timer(self, event: str, calendar: WorkingCalendar) -> None:
         pending = self._pending
@@ -367,18 +342,7 @@ class PromotionWorkflow:
     async def _auto_approve(self, rule: StepRule, calendar: WorkingCalendar) -> None:
         pending = self._pending
         assert pending is not None
-        days = rule.auto_approve_after_days
-        decision = DecisionInput(
-            actor=SYSTEM,
-            decision=Decision.APPROVE,
-            justification=f"No decision within {days} working days: approved automatically "
-            f"under the rulebook {self._require()[1].version}.",
-        )
-        extra = {
-            "automatic": True,
-            "rule": f"auto_approve_after_days={days}",
-            "timer_started_at": pending.started_at.isoformat(),
-        }
+        decision, extra = auto_approval(self._require()[1], rule, pending)
         await self._apply_decision(
             decision, None, calendar, kind="promotion.auto_approved", extra=extra
         )
@@ -566,48 +530,12 @@ class PromotionWorkflow:
             occurred_at=workflow.now(),
         )
         item = RecordPromotion(
-            process_id=info.workflow_id, entry=entry, view=self._view(), identity=self._identity()
+            process_id=info.workflow_id,
+            entry=entry,
+            view=promotion_view(self.state()),
+            identity=identity(inp, rb),
         )
         await self._ledger.put(item, entry_id=entry.entry_id)
-
-    def _view(self) -> PromotionViewData:
-        p = self._pending
-        return PromotionViewData(
-            status=self._status.value,
-            stage=self._stage,
-            pending_step=p.step.value if p else None,
-            pending_role=p.role if p else None,
-            pending_actor_id=p.actor_id if p else None,
-            escalated_to_role=p.escalated_to if p else None,
-            reminder_at=p.reminder_at if p else None,
-            due_at=p.due_at if p else None,
-            auto_approve_at=p.auto_approve_at if p else None,
-            pending_review_id=p.review_id if p else None,
-            eligibility=self._eligibility.model_dump(mode="json") if self._eligibility else None,
-            decree=self._decree.model_dump(mode="json") if self._decree else None,
-            last_decision=self._last_decision,
-            return_count=self._return_count,
-            outcome_reason=self._outcome_reason,
-        )
-
-    def _identity(self) -> PromotionIdentity:
-        inp, rb = self._require()
-        return PromotionIdentity(
-            nip=inp.nip,
-            agency=inp.agency,
-            period=inp.period,
-            promotion_type=inp.promotion_type.value,
-            rulebook_version=rb.version,
-        )
-
-    def _start_payload(self) -> dict[str, Any]:
-        inp, rb = self._require()
-        return {
-            "nip": inp.nip,
-            "period": inp.period.isoformat(),
-            "promotion_type": inp.promotion_type.value,
-            "rulebook": rb.version,
-        }
 
     def _require(self) -> tuple[StartPromotion, Rulebook]:
         assert self._inp is not None

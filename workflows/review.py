@@ -6,9 +6,10 @@ Updates:   ``declare(DeclarationInput)`` — an assigned reviewer declares a con
            refused before the reviewer has declared, for recused or unassigned reviewers.
 Signals:   ``roster_changed`` — the body's roster changed; fill empty seats again.
 Queries:   ``state() -> ReviewState``.
-Timers:    in working days: a reminder, then at the due date either automatic approval (where the rule
-           says silence approves, e.g. BKN's 5-working-day pertek) or escalation to the body's head,
-           who may then decide for the body.
+Timers:    in the rule's duration unit (working days; minutes under a training rulebook): a
+           reminder, then at the due date either automatic approval (where the rule says silence
+           approves, e.g. BKN's 5-working-day pertek) or escalation to the body's head, who may then
+           decide for the body.
 Outcomes:  approve / return (with every finding) / reject, by the subject type's quorum; failed when no
            body can review (unknown body, wrong kind, accreditation below what the post needs).
 Cancelling the parent cancels the review; the cancellation is recorded.
@@ -30,11 +31,10 @@ with workflow.unsafe.imports_passed_through():
         HolidaysRequest,
         RecordReview,
         ReviewRecords,
-        ReviewViewData,
-        SeatData,
     )
     from activities.reviews import ReviewActivities
     from domain.calendar import WorkingCalendar
+    from domain.durations import after, describe
     from domain.errors import RuleViolation
     from domain.ledger import Actor, LedgerEntryIn, entry_id
     from domain.processes import ProcessKind
@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.errors import check as checked
     from workflows.ledgered import Outbox
+    from workflows.review_records import request_payload, review_view, seat_rows
 
 SYSTEM = Actor(id="system:review", role="system")
 
@@ -104,11 +105,12 @@ class ThirdPartyReviewWorkflow:
             raise
 
     async def _review(self, req: ReviewRequest) -> ReviewState:
-        await self._append("review.requested", req.requested_by, payload=self._request_payload())
+        await self._append("review.requested", req.requested_by, payload=request_payload(req))
         calendar = await self._calendar()
         now = workflow.now()
-        self._reminder_at = calendar.add_working_days(now, req.rule.reminder_after_days)
-        self._due_at = calendar.add_working_days(now, req.rule.due_after_days)
+        rule = req.rule
+        self._reminder_at = after(now, rule.reminder_after_days, rule.duration_unit, calendar)
+        self._due_at = after(now, rule.due_after_days, rule.duration_unit, calendar)
         if not await self._fill_seats():
             return self.state()
         self._status = "open"
@@ -230,7 +232,8 @@ class ThirdPartyReviewWorkflow:
                 return
             if req.rule.silence_approves:
                 self._outcome, self._automatic = Verdict.APPROVE, True
-                self._reason = f"no verdict within {req.rule.due_after_days} working days: approved automatically"
+                within = describe(req.rule.due_after_days, req.rule.duration_unit)
+                self._reason = f"no verdict within {within}: approved automatically"
                 await self._append(
                     "review.auto_approved",
                     SYSTEM,
@@ -238,6 +241,7 @@ class ThirdPartyReviewWorkflow:
                         "automatic": True,
                         "rule": "silence_approves",
                         "due_after_days": req.rule.due_after_days,
+                        "duration_unit": req.rule.duration_unit.value,
                     },
                 )
                 return
@@ -384,63 +388,11 @@ class ThirdPartyReviewWorkflow:
         request = RecordReview(
             review_id=info.workflow_id,
             entry=entry,
-            view=self._view(),
-            seats=self._seat_rows(),
+            view=review_view(req, self.state()),
+            seats=seat_rows(self._seats.values()),
             conflict=conflict,
         )
         await self._ledger.put(request, entry_id=entry.entry_id)
-
-    def _seat_rows(self) -> list[SeatData]:
-        rows = []
-        for s in self._seats.values():
-            status = (
-                "recused"
-                if s.recused
-                else "voted"
-                if s.voted
-                else "declared"
-                if s.declared
-                else "assigned"
-            )
-            rows.append(
-                SeatData(
-                    reviewer_id=s.reviewer_id,
-                    status=status,
-                    verdict=s.verdict.value if s.verdict else None,
-                )
-            )
-        return rows
-
-    def _view(self) -> ReviewViewData:
-        req = self._require()
-        return ReviewViewData(
-            subject_type=req.subject_type.value,
-            subject_id=req.subject_id,
-            parent_process_id=req.parent_process_id,
-            agency=req.agency,
-            body_code=req.body_code,
-            status=self._status,
-            outcome=self._outcome.value if self._outcome else None,
-            quorum=req.rule.quorum.value,
-            required_reviewers=req.rule.reviewers,
-            head_reviewer_id=self._head,
-            escalated=self._escalated,
-            automatic=self._automatic,
-            reminder_at=self._reminder_at,
-            due_at=self._due_at,
-            findings=[f.model_dump() for f in self._findings] or None,
-            reason=self._reason,
-        )
-
-    def _request_payload(self) -> dict[str, Any]:
-        req = self._require()
-        return {
-            "subject_type": req.subject_type.value,
-            "subject_id": req.subject_id,
-            "body": req.body_code,
-            "parent": req.parent_process_id,
-            "rule": req.rule.model_dump(mode="json"),
-        }
 
     def _require(self) -> ReviewRequest:
         assert self._req is not None

@@ -16,6 +16,13 @@ class PromotionCreate(BaseModel):
     nip: str = Field(pattern=NIP_PATTERN, description="18-digit civil-servant number")
     period: date = Field(description="The promotion period: the 1st of an allowed month")
     type: PromotionType = PromotionType.REGULAR
+    rulebook_version: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="The rulebook to pin the promotion to; by default the one in force for the "
+        "period. A training rulebook (durations in minutes) is refused in production.",
+    )
 
 
 class DecisionCreate(BaseModel):

@@ -8,27 +8,24 @@ read model only, so they outlive the workflow's history in Temporal.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import structlog
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.service import RPCError
 
+from actions.queries import audit as audit_reads
+from actions.reconciliation import reconcile
 from actions.schemas.audit import EntryPage
-from api.auth import PrincipalDep, can_see_agency, require_roles
-from api.deps import ClientDep, SessionDep
+from api.auth import PrincipalDep, can_see_agency
+from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, responses
-from domain.enums import Role
 from domain.errors import DomainError
 from domain.explanation import LedgerCheck, PromotionExplanation, explain_promotion
 from domain.reconcile import ReconciliationReport
 from domain.selection.explanation import ApplicantRecord, SelectionExplanation, explain_selection
 from domain.selection.scheme import ScoringScheme
-from infra.reconcile import UnsupportedProcess, reconcile_rows
-from infra.tokens import Principal
 from store import audit, ledger, repositories, selections
 from store.models import PromotionView
 from store.selection_models import Selection
@@ -40,41 +37,12 @@ explain_router = APIRouter(prefix="/v1/processes", tags=["audit"])
 # One router for api.main to mount; the two prefixes stay as they are.
 router = APIRouter()
 
-SEARCHERS = require_roles(Role.AUDITOR, Role.AGENCY_HR)
-RECONCILERS = require_roles(Role.AUDITOR)
 # How many applicants one read of the selection's roster takes while building an explanation.
 APPLICANT_PAGE = 1000
 
 Explanation = Annotated[
     PromotionExplanation | SelectionExplanation, Field(discriminator="process_kind")
 ]
-
-
-def _search_scope(principal: Principal, agency: str | None) -> str | None:
-    """The agency the search is confined to (None: national)."""
-    if principal.agency is None:
-        if principal.role == Role.AGENCY_HR.value:
-            raise ApiError(
-                403, "agency_required", "An agency_hr token must name its agency to search."
-            )
-        return agency
-    if agency is not None and agency != principal.agency:
-        raise ApiError(
-            403,
-            "agency_out_of_scope",
-            f"You may search the ledger of agency {principal.agency} only, not {agency}.",
-        )
-    return principal.agency
-
-
-def _range(start: datetime | None, end: datetime | None) -> None:
-    if start is not None and end is not None and end <= start:
-        raise ApiError(
-            422,
-            "validation_error",
-            "The time range is empty: `to` must be later than `from`.",
-            [{"field": "to", "message": "must be later than from"}],
-        )
 
 
 @audit_router.get(
@@ -84,8 +52,8 @@ def _range(start: datetime | None, end: datetime | None) -> None:
     summary="Search ledger entries across processes",
 )
 async def search_entries(
-    principal: Annotated[Principal, Depends(SEARCHERS)],
-    session: SessionDep,
+    principal: PrincipalDep,
+    ctx: ContextDep,
     process_kind: str | None = None,
     agency: str | None = None,
     actor: Annotated[str | None, Query(description="The actor's id")] = None,
@@ -102,10 +70,9 @@ async def search_entries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,
 ) -> EntryPage:
-    _range(recorded_from, recorded_to)
     flt = audit.EntryFilter(
         process_kind=process_kind,
-        agency=_search_scope(principal, agency),
+        agency=agency,
         actor_id=actor,
         kind=kind,
         outcome=outcome,
@@ -114,18 +81,8 @@ async def search_entries(
         recorded_from=recorded_from,
         recorded_to=recorded_to,
     )
-    try:
-        after = audit.decode_cursor(cursor) if cursor is not None else None
-    except audit.InvalidCursor as err:
-        raise ApiError(
-            422, "invalid_cursor", f"{err}.", [{"field": "cursor", "message": str(err)}]
-        ) from err
-    rows = await audit.search_entries(session, flt, limit=limit + 1, after=after)
-    page = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        next_cursor = audit.encode_cursor((page[-1].recorded_at, page[-1].entry_id))
-    return EntryPage(items=[ledger.entry_to_dict(r) for r in page], next_cursor=next_cursor)
+    items, next_cursor = await audit_reads.search(ctx, principal, flt, limit=limit, cursor=cursor)
+    return EntryPage(items=items, next_cursor=next_cursor)
 
 
 def _not_visible(process_id: str) -> DomainError:
@@ -140,32 +97,9 @@ def _not_visible(process_id: str) -> DomainError:
     summary="Compare a process's ledger with its Temporal history",
 )
 async def reconciliation(
-    process_id: str,
-    principal: Annotated[Principal, Depends(RECONCILERS)],
-    session: SessionDep,
-    client: ClientDep,
+    process_id: str, principal: PrincipalDep, ctx: ContextDep
 ) -> ReconciliationReport:
-    rows = await audit.process_rows(session, process_id)
-    agency = next((r["agency"] for r in rows if r["agency"]), None)
-    if not rows or not can_see_agency(principal, agency):
-        raise _not_visible(process_id)
-    await session.close()  # the Temporal round trips below need no database connection
-    try:
-        report = await reconcile_rows(client, process_id, rows)
-    except UnsupportedProcess as err:
-        raise ApiError(422, "reconciliation_unsupported", f"{err}.") from err
-    except RPCError as err:
-        log.warning("audit.reconciliation_failed", process_id=process_id, status=err.status)
-        raise ApiError(
-            503, "temporal_unavailable", "Temporal could not be asked for the history; try again."
-        ) from err
-    log.info(
-        "audit.reconciled",
-        process_id=process_id,
-        differences=len(report.differences),
-        kinds=sorted({d.kind for d in report.differences}),
-    )
-    return report
+    return await reconcile(ctx, principal, process_id)
 
 
 def _view_data(view: PromotionView | None) -> dict[str, object] | None:

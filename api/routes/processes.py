@@ -7,13 +7,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.auth import PrincipalDep, can_see_agency
-from api.deps import SessionDep
-from api.errors import ApiError, responses
-from infra.tokens import Principal
-from store import ledger
+from actions.queries import ledger as ledger_reads
+from api.auth import PrincipalDep
+from api.deps import ContextDep
+from api.errors import responses
 from store.ledger import VerifyResult
-from store.models import LedgerEntry
 
 router = APIRouter(prefix="/v1/processes", tags=["ledger"])
 
@@ -23,27 +21,14 @@ class LedgerPage(BaseModel):
     entries: list[dict[str, Any]]
 
 
-async def _entries(session: SessionDep, principal: Principal, process_id: str) -> list[LedgerEntry]:
-    rows = await ledger.entries(session, process_id)
-    agency = next((r.agency for r in rows if r.agency), None)
-    if not rows or not can_see_agency(principal, agency):
-        raise ApiError(
-            404, "not_found", f"No process '{process_id}' with a ledger is visible to you."
-        )
-    return rows
-
-
 @router.get("/{process_id}/ledger", response_model=LedgerPage, responses=responses(401, 404))
-async def get_ledger(process_id: str, principal: PrincipalDep, session: SessionDep) -> LedgerPage:
-    rows = await _entries(session, principal, process_id)
-    return LedgerPage(process_id=process_id, entries=[ledger.entry_to_dict(r) for r in rows])
+async def get_ledger(process_id: str, principal: PrincipalDep, ctx: ContextDep) -> LedgerPage:
+    entries = await ledger_reads.trace(ctx, principal, process_id)
+    return LedgerPage(process_id=process_id, entries=entries)
 
 
 @router.get(
     "/{process_id}/ledger/verify", response_model=VerifyResult, responses=responses(401, 404)
 )
-async def verify_ledger(
-    process_id: str, principal: PrincipalDep, session: SessionDep
-) -> VerifyResult:
-    await _entries(session, principal, process_id)
-    return await ledger.verify(session, process_id)
+async def verify_ledger(process_id: str, principal: PrincipalDep, ctx: ContextDep) -> VerifyResult:
+    return await ledger_reads.verify(ctx, principal, process_id)

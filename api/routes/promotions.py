@@ -11,16 +11,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from actions.promotions import DECIDE, START, to_read
+from actions.promotions import DECIDE, START
+from actions.queries import promotions as reads
 from actions.schemas.promotions import DecisionCreate, PromotionCreate, PromotionPage, PromotionRead
 from api.actions import act, body_schema
-from api.auth import PrincipalDep, can_see_agency
-from api.deps import ContextDep, SessionDep
-from api.errors import ApiError, responses
+from api.auth import PrincipalDep
+from api.deps import ContextDep
+from api.errors import responses
 from domain.enums import PromotionStatus
-from infra.tokens import Principal
-from store import repositories
-from store.models import PromotionView
 
 router = APIRouter(prefix="/v1/promotions", tags=["promotions"])
 
@@ -29,7 +27,7 @@ router = APIRouter(prefix="/v1/promotions", tags=["promotions"])
     "",
     status_code=201,
     response_model=PromotionRead,
-    responses=responses(200, 401, 403, 404, 413, 422, 503),
+    responses=responses(200, 401, 403, 404, 409, 413, 422, 503),
     openapi_extra=body_schema(PromotionCreate),
     summary=START.summary,
 )
@@ -47,44 +45,27 @@ async def start_promotion(
 @router.get("", response_model=PromotionPage, responses=responses(401, 403, 422))
 async def list_promotions(
     principal: PrincipalDep,
-    session: SessionDep,
+    ctx: ContextDep,
     agency: str | None = None,
     status: PromotionStatus | None = None,
     period: date | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> PromotionPage:
-    if principal.agency is not None:
-        if agency is not None and agency != principal.agency:
-            raise ApiError(
-                403, "agency_out_of_scope", "You can list your own agency's promotions only."
-            )
-        agency = principal.agency
-    rows = await repositories.list_promotions(
-        session,
+    return await reads.page(
+        ctx,
+        principal,
         agency=agency,
         status=status.value if status else None,
         period=period,
-        limit=limit + 1,
-        after=cursor,
+        limit=limit,
+        cursor=cursor,
     )
-    items = [to_read(r) for r in rows[:limit]]
-    next_cursor = items[-1].id if len(rows) > limit and items else None
-    return PromotionPage(items=items, next_cursor=next_cursor)
-
-
-async def _visible(session: SessionDep, principal: Principal, process_id: str) -> PromotionView:
-    view = await repositories.get_promotion(session, process_id)
-    if view is None or not can_see_agency(principal, view.agency):
-        raise ApiError(404, "not_found", f"No promotion '{process_id}' is visible to you.")
-    return view
 
 
 @router.get("/{process_id}", response_model=PromotionRead, responses=responses(401, 404))
-async def get_promotion(
-    process_id: str, principal: PrincipalDep, session: SessionDep
-) -> PromotionRead:
-    return to_read(await _visible(session, principal, process_id))
+async def get_promotion(process_id: str, principal: PrincipalDep, ctx: ContextDep) -> PromotionRead:
+    return await reads.get(ctx, principal, process_id)
 
 
 @router.post(

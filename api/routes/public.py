@@ -1,62 +1,15 @@
-"""What anyone may read without a token: the published results of each stage of a selection.
-
-The law requires the results of an open selection to be announced (ranks, scores and outcomes).
-Nothing else leaves here: announcement bodies are filtered on the way out, so a NIP, a birth date,
-an individual scorer's identity or justification never reaches the public even if a body held one.
-"""
+"""What anyone may read without a token: the published results of each stage of a selection."""
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from fastapi import APIRouter
 
-from actions.schemas.selections import AnnouncementRead, PublicAnnouncements
-from api.deps import SessionDep
-from api.errors import ApiError, responses
-from store import selections
+from actions.queries import public
+from actions.schemas.selections import PublicAnnouncements
+from api.deps import ContextDep
+from api.errors import responses
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
-
-# Keys never published, at any depth of an announcement body.
-PRIVATE_KEYS = frozenset(
-    {
-        "nip",
-        "birth_date",
-        "birth_dates",
-        "scorer",
-        "scorer_id",
-        "scorer_ids",
-        "scorers",
-        "sheets",
-        "justification",
-        "justifications",
-        "decision_justification",
-        "decided_by",
-        "registered_by",
-        "reasons",
-        "auto_reasons",
-        "conflicted",
-        "conflicts",
-        "votes",
-        "actor",
-        "actor_id",
-    }
-)
-_NIP = re.compile(r"(?<!\d)\d{18}(?!\d)")
-_BORN = re.compile(r"\bborn \d{4}-\d{2}-\d{2}")
-
-
-def scrub(value: Any) -> Any:
-    """``value`` without private keys, and without anything shaped like a NIP or a birth date."""
-    if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items() if str(k).lower() not in PRIVATE_KEYS}
-    if isinstance(value, list):
-        return [scrub(v) for v in value]
-    if isinstance(value, str):
-        return _BORN.sub("born [withheld]", _NIP.sub("[withheld]", value))
-    return value
 
 
 @router.get(
@@ -65,25 +18,5 @@ def scrub(value: Any) -> Any:
     responses=responses(404),
     summary="The published results of a selection, oldest first (no token needed)",
 )
-async def announcements(process_id: str, session: SessionDep) -> PublicAnnouncements:
-    s = await selections.get(session, process_id)
-    if s is None:
-        raise ApiError(404, "not_found", f"No selection '{process_id}' is published here.")
-    rows = await selections.announcements(session, process_id)
-    return PublicAnnouncements(
-        process_id=s.process_id,
-        agency=s.agency,
-        post_title=s.post_title,
-        post_level=s.post_level,
-        stage=s.stage,
-        items=[
-            AnnouncementRead(
-                key=a.key,
-                stage=a.stage,
-                title=scrub(a.title),
-                body=scrub(dict(a.body or {})),
-                published_at=a.published_at,
-            )
-            for a in rows
-        ],
-    )
+async def announcements(process_id: str, ctx: ContextDep) -> PublicAnnouncements:
+    return await public.announcements(ctx, process_id)

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from actions.reviews import DECLARE, VERDICT, may_read, to_read
+from actions.queries import reviews as review_reads
+from actions.reviews import DECLARE, VERDICT
 from actions.schemas.reviews import (
     BodyCreate,
     BodyRead,
@@ -28,7 +29,6 @@ from api.errors import ApiError, responses
 from domain.enums import Role
 from infra.tokens import Principal
 from store import reviews
-from store.review_models import ReviewSeat, ReviewView
 from workflows.review import ThirdPartyReviewWorkflow
 
 router = APIRouter(tags=["reviews"])
@@ -126,45 +126,30 @@ async def declare_standing_conflict(
     return body
 
 
-def _may_read(principal: Principal, view: ReviewView, seats: list[ReviewSeat]) -> bool:
-    return may_read(principal, view, {s.reviewer_id for s in seats})
-
-
 @router.get("/v1/reviews", response_model=ReviewPage, responses=responses(401, 422))
 async def list_reviews(
     principal: PrincipalDep,
-    session: SessionDep,
+    ctx: ContextDep,
     status: str | None = None,
     subject_type: str | None = None,
     body_code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> ReviewPage:
-    mine = principal.sub if principal.role == Role.REVIEWER.value else None
-    agency = principal.agency if mine is None else None
-    rows = await reviews.list_reviews(
-        session,
-        agency=agency,
+    return await review_reads.page(
+        ctx,
+        principal,
         status=status,
         subject_type=subject_type,
         body_code=body_code,
-        reviewer_id=mine,
-        limit=limit + 1,
-        after=cursor,
-    )
-    items = [to_read(r, list(await reviews.seats_of(session, r.review_id))) for r in rows[:limit]]
-    return ReviewPage(
-        items=items, next_cursor=items[-1].id if len(rows) > limit and items else None
+        limit=limit,
+        cursor=cursor,
     )
 
 
 @router.get("/v1/reviews/{review_id}", response_model=ReviewRead, responses=responses(401, 404))
-async def get_review(review_id: str, principal: PrincipalDep, session: SessionDep) -> ReviewRead:
-    view = await reviews.get_review(session, review_id)
-    seats = list(await reviews.seats_of(session, review_id)) if view else []
-    if view is None or not _may_read(principal, view, seats):
-        raise ApiError(404, "not_found", f"No review '{review_id}' is visible to you.")
-    return to_read(view, seats)
+async def get_review(review_id: str, principal: PrincipalDep, ctx: ContextDep) -> ReviewRead:
+    return await review_reads.get(ctx, principal, review_id)
 
 
 @router.post(

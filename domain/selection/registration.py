@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.calendar import WIB
 from domain.errors import RuleViolation, WrongStage
-from domain.selection.rulebook import DurationUnit, SelectionRulebook
+from domain.selection.rulebook import SelectionRulebook, WindowUnit
 from domain.selection.stages import Stage
 
 _BEFORE_REGISTRATION = frozenset({Stage.PLANNING, Stage.PLAN_REVIEW, Stage.ANNOUNCEMENT})
@@ -83,7 +83,7 @@ def announced_window(
     ``opens_at`` defaults to ``now`` and may not lie more than one minute in the past, and the window
     lasts at least ``registration_min_length`` minutes.
     """
-    if rb.duration_unit is DurationUnit.DAYS:
+    if rb.window_unit is WindowUnit.DAYS:
         return _window_in_days(rb, opens, closes, opens_at, closes_at, now)
     return _window_in_minutes(rb, opens, closes, opens_at, closes_at, now)
 
@@ -170,7 +170,7 @@ def _window_in_minutes(
 
 def extended(window: RegistrationWindow, rb: SelectionRulebook) -> RegistrationWindow:
     """The window after one extension of the rulebook's length."""
-    if rb.duration_unit is DurationUnit.DAYS:
+    if rb.window_unit is WindowUnit.DAYS:
         return window_of_dates(window.opens, window.closes + rb.extension)
     return window_of_instants(window.opens_at, window.closes_at + rb.extension)
 
@@ -203,7 +203,7 @@ def explain_registration_decision(
     if decision is RegistrationDecision.PROCEED:
         return f"{counted}: the selection proceeds."
     if decision is RegistrationDecision.EXTEND:
-        unit = "days" if rb.duration_unit is DurationUnit.DAYS else "minutes"
+        unit = "days" if rb.window_unit is WindowUnit.DAYS else "minutes"
         return (
             f"{counted}: registration is extended by {rb.extension_length} {unit} "
             f"(extension {extensions_done + 1} of at most {rb.max_extensions})."

@@ -21,11 +21,12 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.durations import DurationUnit
 from domain.employee import EDUCATION_LEVELS
 from domain.errors import NotFound, RuleViolation
 from domain.grades import GRADES
-from domain.review import REVIEW_RULES, ReviewRule, SubjectType
-from domain.training import require_training_allowed
+from domain.review import ReviewRule, SubjectType, review_rule
+from domain.training import require_usable
 
 POST_LEVELS: tuple[str, ...] = ("pratama", "madya", "utama")
 
@@ -78,11 +79,12 @@ class PostLevelRequirements(BaseModel):
         return value
 
 
-class DurationUnit(StrEnum):
-    """What the rulebook's durations count: calendar days (windows are dates, each running to the
-    end of its last day, WIB), or, in a training rulebook only, minutes (windows are instants)."""
+class WindowUnit(StrEnum):
+    """What the registration window and its extensions count: calendar days (windows are dates,
+    each running to the end of its last day, WIB), or, in a training rulebook only, minutes
+    (windows are instants). The oversight reviews count theirs in their ``ReviewRule``'s unit."""
 
-    DAYS = "days"
+    DAYS = "calendar_days"
     MINUTES = "minutes"
 
 
@@ -126,8 +128,8 @@ class SelectionRulebook(BaseModel):
     internal_share_max: float = Field(ge=0, le=1)
     require_chair: bool
     require_secretary: bool
-    # Durations, in ``duration_unit``.
-    duration_unit: DurationUnit = DurationUnit.DAYS
+    # The registration window's durations, in ``window_unit``.
+    window_unit: WindowUnit = WindowUnit.DAYS
     registration_min_length: int = Field(ge=1)
     min_applicants_per_post: int = Field(ge=1)
     extension_length: int = Field(ge=1)
@@ -169,7 +171,11 @@ class SelectionRulebook(BaseModel):
             raise ValueError(f"eligibility must have exactly the post levels {POST_LEVELS}")
         if not self.score_min < self.score_max:
             raise ValueError("score_min must be below score_max")
-        if (self.duration_unit is DurationUnit.MINUTES) is not self.training:
+        minutes = [self.window_unit is WindowUnit.MINUTES] + [
+            r.duration_unit is DurationUnit.MINUTES
+            for r in (self.plan_review, self.shortlist_review)
+        ]
+        if any(m is not self.training for m in minutes):
             raise ValueError("durations in minutes are for training rulebooks only, and only them")
         unsourced = [n for n in NUMBERS if not self.sources.get(n, "").strip()]
         if unsourced:
@@ -178,14 +184,14 @@ class SelectionRulebook(BaseModel):
 
     def duration(self, length: int) -> timedelta:
         """``length`` of this rulebook's unit."""
-        if self.duration_unit is DurationUnit.MINUTES:
+        if self.window_unit is WindowUnit.MINUTES:
             return timedelta(minutes=length)
         return timedelta(days=length)
 
     @property
     def unit_name(self) -> str:
         """The unit as a sentence says it (``calendar days`` or ``minutes``)."""
-        return "minutes" if self.duration_unit is DurationUnit.MINUTES else "calendar days"
+        return "minutes" if self.window_unit is WindowUnit.MINUTES else "calendar days"
 
     @property
     def registration_min(self) -> timedelta:
@@ -309,8 +315,8 @@ _PERMENPANRB_15_2019 = SelectionRulebook(
     justification_min_chars=10,
     score_min=0,
     score_max=100,
-    plan_review=REVIEW_RULES[SubjectType.SELECTION_PLAN],
-    shortlist_review=REVIEW_RULES[SubjectType.SHORTLIST],
+    plan_review=review_rule(SubjectType.SELECTION_PLAN),
+    shortlist_review=review_rule(SubjectType.SHORTLIST),
     eligibility=_ELIGIBILITY_PP_11_2017,
     sources=_SOURCES_PERMENPANRB_15_2019,
 )
@@ -335,29 +341,25 @@ _FLOOR3 = _variant(
 )
 
 # The strict rulebook in minutes: a registration window of at least 1 minute, extensions of 1
-# minute, everything else as the law has it. The oversight reviews keep their smallest deadlines
-# in working days (1 and 2): the review child counts working days only (see README, Training).
+# minute, the oversight reviews' reminders and due dates in minutes, everything else as the law
+# has it.
 _TRAINING = _variant(
     _PERMENPANRB_15_2019,
     version="PermenPANRB-15-2019-training",
     title="Training: open selection of PermenPANRB 15/2019 with durations in minutes",
     legal_basis="Training only (MERITFLOW_ENV development, test or training); rules as "
     + _PERMENPANRB_15_2019.version,
-    duration_unit=DurationUnit.MINUTES,
+    window_unit=WindowUnit.MINUTES,
     training=True,
     registration_min_length=1,
     extension_length=1,
-    plan_review=REVIEW_RULES[SubjectType.SELECTION_PLAN].model_copy(
-        update={"reminder_after_days": 1, "due_after_days": 2}
-    ),
-    shortlist_review=REVIEW_RULES[SubjectType.SHORTLIST].model_copy(
-        update={"reminder_after_days": 1, "due_after_days": 2}
-    ),
+    plan_review=review_rule(SubjectType.SELECTION_PLAN, DurationUnit.MINUTES),
+    shortlist_review=review_rule(SubjectType.SHORTLIST, DurationUnit.MINUTES),
     sources=_SOURCES_PERMENPANRB_15_2019
     | {
         "registration_min_length": "training: 1 minute stands for the 15 calendar days",
         "extension_length": "training: 1 minute stands for the 7 calendar days",
-        "plan_review": "training: the shortest deadlines the review counts (working days)",
+        "plan_review": "training: the legal reminder and due date, in minutes",
         "shortlist_review": "training: as plan_review",
     },
 )
@@ -396,6 +398,5 @@ def rulebook_for_start(version: str | None, env: str) -> SelectionRulebook:
             code="rulebook_not_found",
             field="rulebook_version",
         )
-    if rb.training:
-        require_training_allowed(env, rb.version)
+    require_usable(rb, env)
     return rb

@@ -3,17 +3,21 @@
 Runs each scenario on the time-skipping test server with the real activities on a throwaway SQLite
 database and writes ``tests/histories/<workflow>-<scenario>.json``. Re-run it when a workflow changes
 in a way that needs a new history (and keep the old ones: they are what running workflows look like).
+Name scenarios to capture only those (``python -m tests.histories.capture training-timers``): a new
+path gets its histories without rewriting the committed ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
@@ -22,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.enums import Decision, PromotionType, Step
 from domain.ledger import Actor
 from domain.review import REVIEW_RULES, Finding, SubjectType, Verdict
+from domain.rulebook import TRAINING_VERSION
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
 from infra.temporal_bin import find_test_server
@@ -41,6 +46,7 @@ from workflows.promotion import PromotionWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 
 HERE = Path(__file__).resolve().parent
+Sessions = async_sessionmaker[AsyncSession]
 AGENCY = "KEMENPANRB"
 
 
@@ -133,12 +139,29 @@ async def timers_and_auto_approval(env: WorkflowEnvironment, h: WorkflowHandle, 
     await approve(h, who("appointing_authority", "ppk"), decree_number="800/KP/2")
 
 
+async def training_timers(env: WorkflowEnvironment, h: WorkflowHandle, sup: str) -> None:
+    """The training rulebook: the same timers as above, after minutes instead of working days."""
+    await until_pending(h)
+    await env.sleep(timedelta(minutes=4))  # reminder at 2, escalation at 3
+    await approve(h, who("agency_hr"))  # escalated supervisor step
+    await approve(h, who("promotion_board"))
+    await approve(h, who("agency_hr"))
+    review, _ = await open_review(env, h)
+    CHILDREN.append(review)
+    await env.sleep(timedelta(minutes=6))  # review reminder at 3, automatic approval at 5
+    await until_pending(h, Step.APPOINTING_AUTHORITY)
+    await approve(h, who("appointing_authority", "ppk"), decree_number="800/KP/T/1")
+
+
 Scenario = Callable[[WorkflowEnvironment, WorkflowHandle, str], Awaitable[None]]
-SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object]]] = {
-    "full-chain": (full_chain, {}),
-    "return-and-reject": (return_and_reject, {}),
-    "timers-and-auto-approval": (timers_and_auto_approval, {}),
-    "ineligible": (None, {"rank_since": "2026-01-01"}),
+LEGAL = "PerBKN-4-2025"
+# name: (steps, employee record changes, rulebook version)
+SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object], str]] = {
+    "full-chain": (full_chain, {}, LEGAL),
+    "return-and-reject": (return_and_reject, {}, LEGAL),
+    "timers-and-auto-approval": (timers_and_auto_approval, {}, LEGAL),
+    "ineligible": (None, {"rank_since": "2026-01-01"}, LEGAL),
+    "training-timers": (training_timers, {}, TRAINING_VERSION),
 }
 CHILDREN: list[WorkflowHandle] = []
 IDS: dict[str, str] = {}
@@ -187,7 +210,44 @@ async def review_with_recusal(env: WorkflowEnvironment, task_queue: str) -> Work
     return h
 
 
-async def main() -> None:
+async def capture_promotion(
+    env: WorkflowEnvironment, sessions: Sessions, settings: Settings, name: str
+) -> list[WorkflowHandle]:
+    """Run one scenario, write its history; the review children it started, in order."""
+    scenario, overrides, version = SCENARIOS[name]
+    rec = employee(**overrides)  # type: ignore[arg-type]
+    await put_employee(sessions, rec)
+    inp = StartPromotion(
+        nip=rec["nip"],
+        agency=AGENCY,
+        period=PERIOD,
+        promotion_type=PromotionType.REGULAR,
+        rulebook_version=version,
+        requested_by=who("hr_system", "simpeg"),
+    )
+    h = await env.client.start_workflow(
+        PromotionWorkflow.run,
+        inp,
+        id=promotion_workflow_id(rec["nip"], PERIOD),
+        task_queue=settings.task_queue,
+    )
+    before = len(CHILDREN)
+    if scenario is not None:
+        await scenario(env, h, rec["supervisor_nip"])
+    await h.result()
+    await write(f"promotion-{name}", h)
+    return CHILDREN[before:]
+
+
+async def write(stem: str, handle: WorkflowHandle) -> None:
+    (HERE / f"{stem}.json").write_text((await handle.fetch_history()).to_json())
+    IDS[stem] = handle.id
+
+
+async def main(only: set[str]) -> None:
+    unknown = only - {*SCENARIOS, "review-recusal-majority"}
+    if unknown:
+        raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/capture.db"
         await migrate(url)
@@ -204,41 +264,18 @@ async def main() -> None:
             sessions, "OVERSIGHT", kind="oversight", reviewers=["o1", "o2", "o3", "o4"]
         )
         async with env, build_worker(env.client, sessions, settings):
-            for name, (scenario, overrides) in SCENARIOS.items():
-                rec = employee(**overrides)  # type: ignore[arg-type]
-                await put_employee(sessions, rec)
-                inp = StartPromotion(
-                    nip=rec["nip"],
-                    agency=AGENCY,
-                    period=PERIOD,
-                    promotion_type=PromotionType.REGULAR,
-                    rulebook_version="PerBKN-4-2025",
-                    requested_by=who("hr_system", "simpeg"),
-                )
-                h = await env.client.start_workflow(
-                    PromotionWorkflow.run,
-                    inp,
-                    id=promotion_workflow_id(rec["nip"], PERIOD),
-                    task_queue=settings.task_queue,
-                )
-                if scenario is not None:
-                    await scenario(env, h, rec["supervisor_nip"])
-                await h.result()
-                history = await h.fetch_history()
-                (HERE / f"promotion-{name}.json").write_text(history.to_json())
-                IDS[f"promotion-{name}"] = h.id
-            for i, child in enumerate(CHILDREN):
-                await child.result()
-                (HERE / f"review-pertek-{i + 1}.json").write_text(
-                    (await child.fetch_history()).to_json()
-                )
-                IDS[f"review-pertek-{i + 1}"] = child.id
-            recusal = await review_with_recusal(env, settings.task_queue)
-            await recusal.result()
-            (HERE / "review-recusal-majority.json").write_text(
-                (await recusal.fetch_history()).to_json()
-            )
-            IDS["review-recusal-majority"] = recusal.id
+            numbered: dict[str, int] = {}
+            for name in [n for n in SCENARIOS if not only or n in only]:
+                # Reviews of training runs are named apart, so capturing them renames nothing.
+                stem = "review-training-pertek" if name.startswith("training") else "review-pertek"
+                for child in await capture_promotion(env, sessions, settings, name):
+                    numbered[stem] = numbered.get(stem, 0) + 1
+                    await child.result()
+                    await write(f"{stem}-{numbered[stem]}", child)
+            if not only or "review-recusal-majority" in only:
+                recusal = await review_with_recusal(env, settings.task_queue)
+                await recusal.result()
+                await write("review-recusal-majority", recusal)
         # Child ids derive from the parent's id, so replay must know each history's workflow id.
         known = json.loads(IDS_FILE.read_text()) if IDS_FILE.exists() else {}
         IDS_FILE.write_text(json.dumps({**known, **IDS}, indent=2, sort_keys=True) + "\n")
@@ -246,4 +283,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(set(sys.argv[1:])))

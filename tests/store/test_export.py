@@ -142,3 +142,20 @@ def test_pseudonyms_are_stable_and_leave_hashes_alone() -> None:
     assert rec["payload"]["snapshot"] == {"nip": token, "name": one.token("Siti Rahmawati")}
     assert rec["hash"] == row["hash"] and rec["leaf_hash"] == "b" * 64
     assert rec["occurred_at"] == "2026-02-02T08:00:00.000000Z"
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_escaped_and_read_back(tmp_path) -> None:
+    import csv as csv_module
+
+    from infra.export import EXPORT_COLUMNS, LEDGER_COLUMNS, csv_rows, read_export
+
+    formulas = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\tx", "\\kept"]
+    base = dict.fromkeys(EXPORT_COLUMNS) | dict.fromkeys(LEDGER_COLUMNS, "v")
+    records = [base | {"justification": f, "seq": 1, "payload": {}} for f in formulas]
+    path = tmp_path / "export.csv"
+    path.write_text(csv_rows(records, header=True), encoding="utf-8")
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv_module.DictReader(fh))
+    for row in rows:
+        assert not row["justification"].startswith(("=", "+", "-", "@", "\t")), row
+    assert [r["justification"] for _, r in read_export(path)] == formulas

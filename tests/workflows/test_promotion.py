@@ -13,9 +13,8 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.contracts import RecordPromotion
+from activities.contracts import PromotionRecords
 from activities.ledger import LedgerActivities
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
 from domain.ledger import Actor
@@ -23,6 +22,7 @@ from domain.review import Verdict
 from infra.settings import Settings
 from store import ledger, repositories
 from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
+from tests.helpers.workers import worker_with
 from worker import build_worker
 from workflows.contracts import (
     DecisionInput,
@@ -296,10 +296,10 @@ class SlowAfterReview(LedgerActivities):
     """Commits like the real activity, then lingers after the review outcome: the window in which
     the read model already shows the next step but the workflow has not heard back yet."""
 
-    @activity.defn(name="record_promotion")
-    async def record_promotion(self, req: RecordPromotion) -> int:
-        seq = await super().record_promotion(req)
-        if req.entry.kind == "promotion.review_concluded":
+    @activity.defn(name="record_promotion_batch")
+    async def record_promotion_batch(self, req: PromotionRecords) -> int:
+        seq = await super().record_promotion_batch(req)
+        if any(i.entry.kind == "promotion.review_concluded" for i in req.items):
             await asyncio.sleep(1.0)
         return seq
 
@@ -311,15 +311,7 @@ async def test_a_decision_made_as_soon_as_the_read_model_moves_is_not_lost(
     rec = employee()
     await put_employee(sessions, rec)
     slow = SlowAfterReview(sessions)
-    base = build_worker(ts_env.client, sessions, settings, task_queue=f"{settings.task_queue}-base")
-    activities = [
-        slow.record_promotion
-        if getattr(a, "__temporal_activity_definition").name == "record_promotion"
-        else a
-        for a in base.config()["activities"]
-    ]
-    config = {**base.config(), "activities": activities, "task_queue": settings.task_queue}
-    async with Worker(**config):
+    async with worker_with(ts_env.client, sessions, settings, slow.record_promotion_batch):
         h = await start(ts_env, settings, rec)
         await wait_pending(h, Step.SUPERVISOR)
         for role, sub in (

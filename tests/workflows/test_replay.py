@@ -34,9 +34,13 @@ def load(path: Path) -> WorkflowHistory:
 def test_histories_are_committed() -> None:
     names = {p.stem for p in HISTORIES}
     for scenario in ("full-chain", "return-and-reject", "timers-and-auto-approval", "ineligible"):
-        # before the BKN step became a review child (v1), and after
-        assert {f"promotion-{scenario}", f"promotion-v1-{scenario}"} <= names
+        # before the BKN step became a review child (v1), before ledger entries waited for the
+        # decision to be durable (v2), and now
+        assert {f"promotion-{scenario}", *(f"promotion-v{n}-{scenario}" for n in (1, 2))} <= names
     assert {"review-pertek-1", "review-recusal-majority"} <= names
+    assert {"review-v2-pertek-1", "review-v2-recusal-majority"} <= names
+    # the training rulebook: timers in minutes, the BKN review approving itself
+    assert {"promotion-training-timers", "review-training-pertek-1"} <= names
     for scenario in ("appointed", "returned-to-assessment", "extended-and-failed"):
         # before the ledger waited for durable decisions, and on the action pipeline after it
         assert {f"selection-{scenario}", f"selection-pipeline-{scenario}"} <= names

@@ -53,7 +53,7 @@ async def submit_score(
     ctx: ContextDep,
 ) -> ScoreRead:
     path = {"component": component, "applicant_id": applicant_id}
-    return (await act(request, ctx, SCORE, principal, process_id, path)).result
+    return (await act(request, ctx, SCORE, principal, process_id, path=path)).result
 
 
 @router.get(
@@ -71,7 +71,7 @@ async def read_scores(
     ctx: ContextDep,
 ) -> ScoreList:
     path = {"component": component, "applicant_id": applicant_id}
-    return (await act(request, ctx, READ_SCORES, principal, process_id, path)).result
+    return (await act(request, ctx, READ_SCORES, principal, process_id, path=path)).result
 
 
 @router.post(
@@ -85,4 +85,4 @@ async def close_component(
     process_id: str, component: str, request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
     path = {"component": component}
-    return (await act(request, ctx, CLOSE_COMPONENT, principal, process_id, path)).result
+    return (await act(request, ctx, CLOSE_COMPONENT, principal, process_id, path=path)).result

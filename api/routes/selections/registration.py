@@ -51,4 +51,4 @@ async def register_applicant(
 async def import_applicants(
     process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> ImportResult:
-    return (await act(request, ctx, IMPORT, principal, process_id)).result
+    return (await act(request, ctx, IMPORT, principal, process_id, body=request.body)).result

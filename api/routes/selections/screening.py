@@ -26,7 +26,7 @@ async def decide_screening(
     process_id: str, applicant_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> ApplicantRead:
     path = {"applicant_id": applicant_id}
-    return (await act(request, ctx, DECIDE, principal, process_id, path)).result
+    return (await act(request, ctx, DECIDE, principal, process_id, path=path)).result
 
 
 @router.post(

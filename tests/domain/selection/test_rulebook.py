@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
+from domain.durations import DurationUnit
 from domain.errors import NotFound, RuleViolation
 from domain.review import SubjectType
 from domain.selection.rulebook import (
@@ -12,9 +13,9 @@ from domain.selection.rulebook import (
     NUMBERS,
     POST_LEVELS,
     SELECTION_RULEBOOKS,
-    DurationUnit,
     PostLevelRequirements,
     SelectionRulebook,
+    WindowUnit,
     degree_rank,
     get_selection_rulebook,
     rulebook_for_start,
@@ -59,7 +60,7 @@ def test_strict_rulebook_numbers():
     assert rb.internal_share_max == 0.45
     assert (rb.min_applicants_per_post, rb.extension_length, rb.max_extensions) == (4, 7, 2)
     assert (rb.registration_min_length, rb.shortlist_size) == (15, 3)
-    assert rb.duration_unit is DurationUnit.DAYS and not rb.training
+    assert rb.window_unit is WindowUnit.DAYS and not rb.training
     assert rb.registration_min == timedelta(days=15) and rb.extension == timedelta(days=7)
     assert (rb.justification_min_chars, rb.score_min, rb.score_max) == (10, 0, 100)
     assert rb.plan_review.due_after_days == 10 and rb.shortlist_review.reminder_after_days == 5
@@ -96,7 +97,7 @@ def test_degree_ladder_counts_d4_as_s1(degree, minimum, ok):
         {"plenary_quorum_fraction": 1.0},
         {"eligibility": {}},
         {"score_min": 100, "score_max": 0},
-        {"duration_unit": "minutes"},  # minutes only in a training rulebook
+        {"window_unit": "minutes"},  # minutes only in a training rulebook
         {"training": True},  # and a training rulebook counts minutes
         {"sources": {}},
     ],
@@ -132,14 +133,16 @@ def test_every_number_of_every_rulebook_names_its_source():
 
 def test_the_training_rulebook_keeps_the_rules_and_counts_minutes():
     legal, training = get_selection_rulebook(STRICT), get_selection_rulebook(TRAINING)
-    assert training.training and training.duration_unit is DurationUnit.MINUTES
+    assert training.training and training.window_unit is WindowUnit.MINUTES
     assert training.registration_min == timedelta(minutes=1)
     assert training.extension == timedelta(minutes=1)
     same = {"panel_min", "panel_max", "internal_share_max", "min_applicants_per_post",
             "max_extensions", "shortlist_size", "plenary_quorum_fraction", "eligibility",
             "justification_min_chars", "score_max"}  # fmt: skip
     assert training.model_dump(include=same) == legal.model_dump(include=same)
-    assert training.review_rule(SubjectType.SHORTLIST).due_after_days == 2
+    review = training.review_rule(SubjectType.SHORTLIST)
+    assert (review.due_after_days, review.duration_unit) == (10, DurationUnit.MINUTES)
+    assert legal.plan_review.duration_unit is DurationUnit.WORKING_DAYS
     assert legal.review_rule(SubjectType.SELECTION_PLAN) == legal.plan_review
 
 

@@ -1,0 +1,89 @@
+"""The console over the real stack: a promotion walked through the pages, in Bahasa Indonesia,
+with a refusal shown in the person's language and recorded in the ledger like the API's."""
+
+from __future__ import annotations
+
+import httpx
+
+from store import ledger
+from tests.e2e.test_promotion_api import Api, new_employee
+from tests.helpers.browser import Browser
+
+
+def browser(api: Api) -> Browser:
+    transport = api.http._transport  # noqa: SLF001 - the same app, a cookie jar of its own
+    return Browser(httpx.AsyncClient(transport=transport, base_url="http://meritflow.test"))
+
+
+async def test_landing_page_speaks_indonesian_without_sign_in(api: Api) -> None:
+    b = browser(api)
+    r = await b.get("/")
+    assert r.status_code == 200 and 'lang="id"' in r.text
+    assert "Seleksi dan kenaikan pangkat berbasis merit" in r.text
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    inbox = await b.http.get("/inbox")
+    assert inbox.status_code == 303 and inbox.headers["location"].startswith("/signin")
+
+
+async def test_forms_without_a_valid_csrf_token_are_refused(api: Api) -> None:
+    b = browser(api)
+    await b.sign_in("agency_hr", "Dewi HR")
+    b.csrf = "forged-token-forged-token-forged"
+    r = await b.post("/promotions", {"nip": "1" * 18, "period": "2027-04-01"})
+    assert r.status_code == 403 and "csrf_failed" in r.text
+
+
+async def test_a_promotion_is_started_and_decided_through_the_pages(api: Api, sessions) -> None:
+    rec = await new_employee(api)
+    hr = browser(api)
+    await hr.sign_in("agency_hr", "Dewi HR", "hr-dewi")
+    await hr.get("/promotions")
+    r = await hr.post(
+        "/promotions",
+        {
+            "nip": rec["nip"],
+            "period": "2027-04-01",
+            "type": "regular",
+            "request_id": hr.request_id(),
+        },
+    )
+    assert r.status_code == 200, r.text
+    pid = f"promotion-{rec['nip']}-2027-04"
+    assert str(r.url).endswith(f"/promotions/{pid}")
+    await api.wait_for(pid, lambda b: (b["pending"] or {}).get("step") == "supervisor")
+
+    # Someone else's step: the board sees no form, and a forged post is refused, in Indonesian,
+    # with the refusal in the ledger like any API refusal.
+    board = browser(api)
+    await board.sign_in("promotion_board", "Budi Board", "board-budi")
+    page = await board.get(f"/promotions/{pid}")
+    assert "Catat keputusan saya" not in page.text
+    r = await board.post(
+        f"/promotions/{pid}/decisions",
+        {"decision": "approve", "justification": "ok", "step": "supervisor", "request_id": "x1"},
+    )
+    assert r.status_code == 409, r.text
+    assert "Ini tidak diterima" in r.text
+
+    sup = browser(api)
+    await sup.sign_in("supervisor", "Sari Atasan", rec["supervisor_nip"])
+    page = await sup.get(f"/promotions/{pid}")
+    assert "Catat keputusan saya" in page.text and "years_in_rank" in page.text
+    r = await sup.post(
+        f"/promotions/{pid}/decisions",
+        {
+            "decision": "approve",
+            "justification": "berkas lengkap",
+            "step": "supervisor",
+            "request_id": sup.request_id(),
+        },
+    )
+    assert r.status_code == 200 and "Keputusan Anda telah dicatat." in r.text
+    async with sessions() as s:
+        rows = list(await ledger.entries(s, pid))
+    assert [r.actor_id for r in rows if r.kind == "promotion.decision"] == [rec["supervisor_nip"]]
+    refused = [r for r in rows if r.outcome == "refused"]
+    assert [(r.actor_role, r.payload["error"]) for r in refused] == [
+        ("promotion_board", "not_your_step")
+    ]

@@ -1,0 +1,30 @@
+"""Mount the console on the FastAPI app: sessions, static files, the pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from infra.settings import Settings
+from web import auth
+from web.render import HERE
+from web.views import audit, home, promotions, public, reviews
+
+SESSION_COOKIE = "meritflow_session"
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    app.state.settings = settings
+    app.state.oauth = auth.build_oauth(settings)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (auth, home, promotions, reviews, public, audit):
+        app.include_router(module.router)
