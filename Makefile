@@ -3,19 +3,41 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Installs come from the locks, never from a fresh resolution: requirements-dev.lock (runtime + the
+# dev extra, every file's sha-256) for the venv and CI, requirements.lock (runtime only, the same
+# versions) for the Docker image. `make lock` regenerates both from pyproject.toml.
+LOCK := requirements-dev.lock
+RUNTIME_LOCK := requirements.lock
+# uv never fetches a Python of its own here: the venv's interpreter is the one.
+UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+  --custom-compile-command 'make lock'
 
-.PHONY: setup run test test-postgres lint format token demo bench clean
+.PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean
 
-$(STAMP): pyproject.toml
+# 1. uv itself, at the version and hashes the lock pins (pip bootstraps it, checking the hashes);
+# 2. `uv pip sync`: exactly the lock, hashes required, anything else in the venv removed;
+# 3. the project itself, editable, without dependencies, built by the locked setuptools.
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	awk '/^uv==/ {p = 1; print; next} p && /^[[:space:]]/ {print; next} {p = 0}' $(LOCK) \
+	  > $(VENV)/uv-requirement.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
+	  -r $(VENV)/uv-requirement.txt
+	$(UV) pip sync -q --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install -q --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
 
+# Regenerate the locks after changing dependencies in pyproject.toml. Versions already locked are
+# kept where they still fit; `make lock LOCK_ARGS=--upgrade` moves everything to the newest.
+lock: setup
+	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(LOCK_ARGS) -o $(LOCK)
+	$(UV) pip compile pyproject.toml -c $(LOCK) $(LOCK_FLAGS) -o $(RUNTIME_LOCK)
+
 run: setup
-	$(BIN)/python -m infra.devstack
+	$(BIN)/python -m cli.devstack
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
@@ -29,6 +51,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+# mypy over tests/ with the relaxed settings of pyproject.toml; not in `lint` until it passes.
+typecheck-tests: setup
+	$(BIN)/mypy $$(find tests -name '*.py' -not -path '*/__pycache__/*')
 
 format: setup
 	$(BIN)/ruff check --fix .
@@ -38,11 +65,11 @@ ROLE ?= agency_hr
 SUB ?= dev-user
 AGENCY ?=
 token: setup
-	@$(BIN)/python -m infra.cli token --role '$(ROLE)' --sub '$(SUB)' $(if $(AGENCY),--agency '$(AGENCY)')
+	@$(BIN)/python -m cli.token --role '$(ROLE)' --sub '$(SUB)' $(if $(AGENCY),--agency '$(AGENCY)')
 
 # The training rulebook (minutes), against `make run`; DEMO_ARGS=--timers adds a 3-minute escalation.
 demo: setup
-	$(BIN)/python -m infra.demo $(DEMO_ARGS)
+	$(BIN)/python -m cli.demo $(DEMO_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench.promotion_decisions
@@ -51,4 +78,4 @@ bench: setup
 	$(BIN)/python -m bench.audit_ledger
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

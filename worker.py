@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from actions.checkpoint_schedule import ensure_checkpoint_schedule
 from activities.calendar import CalendarActivities
 from activities.checkpoints import CheckpointActivities
 from activities.hr import HrActivities, HrSource, TableHrSource
@@ -19,12 +20,11 @@ from activities.periods import PeriodActivities, TableCandidateSource
 from activities.reviews import ReviewActivities
 from activities.selections import SelectionActivities
 from activities.webhooks import DeliveryConfig, WebhookActivities
-from infra.checkpoint_schedule import ensure_checkpoint_schedule
-from infra.checkpoint_signing import optional_signer
 from infra.db import create_engine, session_factory
 from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
+from integrity.checkpoint_signing import optional_signer
 from store.group_commit import GroupCommit
 from workflows.checkpoint import LedgerCheckpointWorkflow
 from workflows.promotion import PromotionWorkflow

@@ -202,9 +202,7 @@ class _Run(Generic[B, R]):
         target, action, principal = self._target(), self.action, self.principal
         visible = action.visible(principal, target) if action.visible else None
         if not (visible if visible is not None else can_see_agency(principal, target.agency)):
-            raise NotFound(
-                f"No {target.kind.value.replace('_', ' ')} '{target.process_id}' is visible to you."
-            )
+            raise NotFound(f"No {target.name} is visible to you.", code=target.missing)
         self._check_role()
         body = self.parsed if self.parsed is not None else self._parse(raw)
         attempt = Attempt(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import structlog
 from temporalio.service import RPCError
 
+from actions.history import UnsupportedProcess, reconcile_rows
 from actions.services import Services
 from domain.enums import Role
 from domain.errors import NotFound, NotPermitted, RuleViolation, Unavailable
 from domain.reconcile import ReconciliationReport
-from infra.reconcile import UnsupportedProcess, reconcile_rows
 from infra.tokens import Principal
 from store import audit
 

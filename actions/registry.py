@@ -4,6 +4,10 @@ A kind names its workflow (and so its updates), the task queue it runs on, the r
 pipeline loads it from, its stages, what its ledger looks like to reconciliation, the routes that
 serve it and the module whose actions change it. Adding a kind of process is one entry here plus
 the modules the entry names; README "Adding a kind of process" lists them.
+
+Administered objects (employee records, webhook subscriptions, review bodies, reviewers) are kinds
+too, without a workflow: their actions go through the same pipeline and their refusals onto a
+ledger chain of the object (``domain/processes.py``).
 """
 
 from __future__ import annotations
@@ -16,10 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.services import Services
 from actions.targets import Target
 from domain.enums import PromotionStatus
-from domain.processes import ProcessKind
+from domain.errors import NotFound
+from domain.processes import (
+    ProcessKind,
+    agency_chain_id,
+    review_body_chain_id,
+    reviewer_chain_id,
+)
 from domain.reconcile import SHAPES, ProcessShape
 from domain.selection.stages import Stage
-from store import events, repositories, reviews, selections
+from store import events, repositories, reviews, selections, webhooks
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import PromotionPeriodWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
@@ -31,7 +41,7 @@ Loader = Callable[[AsyncSession, str], Awaitable[Target | None]]
 @dataclass(frozen=True)
 class ProcessSpec:
     kind: ProcessKind
-    workflow: type
+    workflow: type | None  # None: an administered object, not a process
     load: Loader
     stages: tuple[str, ...]
     route: str
@@ -40,9 +50,9 @@ class ProcessSpec:
     task_queue: str | None = None
 
     @property
-    def shape(self) -> ProcessShape:
-        """Its ledger as reconciliation compares it with the history."""
-        return SHAPES[self.kind]
+    def shape(self) -> ProcessShape | None:
+        """Its ledger as reconciliation compares it with the history (None: no workflow)."""
+        return SHAPES.get(self.kind)
 
     def queue(self, services: Services) -> str:
         return self.task_queue or services.settings.task_queue
@@ -82,6 +92,78 @@ async def _period(session: AsyncSession, process_id: str) -> Target | None:
     )
 
 
+async def _employee_records(_session: AsyncSession, process_id: str) -> Target | None:
+    """``employee-records-<agency>`` (or ``employee-records``, national): nothing to read."""
+    agency = process_id.removeprefix("employee-records").removeprefix("-") or None
+    kind = ProcessKind.EMPLOYEE_RECORDS
+    if agency_chain_id(kind, agency) != process_id:
+        return None
+    return Target(kind, process_id, agency, label=f"employee records of {agency or 'all agencies'}")
+
+
+async def _webhooks(session: AsyncSession, object_id: str) -> Target | None:
+    """A subscription (``whsub_…``) or one of its deliveries (``msg_…``), on the chain of the
+    subscriptions of its agency; the stage is the subscription's status."""
+    delivery = None
+    if object_id.startswith("msg_"):
+        delivery = await webhooks.get_delivery(session, object_id)
+        if delivery is None:
+            raise NotFound(
+                f"No delivery '{object_id}' is visible to you.", code="delivery_not_found"
+            )
+        object_id = delivery.subscription_id
+    sub = await webhooks.get_subscription(session, object_id)
+    if sub is None:
+        if delivery is not None:
+            raise NotFound(
+                f"No delivery '{delivery.id}' is visible to you.", code="delivery_not_found"
+            )
+        raise NotFound(
+            f"No subscription '{object_id}' is visible to you.", code="subscription_not_found"
+        )
+    chain = agency_chain_id(ProcessKind.WEBHOOK_SUBSCRIPTIONS, sub.agency)
+    if delivery is not None:
+        return Target(
+            ProcessKind.WEBHOOK_SUBSCRIPTIONS,
+            chain,
+            sub.agency,
+            sub.status,
+            subject=delivery.id,
+            row=delivery,
+            label=f"delivery '{delivery.id}'",
+            missing="delivery_not_found",
+        )
+    return Target(
+        ProcessKind.WEBHOOK_SUBSCRIPTIONS,
+        chain,
+        sub.agency,
+        sub.status,
+        subject=sub.id,
+        row=sub,
+        label=f"subscription '{sub.id}'",
+        missing="subscription_not_found",
+    )
+
+
+async def _review_body(session: AsyncSession, code: str) -> Target | None:
+    body = await reviews.get_body(session, code)
+    if body is None:
+        raise NotFound(f"No review body {code}.", code="body_not_found")
+    return Target(ProcessKind.REVIEW_BODY, review_body_chain_id(code), None, row=body)
+
+
+async def _reviewer(session: AsyncSession, reviewer_id: str) -> Target | None:
+    # A standing conflict may be declared before the reviewer is on a roster: the row may be None.
+    return Target(
+        ProcessKind.REVIEWER,
+        reviewer_chain_id(reviewer_id),
+        None,
+        subject=reviewer_id,
+        row=await reviews.get_reviewer(session, reviewer_id),
+        label=f"reviewer '{reviewer_id}'",
+    )
+
+
 REGISTRY: dict[ProcessKind, ProcessSpec] = {
     spec.kind: spec
     for spec in (
@@ -116,6 +198,38 @@ REGISTRY: dict[ProcessKind, ProcessSpec] = {
             stages=("running", "completed"),
             route="/v1/promotion-periods",
             actions="actions.periods",
+        ),
+        ProcessSpec(
+            ProcessKind.EMPLOYEE_RECORDS,
+            None,
+            _employee_records,
+            stages=(),
+            route="/v1/employees",
+            actions="actions.employees",
+        ),
+        ProcessSpec(
+            ProcessKind.WEBHOOK_SUBSCRIPTIONS,
+            None,
+            _webhooks,
+            stages=("active", "paused", "deleted"),
+            route="/v1/webhooks",
+            actions="actions.webhooks",
+        ),
+        ProcessSpec(
+            ProcessKind.REVIEW_BODY,
+            None,
+            _review_body,
+            stages=(),
+            route="/v1/review-bodies",
+            actions="actions.review_admin",
+        ),
+        ProcessSpec(
+            ProcessKind.REVIEWER,
+            None,
+            _reviewer,
+            stages=(),
+            route="/v1/reviewers",
+            actions="actions.review_admin",
         ),
     )
 }

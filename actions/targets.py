@@ -18,3 +18,11 @@ class Target:
     rulebook_version: str | None = None
     # The read-model row itself, for the action's own checks (seats, named people).
     row: Any = None
+    # How a refusal names it to the caller, and the code of "not visible to you", where these are
+    # not the process's kind and id (an administered object: a webhook subscription, an employee).
+    label: str | None = None
+    missing: str = "not_found"
+
+    @property
+    def name(self) -> str:
+        return self.label or f"{self.kind.value.replace('_', ' ')} '{self.process_id}'"

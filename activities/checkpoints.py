@@ -11,7 +11,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.ledger import iso_utc
-from infra.checkpoint_signing import CheckpointSigner
+from integrity.checkpoint_signing import CheckpointSigner
 from store import checkpoints
 
 log = structlog.get_logger(__name__)

@@ -3,6 +3,11 @@
 Every activity is idempotent: ``prepare_period`` stores the members once (a retry finds them),
 ``claim_page`` reads by position and inserts read-model rows only where absent, ``record_page`` and
 ``finish_period`` write absolute values, and ledger entries have deterministic ids.
+
+A period that completed may be opened again by a later event carrying employees it did not have
+(``opening``: that event's key): ``prepare_period`` then adds them after the last member, and the
+entries of that opening (``promotion_period.reopened``, its own ``promotion_period.completed``)
+carry the key in their ids.
 """
 
 from __future__ import annotations
@@ -15,12 +20,12 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from domain.ledger import Actor, LedgerEntryIn
+from domain.ledger import Actor, LedgerEntryIn, entry_id
+from domain.processes import ProcessKind, promotion_workflow_id
 from store import events, ledger
-from workflows.contracts import promotion_workflow_id
 
 log = structlog.get_logger(__name__)
-PROCESS_KIND = "promotion_period"
+PROCESS_KIND = ProcessKind.PROMOTION_PERIOD
 
 
 class PreparePeriod(BaseModel):
@@ -33,6 +38,8 @@ class PreparePeriod(BaseModel):
     actor: Actor
     run_id: str
     occurred_at: AwareDatetime
+    # The key of the event that opened a completed period again; None: its first opening.
+    opening: str | None = None
 
 
 class PrepareResult(BaseModel):
@@ -79,6 +86,7 @@ class FinishPeriod(BaseModel):
     actor: Actor
     run_id: str
     occurred_at: AwareDatetime
+    opening: str | None = None
 
 
 class CandidateSource(Protocol):
@@ -112,6 +120,8 @@ class PeriodActivities:
     @activity.defn(name="prepare_period")
     async def prepare_period(self, req: PreparePeriod) -> PrepareResult:
         """Store the members once, in order; the period becomes running with its total."""
+        if req.opening is not None:
+            return await self._reopen(req)
         source = "list" if req.nips is not None else "hr_source"
         nips = req.nips if req.nips is not None else await self._candidates.candidates(req.agency)
         now = datetime.now(UTC)
@@ -144,6 +154,41 @@ class PeriodActivities:
                 now=now,
             )
         log.info("period.prepared", period_id=req.period_id, requested=count, source=source)
+        return PrepareResult(requested=count, member_source=source)
+
+    async def _reopen(self, req: PreparePeriod) -> PrepareResult:
+        """A completed period opened again: the new employees join after the last member."""
+        nips = req.nips if req.nips is not None else await self._candidates.candidates(req.agency)
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            await events.update_period(
+                session, req.period_id, now=now, status="running", completed_at=None
+            )
+            before = await events.member_count(session, req.period_id)
+            count = await events.append_members(session, req.period_id, _unique(nips))
+            await events.update_period(session, req.period_id, now=now, requested=count)
+            await _append(
+                session,
+                req.period_id,
+                "promotion_period.reopened",
+                req.actor,
+                agency=req.agency,
+                stage=("completed", "running"),
+                payload={
+                    "period": req.period.isoformat(),
+                    "added": count - before,
+                    "requested": count,
+                    "opening": req.opening,
+                },
+                rulebook_version=req.rulebook_version,
+                run_id=req.run_id,
+                occurred_at=req.occurred_at,
+                now=now,
+                key=req.opening,
+            )
+            row = await events.get_period(session, req.period_id)
+        source = row.member_source if row is not None else "list"
+        log.info("period.reopened", period_id=req.period_id, requested=count, added=count - before)
         return PrepareResult(requested=count, member_source=source)
 
     @activity.defn(name="claim_period_page")
@@ -216,6 +261,7 @@ class PeriodActivities:
                 run_id=req.run_id,
                 occurred_at=req.occurred_at,
                 now=now,
+                key=req.opening,
             )
         log.info("period.completed", period_id=req.period_id, started=req.started)
 
@@ -252,10 +298,12 @@ async def _append(
     occurred_at: datetime,
     now: datetime,
     rulebook_version: str | None = None,
+    key: str | None = None,
 ) -> None:
-    # One entry of each kind per period: the kind is the id, so a retried activity writes once.
+    # One entry of each kind per opening of the period: the kind (and the opening's key, after the
+    # first) is the id, so a retried activity writes once.
     entry = LedgerEntryIn(
-        entry_id=f"{period_id}:{kind}",
+        entry_id=f"{period_id}:{kind}" if key is None else entry_id(period_id, kind, key),
         process_id=period_id,
         process_kind=PROCESS_KIND,
         kind=kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
@@ -15,12 +16,13 @@ from actions.requests import IDEMPOTENCY_KEY
 from actions.requests import Request as ActionRequest
 from api.deps import AppContext
 from api.limits import is_json
-from domain.errors import UnsupportedMedia
+from domain.errors import RuleViolation, UnsupportedMedia
 from domain.ledger import canonical_json
 from infra.tokens import Principal
 
 B = TypeVar("B", bound=BaseModel)
 R = TypeVar("R", bound=BaseModel)
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def request_of(http: Request, principal: Principal) -> ActionRequest:
@@ -28,6 +30,12 @@ def request_of(http: Request, principal: Principal) -> ActionRequest:
     ``X-Request-Id`` the client chose, else the one the middleware made up (never sent again)."""
     key = http.headers.get(IDEMPOTENCY_KEY)
     if key is not None:
+        if not _VALID_KEY.match(key):
+            raise RuleViolation(
+                f"The {IDEMPOTENCY_KEY} header must be 1-255 visible ASCII characters.",
+                code="validation_error",
+                field=IDEMPOTENCY_KEY,
+            )
         scoped = hashlib.sha256(f"{principal.sub}\x00{key}".encode()).hexdigest()
         return ActionRequest(id=f"key:{scoped[:56]}", supplied=True, header=IDEMPOTENCY_KEY)
     supplied = bool(getattr(http.state, "request_id_supplied", False))

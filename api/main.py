@@ -1,4 +1,5 @@
-"""FastAPI application: ``create_app()``; the Temporal client and database engine live in the lifespan."""
+"""The JSON API as a FastAPI application: ``create_app()``; the Temporal client and the database
+engine live in its lifespan. The process that serves it (with the console) is ``server.py``."""
 
 from __future__ import annotations
 
@@ -34,7 +35,6 @@ from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
 from infra.tokens import TokenVerifier
-from web import app as console
 
 log = structlog.get_logger(__name__)
 
@@ -98,8 +98,4 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         public,
     ):
         app.include_router(module.router)
-    console.install(app, settings)
     return app
-
-
-app = create_app()

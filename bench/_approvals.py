@@ -45,7 +45,8 @@ class Approvals:
     async def step(self, p: Promotion, k: int) -> tuple[str, str] | None:
         if k == BKN_STEP and self.bkn_review:
             try:
-                return await self._review(p)
+                await self._review(p)
+                return None
             except BenchError as exc:
                 return "bkn review: " + str(exc).split(":")[0], str(exc)[:500]
         role, sub, agency, body = step_of(p, self.period, k)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Sequence
 
 from temporalio.client import Client, WorkflowExecutionStatus
 
@@ -37,7 +38,7 @@ async def setup_bare(client: Client, task_queue: str, count: int, limit: int) ->
     return ids
 
 
-def bare_op(client: Client, chain: list[tuple[str, str | None, str | None]]) -> Op[str]:
+def bare_op(client: Client, chain: Sequence[tuple[str, str | None, str | None]]) -> Op[str]:
     async def op(wid: str, k: int) -> tuple[str, str] | None:
         role, sub, _ = chain[k]
         d = BareDecision(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from bench._report import Phase
@@ -14,7 +14,7 @@ T = TypeVar("T")
 Op = Callable[[T, int], Awaitable[tuple[str, str] | None]]
 
 
-async def bounded(limit: int, coros: list[Awaitable[T]]) -> list[T]:
+async def bounded(limit: int, coros: Sequence[Awaitable[T]]) -> list[T]:
     gate = asyncio.Semaphore(limit)
 
     async def one(c: Awaitable[T]) -> T:

@@ -24,7 +24,7 @@ SETUP_TIMEOUT_S = 60.0
 Caller = tuple[str, str, str | None]  # role, sub, agency
 READER: Caller = ("auditor", "bench-reader", AGENCY)
 ADMIN: Caller = ("admin", "bench-admin", None)
-# (role, sub, agency) of each approval, as in infra/demo.py; a sub of None means "the employee's
+# (role, sub, agency) of each approval, as in cli/demo.py; a sub of None means "the employee's
 # supervisor", whom the workflow requires for the first step. BKN is national: no agency claim.
 CHAIN: list[Caller | tuple[str, None, str]] = [
     ("supervisor", None, AGENCY),

@@ -227,7 +227,7 @@ async def start_processes(
     stack.spawn("meritflow-worker", [py, str(ROOT / "worker.py")])
     bare = [py, "-m", "bench.bare", "--address", temporal, "--task-queue", bare_queue]
     stack.spawn("bare-worker", bare)
-    api = ["-m", "uvicorn", "api.main:app", "--host", LOOPBACK, "--port", str(settings.api_port)]
+    api = ["-m", "uvicorn", "server:app", "--host", LOOPBACK, "--port", str(settings.api_port)]
     stack.spawn("api", [py, *api])
     return client
 

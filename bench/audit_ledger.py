@@ -18,7 +18,7 @@ this process, one request at a time, with an auditor's bearer token:
    plan printed, so a full scan shows;
 3. ``GET /v1/processes/{id}/ledger`` (and ``/ledger/verify``) for processes of different sizes;
 4. ``GET /v1/audit/export?format=jsonl`` of the whole ledger, streamed to a file: entries/s;
-5. ``python -m infra.verify`` on that file with the checkpoints of ``GET /v1/audit/checkpoints``
+5. ``python -m cli.verify`` on that file with the checkpoints of ``GET /v1/audit/checkpoints``
    and the key of ``GET /v1/audit/public-key``, as a separate process (no database, no server):
    entries/s and its peak RSS.
 
@@ -64,10 +64,10 @@ from bench._stack import (
     process_cpu_seconds,
     run_cli,
 )
-from infra.checkpoint_signing import CheckpointSigner
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import ROOT, Settings
 from infra.tokens import mint_token
+from integrity.checkpoint_signing import CheckpointSigner
 from store import audit
 
 OUTPUT = ROOT / "data" / "bench" / "audit_ledger.json"
@@ -177,7 +177,7 @@ async def _run(
         (tmp / "checkpoints.json").write_text(json.dumps(cps), encoding="utf-8")
     stack.check_alive()
     stack.stop()  # the offline verifier runs alone
-    _say("timed: python -m infra.verify on the export (offline)")
+    _say("timed: python -m cli.verify on the export (offline)")
     verify = _verify(tmp / "ledger.jsonl", tmp / "checkpoints.json", key["public_key"])
     checks = {
         "checkpoint_covers_every_entry": checkpoint["tree_size"] == stats.entries,
@@ -515,7 +515,7 @@ def _verify(export: Path, checkpoints: Path, public_key: str) -> dict[str, Any]:
     0.1 s while it runs (the high-water mark only grows, so the last reading is the peak to within
     the final 0.1 s); not ``ru_maxrss``, which on Linux also counts this process's own resident
     set at the fork before the exec."""
-    argv = [sys.executable, "-m", "infra.verify", "--export", str(export),
+    argv = [sys.executable, "-m", "cli.verify", "--export", str(export),
             "--checkpoints", str(checkpoints), "--public-key", public_key]  # fmt: skip
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -674,7 +674,7 @@ def render(res: dict[str, Any]) -> str:
         f"{cp['wall_s']:>9.1f}{cp['per_s']:>11,}",
         f"{'export: GET /v1/audit/export?format=jsonl':<52}{ex['entries']:>10}{ex['wall_s']:>9.1f}"
         f"{ex['per_s']:>11,}   ({ex['mib_per_s']} MiB/s, {ex['bytes'] / 2**20:.0f} MiB)",
-        f"{'offline verify: python -m infra.verify':<52}{vf['entries']:>10}{vf['wall_s']:>9.1f}"
+        f"{'offline verify: python -m cli.verify':<52}{vf['entries']:>10}{vf['wall_s']:>9.1f}"
         f"{vf['per_s']:>11,}   (CPU {vf['cpu_s']} s, peak RSS {vf['peak_rss_mib']} MiB)",
         f"verifier said: {vf['summary']}",
         "",

@@ -3,7 +3,7 @@
 Appending to the ledger never touches the tree. A checkpoint takes the entries not yet indexed,
 ordered by ``(recorded_at, entry_id)``, gives them the next leaf indexes, stores the complete
 subtrees they finish, and signs the new tree head (``domain/merkle.py`` for the hashing,
-``infra/checkpoint_signing.py`` for the key). An entry committed late with an earlier
+``integrity/checkpoint_signing.py`` for the key). An entry committed late with an earlier
 ``recorded_at`` than one already indexed simply goes into the next checkpoint: the order that counts
 is the stored ``leaf_index``, which never changes.
 
@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import merkle
-from infra.checkpoint_signing import CheckpointSigner, checkpoint_message
+from integrity.checkpoint_signing import CheckpointSigner, checkpoint_message
 from store.audit_models import MERKLE_STATE_ID, Checkpoint, MerkleLeaf, MerkleNode, MerkleState
 from store.models import LedgerEntry
 

@@ -154,6 +154,36 @@ async def insert_members(session: AsyncSession, period_id: str, nips: Sequence[s
     return len(rows)
 
 
+async def append_members(session: AsyncSession, period_id: str, nips: Sequence[str]) -> int:
+    """Add the NIPs that are not members yet after the last position (a period opened again);
+    returns the number of members now. A retry finds them there and adds nothing."""
+    known = await members_among(session, period_id, nips)
+    last = await session.scalar(
+        select(func.max(PromotionPeriodMember.position)).where(
+            PromotionPeriodMember.period_id == period_id
+        )
+    )
+    start = int(last or 0) + 1
+    rows = [
+        {"period_id": period_id, "position": i, "nip": nip, "status": "pending"}
+        for i, nip in enumerate((n for n in nips if n not in known), start=start)
+    ]
+    for chunk in _chunks(rows):
+        await session.execute(insert(PromotionPeriodMember), list(chunk))
+    return await member_count(session, period_id)
+
+
+async def members_among(session: AsyncSession, period_id: str, nips: Sequence[str]) -> set[str]:
+    """The subset of ``nips`` that are members of the period."""
+    found: set[str] = set()
+    for chunk in _chunks(nips):
+        stmt = select(PromotionPeriodMember.nip).where(
+            PromotionPeriodMember.period_id == period_id, PromotionPeriodMember.nip.in_(chunk)
+        )
+        found.update((await session.scalars(stmt)).all())
+    return found
+
+
 async def member_page(
     session: AsyncSession, period_id: str, after: int, limit: int
 ) -> list[tuple[int, str]]:
@@ -230,6 +260,17 @@ async def insert_promotions_if_absent(
     for chunk in _chunks(rows):
         stmt = _insert(session, PromotionView).values(list(chunk))
         await session.execute(stmt.on_conflict_do_nothing(index_elements=["process_id"]))
+
+
+async def promoted_among(session: AsyncSession, period: date, nips: Sequence[str]) -> set[str]:
+    """The subset of ``nips`` that have a promotion (of any agency or status) in ``period``."""
+    found: set[str] = set()
+    for chunk in _chunks(nips):
+        stmt = select(PromotionView.nip).where(
+            PromotionView.period == period, PromotionView.nip.in_(chunk)
+        )
+        found.update((await session.scalars(stmt)).all())
+    return found
 
 
 async def running_promotions_of(session: AsyncSession, nip: str) -> list[PromotionView]:

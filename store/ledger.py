@@ -72,6 +72,8 @@ async def append(
     digest = entry_hash(head.hash, seq, hash_fields(columns))
     row = LedgerEntry(**columns, seq=seq, prev_hash=head.hash, hash=digest)
     session.add(row)
+    # The entry first, then its head: the database lets a head move only to an entry it holds.
+    await session.flush()
     head.seq = seq
     head.hash = digest
     await session.flush()

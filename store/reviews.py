@@ -33,6 +33,10 @@ async def upsert_reviewer(session: AsyncSession, values: dict[str, Any], *, now:
     await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=update))
 
 
+async def get_reviewer(session: AsyncSession, reviewer_id: str) -> Reviewer | None:
+    return await session.get(Reviewer, reviewer_id)
+
+
 async def roster(session: AsyncSession, body_code: str) -> Sequence[Reviewer]:
     stmt = select(Reviewer).where(Reviewer.body_code == body_code, Reviewer.active.is_(True))
     return (await session.scalars(stmt.order_by(Reviewer.id))).all()

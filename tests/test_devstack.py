@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from infra import devstack
+from cli import devstack
 from infra.settings import Settings
 from infra.temporal_bin import find_temporal_cli, find_test_server
 
@@ -167,7 +167,7 @@ def test_entry_point_refuses_busy_port_and_exits_non_zero(tmp_path: Path) -> Non
         holder.bind(("127.0.0.1", settings.api_port))
         holder.listen()
         result = subprocess.run(
-            [sys.executable, "-m", "infra.devstack"],
+            [sys.executable, "-m", "cli.devstack"],
             cwd=devstack.ROOT,
             env={**devstack.child_env(), **env},
             capture_output=True,

@@ -13,12 +13,8 @@ from pydantic import BaseModel, Field
 from domain.eligibility import EligibilityResult
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
 from domain.ledger import Actor
+from domain.processes import promotion_workflow_id as promotion_workflow_id  # re-exported
 from domain.review import Finding, ReviewRule, SubjectType, Verdict
-
-
-def promotion_workflow_id(nip: str, period: date) -> str:
-    """One promotion per employee per period: the business key is the workflow id."""
-    return f"promotion-{nip}-{period:%Y-%m}"
 
 
 class StartPromotion(BaseModel):

@@ -9,6 +9,10 @@ Run:       the first run stores the period's members (the employees named by the
            once. Children's results are never awaited: the period only starts them.
 Continue-as-new: after ``children_per_run`` members (or when Temporal suggests it), carrying only
            the cursor and the counters, so ten thousand employees never strain one history.
+Opened again: a completed period is started once more (same id, a new chain of runs) by a later
+           event that carries employees it does not have: ``opening`` is that event's key, the
+           counters and cursor carry on from the period row, and the first run adds the new
+           members after the last one; the commands are those of any run.
 Signals, updates: none. Query: ``state() -> PeriodState``.
 Timers:    none.
 Outcomes:  completed once every member's promotion was started or found; the period row (requested,
@@ -38,7 +42,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.enums import PromotionType
     from domain.ledger import Actor
-    from workflows.contracts import StartPromotion, promotion_workflow_id
+    from domain.processes import promotion_workflow_id
+    from workflows.contracts import StartPromotion
     from workflows.promotion import PromotionWorkflow
 
 PERIOD_ACTIVITY_TIMEOUT = timedelta(minutes=2)
@@ -61,6 +66,8 @@ class PeriodInput(BaseModel):
     requested_by: Actor
     # First run only: the employees named by the trigger; None pulls the agency's candidates.
     nips: list[str] | None = None
+    # The key of the event that opened a completed period again; None: its first opening.
+    opening: str | None = None
     max_in_flight: int = Field(50, ge=1)
     children_per_run: int = Field(500, ge=1)
     page_size: int = Field(100, ge=1)
@@ -138,6 +145,7 @@ class PromotionPeriodWorkflow:
                 actor=inp.requested_by,
                 run_id=info.run_id,
                 occurred_at=workflow.now(),
+                opening=inp.opening,
             ),
             start_to_close_timeout=PERIOD_ACTIVITY_TIMEOUT,
             retry_policy=PERIOD_ACTIVITY_RETRY,
@@ -232,6 +240,7 @@ class PromotionPeriodWorkflow:
                 actor=Actor(id=inp.period_id, role="system"),
                 run_id=workflow.info().run_id,
                 occurred_at=workflow.now(),
+                opening=inp.opening,
             ),
             start_to_close_timeout=PERIOD_ACTIVITY_TIMEOUT,
             retry_policy=PERIOD_ACTIVITY_RETRY,

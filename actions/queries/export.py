@@ -1,6 +1,6 @@
 """The ledger as a stream of JSON Lines or CSV, for the offline verifier and for auditors.
 
-The format (one entry per line, pseudonyms) is described in ``infra/export.py``. A principal with
+The format (one entry per line, pseudonyms) is described in ``integrity/export.py``. A principal with
 an agency exports that agency's entries only.
 """
 
@@ -14,7 +14,8 @@ import structlog
 from actions.services import Services
 from domain.enums import Role
 from domain.errors import NotPermitted, RuleViolation, Unavailable
-from infra.export import (
+from infra.tokens import Principal
+from integrity.export import (
     ExportConfigError,
     Pseudonymizer,
     csv_rows,
@@ -22,7 +23,6 @@ from infra.export import (
     jsonl_line,
     load_pseudonymizer,
 )
-from infra.tokens import Principal
 from store.export import ExportFilter, begin_snapshot, export_batches
 
 log = structlog.get_logger(__name__)

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from actions.queries.ledger import trace_rows
 from actions.services import Services
 from domain import merkle
-from infra.checkpoint_signing import checkpoint_message, verify_signature
 from infra.tokens import Principal
+from integrity.checkpoint_signing import checkpoint_message, verify_signature
 from store import checkpoints, ledger
 from store.ledger import VerifyResult
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from domain.cloudevents import CloudEvent
 from domain.enums import PromotionType
+from domain.vacancies import FilledBy, PostKind
 
 Nip = Annotated[str, StringConstraints(pattern=r"^[0-9]{18}$")]
 Agency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,32}$")]
@@ -49,12 +50,35 @@ class EmployeeChangedData(BaseModel):
 
 
 class PostVacatedData(BaseModel):
-    """``id.go.bkn.post.vacated.v1``: a post fell vacant (open selection is not built yet)."""
+    """``id.go.bkn.post.vacated.v1``: a post fell vacant. A JPT post starts an open selection
+    (id ``selection-<agency>-<post_id>-<YYYYMMDD of vacated_on>``), unless the agency fills it from
+    its talent pool; any other post is recorded with the reason no selection was started."""
 
     model_config = ConfigDict(extra="allow")
 
-    post_id: str = Field(min_length=1, max_length=200)
-    agency: Agency | None = None
+    post_id: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,54}$", description="The agency's id of the post"
+    )
+    agency: Agency | None = Field(
+        None, description="Defaults to the token's agency; required with a national token"
+    )
+    vacated_on: date = Field(description="When the post fell vacant: one vacancy, one selection")
+    post_level: PostKind = Field(
+        description="pratama, madya, utama (JPT: open selection); administrator, pengawas, "
+        "functional (filled within the agency)"
+    )
+    filled_by: FilledBy = Field(
+        "open_selection",
+        description="talent_management: a JPT post filled from the talent pool of an agency whose "
+        "merit system is approved (UU 5/2014 Pasal 111); no selection is started",
+    )
+    post_title: str | None = Field(None, min_length=1, max_length=300)
+    appointing_authority_id: str | None = Field(
+        None, min_length=1, max_length=100, description="The PPK's subject in their bearer token"
+    )
+    rulebook_version: str | None = Field(None, description="Defaults to the rulebook in force")
+    oversight_body: str = Field("BKN-OVERSIGHT", min_length=1, max_length=64)
+    assessment_body: str | None = Field(None, max_length=64)
 
 
 class EventAccepted(BaseModel):
@@ -64,8 +88,18 @@ class EventAccepted(BaseModel):
     status: Literal["accepted", "accepted_not_routed"]
     duplicate: bool = Field(description="True when this (source, id) was received before")
     process_id: str | None = Field(None, description="The process the event started or maps to")
+    process_kind: str | None = Field(None, description="promotion_period, selection")
     process_ids: list[str] = Field(
         default_factory=list, description="Processes notified (employee.changed)"
+    )
+    started: list[str] | None = Field(
+        None,
+        description="A period event for a period that already exists: the NIPs whose promotion "
+        "it starts (they had none in that period)",
+    )
+    already_existed: list[str] | None = Field(
+        None,
+        description="... and the NIPs that already had a promotion in that period (none started)",
     )
     detail: str
     received_at: datetime

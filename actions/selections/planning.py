@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -102,33 +103,50 @@ async def _start(a: Attempt[SelectionCreate]) -> Started:
         assessment_body=body.assessment_body,
         requested_by=a.actor,
     )
-    identity = SelectionIdentity(
-        **start.model_dump(include=set(SelectionIdentity.model_fields)),
-    )
-    # The row exists before the workflow does (it is every SQL write's gate), and whether this
-    # request inserted it is whether it created the selection.
-    async with a.services.sessions() as session, session.begin():
+    begun = await begin(a.services, target.process_id, start)
+    async with a.services.sessions() as session:
+        sel = await selections.get(session, target.process_id)
+    assert sel is not None
+    return Started(created=begun.created, selection=to_read(sel, show_shortlist=True))
+
+
+@dataclass(frozen=True)
+class Begun:
+    """What starting did: ``created`` the selection (its row was inserted by this call), or found
+    it ``finished`` (a finished selection holds the id; nothing was started)."""
+
+    created: bool
+    finished: bool
+
+
+async def begin(services: Services, process_id: str, start: StartSelection) -> Begun:
+    """The one way a selection starts (the API's START, a vacated post's event): its read-model row
+    inserted if absent, then its workflow started, or joined while it runs.
+
+    The row exists before the workflow does: it is every SQL write's gate, and whether this call
+    inserted it is whether it created the selection (no private SDK attribute is read for that).
+    """
+    identity = SelectionIdentity(**start.model_dump(include=set(SelectionIdentity.model_fields)))
+    async with services.sessions() as session, session.begin():
         created = await selections.insert_if_absent(
-            session, target.process_id, identity, datetime.now(UTC)
+            session, process_id, identity, datetime.now(UTC)
         )
     try:
         await temporal.guard_rpc(
-            a.services.client.start_workflow(
+            services.client.start_workflow(
                 OpenSelectionWorkflow.run,
                 start,
-                id=target.process_id,
-                task_queue=spec(ProcessKind.SELECTION).queue(a.services),
+                id=process_id,
+                task_queue=spec(ProcessKind.SELECTION).queue(services),
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         )
     except WorkflowAlreadyStartedError:
-        # A finished selection with this agency and code: return it, start nothing.
-        log.info("selection.already_exists", process_id=target.process_id)
-    async with a.services.sessions() as session:
-        sel = await selections.get(session, target.process_id)
-    assert sel is not None
-    return Started(created=created, selection=to_read(sel, show_shortlist=True))
+        # A finished selection with this id: return it, start nothing.
+        log.info("selection.already_exists", process_id=process_id)
+        return Begun(created=created, finished=True)
+    return Begun(created=created, finished=False)
 
 
 START = Action(

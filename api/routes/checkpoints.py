@@ -24,8 +24,8 @@ from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, responses
 from domain.enums import Role
 from domain.ledger import iso_utc
-from infra.checkpoint_signing import CheckpointKeyError, CheckpointSigner, load_signer
 from infra.tokens import Principal
+from integrity.checkpoint_signing import CheckpointKeyError, CheckpointSigner, load_signer
 from store import checkpoints
 from store.audit_models import Checkpoint
 from store.models import LedgerEntry

@@ -1,86 +1,54 @@
-"""Employees: Meritflow's own HR source, filled one by one or by CSV upload."""
+"""Employees: Meritflow's own HR source, filled one by one or by CSV upload.
+
+The two writes are the pipeline's actions (``actions/employees.py``); this module reads the request
+and answers with the action's result, and serves the read.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from fastapi import APIRouter, Request
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import ValidationError
-
+from actions.employees import IMPORT, UPSERT, csv_body
 from actions.schemas.employees import EmployeeRead, ImportResult
-from api.auth import PrincipalDep, can_see_agency, require_roles
-from api.deps import SessionDep
+from api.actions import act, body_schema
+from api.auth import PrincipalDep, can_see_agency
+from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, responses
 from domain.employee import EmployeeRecord
-from domain.enums import Role
-from infra.tokens import Principal
 from store import repositories
 
 router = APIRouter(prefix="/v1/employees", tags=["employees"])
-WRITERS = require_roles(Role.HR_SYSTEM, Role.AGENCY_HR)
-CSV_COLUMNS = [
-    "nip",
-    "name",
-    "agency",
-    "grade",
-    "rank_since",
-    "education",
-    "position",
-    "position_kind",
-    "supervisor_nip",
-    "ratings",
-    "sanctions",
-    "trainings",
-    "credit_points",
-    "has_position_decree",
-]
-
-
-def _check_agency(principal: Principal, record: EmployeeRecord, where: str) -> None:
-    if not can_see_agency(principal, record.agency):
-        raise ApiError(
-            403,
-            "agency_out_of_scope",
-            f"{where}: you may only write employees of {principal.agency}.",
-        )
+ACTION_ERRORS = (401, 403, 404, 413, 422, 503)
 
 
 @router.post(
-    "", status_code=201, response_model=EmployeeRead, responses=responses(401, 403, 413, 422)
+    "",
+    status_code=201,
+    response_model=EmployeeRead,
+    responses=responses(*ACTION_ERRORS),
+    openapi_extra=body_schema(EmployeeRecord),
+    summary=UPSERT.summary,
 )
 async def upsert_employee(
-    record: EmployeeRecord, principal: Annotated[Principal, Depends(WRITERS)], session: SessionDep
+    request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> EmployeeRead:
-    _check_agency(principal, record, "employee")
-    async with session.begin():
-        await repositories.upsert_employees(
-            session, [record.model_dump(mode="json")], now=datetime.now(UTC)
-        )
-    return EmployeeRead(record=record)
+    return (await act(request, ctx, UPSERT, principal)).result
 
 
 @router.post(
     "/import",
     response_model=ImportResult,
-    responses=responses(401, 403, 413, 422),
+    responses=responses(*ACTION_ERRORS),
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
-    summary="Import employees from CSV; all rows or none",
+    summary=IMPORT.summary,
 )
 async def import_employees(
-    request: Request, principal: Annotated[Principal, Depends(WRITERS)], session: SessionDep
+    request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> ImportResult:
-    text = (await request.body()).decode("utf-8-sig", errors="replace")
-    records = parse_csv(text)
-    for i, record in enumerate(records, start=2):
-        _check_agency(principal, record, f"line {i}")
-    async with session.begin():
-        await repositories.upsert_employees(
-            session, [r.model_dump(mode="json") for r in records], now=datetime.now(UTC)
-        )
-    return ImportResult(imported=len(records))
+    async def read() -> bytes:
+        return csv_body(await request.body())
+
+    return (await act(request, ctx, IMPORT, principal, body=read)).result
 
 
 @router.get("/{nip}", response_model=EmployeeRead, responses=responses(401, 404))
@@ -89,59 +57,3 @@ async def get_employee(nip: str, principal: PrincipalDep, session: SessionDep) -
     if row is None or not can_see_agency(principal, row.agency):
         raise ApiError(404, "employee_not_found", f"No employee with NIP {nip} is known here.")
     return EmployeeRead(record=EmployeeRecord.model_validate(row.record))
-
-
-def parse_csv(text: str) -> list[EmployeeRecord]:
-    """Every row is validated before anything is written; all errors are reported at once."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [
-        c
-        for c in ("nip", "name", "agency", "grade", "rank_since", "education")
-        if c not in (reader.fieldnames or [])
-    ]
-    if missing:
-        raise ApiError(
-            422, "csv_columns_missing", f"The CSV lacks the columns: {', '.join(missing)}."
-        )
-    records, fields = [], []
-    for line, row in enumerate(reader, start=2):
-        try:
-            records.append(EmployeeRecord.model_validate(_row_to_dict(row)))
-        except (ValidationError, ValueError) as err:
-            fields.append({"field": f"line {line}", "message": _describe(err)})
-    if fields:
-        raise ApiError(
-            422,
-            "csv_invalid",
-            f"{len(fields)} CSV row(s) are not valid; nothing was imported.",
-            fields,
-        )
-    if not records:
-        raise ApiError(422, "csv_empty", "The CSV has no rows.")
-    return records
-
-
-def _describe(err: Exception) -> str:
-    if isinstance(err, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()[:5])
-    return str(err)
-
-
-def _split(value: str | None) -> list[str]:
-    return [p.strip() for p in (value or "").split(";") if p.strip()]
-
-
-def _row_to_dict(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS and v not in (None, "")}
-    out["ratings"] = [
-        {"year": int(y), "rating": r}
-        for y, r in (p.split(":", 1) for p in _split(row.get("ratings")))
-    ]
-    out["sanctions"] = [
-        dict(zip(("kind", "start", "end"), p.split(":"), strict=False))
-        for p in _split(row.get("sanctions"))
-    ]
-    out["trainings"] = _split(row.get("trainings"))
-    if "has_position_decree" in out:
-        out["has_position_decree"] = str(out["has_position_decree"]).lower() in ("1", "true", "yes")
-    return out

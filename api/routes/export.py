@@ -1,6 +1,6 @@
 """Export of the ledger as JSON Lines or CSV, streamed, for the offline verifier and for auditors.
 
-The format (one entry per line, pseudonyms) is described in ``infra/export.py``. A token with an
+The format (one entry per line, pseudonyms) is described in ``integrity/export.py``. A token with an
 ``agency`` claim exports that agency's entries only.
 """
 

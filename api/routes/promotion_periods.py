@@ -1,4 +1,5 @@
-"""Promotion periods: opened by an HR event (``id.go.bkn.promotion_period.opened.v1``), read here.
+"""Promotion periods: opened by an HR event (``id.go.bkn.promotion_period.opened.v1``, the action
+is ``actions/periods.py``), read here.
 
 The tally is computed from the promotions read model (every promotion of the agency in the period)
 and the period row the workflow's activities keep (requested, started, already running, status).
@@ -6,42 +7,24 @@ and the period row the workflow's activities keep (requested, started, already r
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated
 
-import structlog
 from fastapi import APIRouter, Query
-from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from actions.schemas.events import (
-    PeriodOpenedData,
     PeriodTally,
     PromotionPeriodPage,
     PromotionPeriodRead,
 )
-from api.auth import PrincipalDep, actor_of, can_see_agency
-from api.deps import AppContext, SessionDep
+from api.auth import PrincipalDep, can_see_agency
+from api.deps import SessionDep
 from api.errors import ApiError, responses
-from api.refusals import record_refusal
-from api.routes.events import Incoming, Plan, parse_data, scoped_agency
-from domain import cloudevents as ce
 from domain.enums import PromotionStatus
-from domain.errors import DomainError
-from domain.rulebook import Rulebook, check_period, rulebook_for_period
 from store import events as store_events
 from store.event_models import PromotionPeriod
-from workflows.promotion_period import (
-    PeriodInput,
-    PromotionPeriodWorkflow,
-    promotion_period_workflow_id,
-)
 
 router = APIRouter(prefix="/v1/promotion-periods", tags=["promotion periods"])
-log = structlog.get_logger(__name__)
-# Employees named by an event are checked against the employee table, when that is the HR source.
-UNKNOWN_SHOWN = 10
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -114,126 +97,3 @@ async def get_period(
     if row is None or not can_see_agency(principal, row.agency):
         raise ApiError(404, "not_found", f"No promotion period '{period_id}' is visible to you.")
     return await to_read(session, row)
-
-
-# --- the event that opens a period --------------------------------------------------------------
-
-
-async def plan_period_opened(ctx: AppContext, client: Client, inc: Incoming) -> Plan:
-    data = parse_data(PeriodOpenedData, inc.event)
-    agency = scoped_agency(inc.principal, data.agency)
-    if agency is None:
-        raise ApiError(
-            422,
-            "validation_error",
-            "data.agency is required when the token names no agency.",
-            [{"field": "data.agency", "message": "required with a national token"}],
-        )
-    period_id = promotion_period_workflow_id(agency, data.period)
-    rulebook = await _rulebook(ctx, inc, period_id, agency, data)
-    if data.nips is not None and ctx.settings.hr_source == "table":
-        await _check_members(ctx, agency, data.nips)
-    inp = PeriodInput(
-        period_id=period_id,
-        agency=agency,
-        period=data.period,
-        promotion_type=data.type,
-        rulebook_version=rulebook.version,
-        requested_by=actor_of(inc.principal),
-        nips=data.nips,
-        max_in_flight=ctx.settings.period_max_in_flight,
-        children_per_run=ctx.settings.period_children_per_run,
-        page_size=ctx.settings.period_page_size,
-    )
-
-    async def dispatch() -> dict[str, Any]:
-        return await _start_period(ctx, client, inp)
-
-    return Plan(
-        agency=agency,
-        process_id=period_id,
-        detail="Received; starting the promotion period.",
-        period_row=_period_row(inp, inc),
-        dispatch=dispatch,
-    )
-
-
-async def _rulebook(
-    ctx: AppContext, inc: Incoming, period_id: str, agency: str, data: PeriodOpenedData
-) -> Rulebook:
-    try:
-        rulebook = rulebook_for_period(data.period)
-        check_period(rulebook, data.period)
-    except DomainError as err:
-        error = err
-        await record_refusal(
-            ctx.sessions,
-            process_id=period_id,
-            process_kind="promotion_period",
-            kind="promotion_period.start_refused",
-            actor=actor_of(inc.principal),
-            error=error,
-            agency=agency,
-            payload={
-                "period": data.period.isoformat(),
-                "event_id": inc.event.id,
-                "source": inc.event.source,
-            },
-            request_id=inc.request_id,
-        )
-        raise error from err
-    return rulebook
-
-
-async def _check_members(ctx: AppContext, agency: str, nips: list[str]) -> None:
-    async with ctx.sessions() as session:
-        known = await store_events.nips_in_agency(session, agency, nips)
-    unknown = [n for n in nips if n not in known]
-    if unknown:
-        shown = ", ".join(unknown[:UNKNOWN_SHOWN]) + (" …" if len(unknown) > UNKNOWN_SHOWN else "")
-        raise ApiError(
-            422,
-            "employees_not_in_agency",
-            f"{len(unknown)} of the NIPs are not employees of {agency} on file: {shown}.",
-            [{"field": "data.nips", "message": f"not employees of {agency}: {shown}"}],
-        )
-
-
-def _period_row(inp: PeriodInput, inc: Incoming) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    return {
-        "id": inp.period_id,
-        "agency": inp.agency,
-        "period": inp.period,
-        "promotion_type": inp.promotion_type.value,
-        "rulebook_version": inp.rulebook_version,
-        "member_source": "list" if inp.nips is not None else "hr_source",
-        "status": "starting",
-        "event_ref": ce.event_ref(inc.event.source, inc.event.id),
-        "requested_by": inc.principal.sub,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-async def _start_period(ctx: AppContext, client: Client, inp: PeriodInput) -> dict[str, Any]:
-    async with ctx.sessions() as session:
-        row = await store_events.get_period(session, inp.period_id)
-    if row is not None and row.status == "completed":
-        # Finished, maybe long gone from Temporal: the row says so, and nothing is started.
-        return {"detail": f"The period {inp.period_id} has already started all its promotions."}
-    try:
-        await client.start_workflow(
-            PromotionPeriodWorkflow.run,
-            inp,
-            id=inp.period_id,
-            task_queue=ctx.settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except WorkflowAlreadyStartedError:
-        log.info("period.already_exists", period_id=inp.period_id)
-    return {
-        "detail": f"The promotion period {inp.period_id} is starting one promotion per "
-        f"employee; follow GET /v1/promotion-periods/{inp.period_id}."
-    }

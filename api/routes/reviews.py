@@ -1,16 +1,18 @@
-"""Third-party review: review bodies and their rosters, reviews, conflict declarations, verdicts."""
+"""Third-party review: review bodies and their rosters, reviews, conflict declarations, verdicts.
+
+Every write is a pipeline action (``actions/review_admin.py``, ``actions/reviews.py``); this module
+reads the request, answers with the action's result, and serves the reads.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, Query, Request
-from temporalio.client import Client
-from temporalio.service import RPCError
+from fastapi import APIRouter, Query, Request
 
 from actions.queries import reviews as review_reads
+from actions.review_admin import DECLARE_STANDING_CONFLICT, REGISTER_BODY, REGISTER_REVIEWER
 from actions.reviews import DECLARE, VERDICT
 from actions.schemas.reviews import (
     BodyCreate,
@@ -23,31 +25,26 @@ from actions.schemas.reviews import (
     VerdictCreate,
 )
 from api.actions import act, body_schema
-from api.auth import PrincipalDep, require_roles
-from api.deps import ClientDep, ContextDep, SessionDep
-from api.errors import ApiError, responses
-from domain.enums import Role
-from infra.tokens import Principal
+from api.auth import PrincipalDep
+from api.deps import ContextDep, SessionDep
+from api.errors import responses
 from store import reviews
-from workflows.review import ThirdPartyReviewWorkflow
 
 router = APIRouter(tags=["reviews"])
 log = structlog.get_logger(__name__)
-ADMIN = require_roles(Role.ADMIN)
+ADMIN_ERRORS = (401, 403, 404, 413, 422, 503)
 
 
 @router.post(
     "/v1/review-bodies",
     status_code=201,
     response_model=BodyRead,
-    responses=responses(401, 403, 422),
+    responses=responses(*ADMIN_ERRORS),
+    openapi_extra=body_schema(BodyCreate),
+    summary=REGISTER_BODY.summary,
 )
-async def register_body(
-    body: BodyCreate, _: Annotated[Principal, Depends(ADMIN)], session: SessionDep
-) -> BodyRead:
-    async with session.begin():
-        await reviews.upsert_body(session, body.model_dump(mode="json"), now=datetime.now(UTC))
-    return BodyRead.model_validate(body.model_dump())
+async def register_body(request: Request, principal: PrincipalDep, ctx: ContextDep) -> BodyRead:
+    return (await act(request, ctx, REGISTER_BODY, principal)).result
 
 
 @router.get("/v1/review-bodies", response_model=list[BodyRead], responses=responses(401))
@@ -61,69 +58,28 @@ async def list_bodies(_: PrincipalDep, session: SessionDep) -> list[BodyRead]:
     "/v1/review-bodies/{code}/reviewers",
     status_code=201,
     response_model=ReviewerCreate,
-    responses=responses(401, 403, 404, 422),
+    responses=responses(*ADMIN_ERRORS),
+    openapi_extra=body_schema(ReviewerCreate),
+    summary=REGISTER_REVIEWER.summary,
 )
 async def register_reviewer(
-    code: str,
-    body: ReviewerCreate,
-    _: Annotated[Principal, Depends(ADMIN)],
-    session: SessionDep,
-    client: ClientDep,
+    code: str, request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> ReviewerCreate:
-    if await reviews.get_body(session, code) is None:
-        raise ApiError(404, "body_not_found", f"No review body {code}.")
-    await session.rollback()
-    async with session.begin():
-        await reviews.upsert_reviewer(
-            session, {**body.model_dump(), "body_code": code}, now=datetime.now(UTC)
-        )
-    open_reviews = await reviews.list_reviews(
-        session,
-        agency=None,
-        status="open",
-        subject_type=None,
-        body_code=code,
-        reviewer_id=None,
-        limit=500,
-        after=None,
-    )
-    for review in open_reviews:  # a review short of reviewers fills its seats from the new roster
-        await _signal_roster(client, review.review_id)
-    return body
-
-
-async def _signal_roster(client: Client, review_id: str) -> None:
-    try:
-        await client.get_workflow_handle(review_id).signal(ThirdPartyReviewWorkflow.roster_changed)
-    except RPCError as err:
-        log.warning("review.roster_signal_failed", review_id=review_id, error=str(err))
+    return (await act(request, ctx, REGISTER_REVIEWER, principal, code)).result
 
 
 @router.post(
     "/v1/reviewers/{reviewer_id}/conflicts",
     status_code=201,
     response_model=ConflictCreate,
-    responses=responses(401, 403, 422),
+    responses=responses(*ADMIN_ERRORS),
+    openapi_extra=body_schema(ConflictCreate),
+    summary=DECLARE_STANDING_CONFLICT.summary,
 )
 async def declare_standing_conflict(
-    reviewer_id: str, body: ConflictCreate, principal: PrincipalDep, session: SessionDep
+    reviewer_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
 ) -> ConflictCreate:
-    """A conflict known up front (a relative, a former student): no review naming that person is
-    ever assigned to this reviewer."""
-    if principal.role != Role.ADMIN.value and principal.sub != reviewer_id:
-        raise ApiError(
-            403, "forbidden", "Only the reviewer themselves or an admin may declare this."
-        )
-    async with session.begin():
-        await reviews.add_conflicts(
-            session,
-            reviewer_id,
-            [body.person_id],
-            reason=body.reason,
-            review_id=None,
-            now=datetime.now(UTC),
-        )
-    return body
+    return (await act(request, ctx, DECLARE_STANDING_CONFLICT, principal, reviewer_id)).result
 
 
 @router.get("/v1/reviews", response_model=ReviewPage, responses=responses(401, 422))

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.selection_contracts import ComponentCheck
 from domain.selection.ranking import ScoreSheet, component_ranking
 from domain.selection.scoring import require_component
 from store.selection_models import SelectionApplicant, SelectionScore
+from store.selection_records import ComponentCheck
 from store.selections.applicants import count_applicants
 from store.selections.rows import lock
 from store.selections.scores import conflicts

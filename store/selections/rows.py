@@ -22,17 +22,17 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.selection_contracts import (
-    AnnouncementData,
-    PanelMemberData,
-    SelectionIdentity,
-    SelectionViewData,
-)
 from domain.errors import NotFound
 from domain.ledger import json_ready
 from store.audit import InvalidCursor
 from store.repositories import _insert, insert_ignore
 from store.selection_models import Selection, SelectionAnnouncement, SelectionPanelMember
+from store.selection_records import (
+    AnnouncementData,
+    PanelMemberData,
+    SelectionIdentity,
+    SelectionViewData,
+)
 
 _VIEW_JSON = ("scheme", "scorers", "components", "shortlist", "plenary", "findings", "waiting_for")
 # Identity columns that name the row; an upsert never changes them.

@@ -8,12 +8,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.selection_contracts import PrecheckResult, ScreeningTally
 from domain.selection.rulebook import PostLevelRequirements, get_selection_rulebook
 from domain.selection.scoring import check_screening_decision, require_screening_open
 from domain.selection.screening import screen
 from domain.selection.seats import require_member
 from store.selection_models import SelectionApplicant
+from store.selection_records import PrecheckResult, ScreeningTally
 from store.selections.applicants import as_profile, require_applicant
 from store.selections.entries import Stamp, append, written
 from store.selections.rows import lock, seat

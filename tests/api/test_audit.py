@@ -19,10 +19,10 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
 from domain.ledger import Actor, LedgerEntryIn
 from infra.settings import Settings
 from infra.tokens import mint_token
+from server import create_app
 from store import ledger, repositories
 from tests.conftest import new_nip
 

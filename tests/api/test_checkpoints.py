@@ -12,10 +12,10 @@ from temporalio.client import ScheduleIntervalSpec, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from actions.checkpoint_schedule import SCHEDULE_ID, ensure_checkpoint_schedule
 from activities.checkpoints import KEY_MISSING, CreateCheckpoint
 from domain import merkle
-from infra.checkpoint_schedule import SCHEDULE_ID, ensure_checkpoint_schedule
-from infra.checkpoint_signing import checkpoint_message, verify_signature
+from integrity.checkpoint_signing import checkpoint_message, verify_signature
 from store import ledger
 from store.models import LedgerEntry
 from tests.e2e.checkpoint_support import (

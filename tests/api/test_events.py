@@ -66,12 +66,14 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], int, str, str | None]] 
     ("unknown type", setting("type", "id.go.bkn.nope.v1"), 422, "unknown_event_type", "type"),
     ("no period", lambda e: e["data"].pop("period"), 422, "validation_error", "data.period"),
     ("bad period", data(period="April"), 422, "validation_error", "data.period"),
-    ("period not allowed", data(period="2027-04-15"), 422, "period_not_allowed", None),
+    ("period not allowed", data(period="2027-04-15"), 422, "period_not_allowed", "data.period"),
+    ("period long past", data(period="2024-04-01"), 422, "period_outside_window", "data.period"),
     ("bad nip", data(nips=["12"]), 422, "validation_error", "data.nips.0"),
     ("nip twice", data(nips=["1" * 18, "1" * 18]), 422, "validation_error", "data.nips"),
     ("unknown nips", data(nips=["1" * 18]), 422, "employees_not_in_agency", "data.nips"),
     ("unknown data field", data(colour="red"), 422, "validation_error", "data.colour"),
-    ("other agency", data(agency="OTHER"), 403, "agency_out_of_scope", None),
+    # Another agency's period is not the caller's to see: 404, as for any process out of sight.
+    ("other agency", data(agency="OTHER"), 404, "agency_out_of_scope", None),
 ]
 
 
@@ -153,6 +155,24 @@ async def test_a_refused_period_is_in_the_ledger(api: Api, sessions: Any) -> Non
     ]
 
 
+async def test_a_period_before_the_submission_window_names_the_window(
+    api: Api, sessions: Any
+) -> None:
+    agency = new_agency()
+    event = good_event(agency)
+    event["data"]["period"] = "2024-04-01"  # an allowed month of its rulebook, long past
+    r = await post_raw(api, json.dumps(event).encode(), agency=agency)
+    body = r.json()
+    assert r.status_code == 422 and body["error"] == "period_outside_window", r.text
+    assert "can be proposed today: from" in body["detail"] and "months back" in body["detail"]
+    assert body["fields"][0]["field"] == "data.period"
+    async with sessions() as session:
+        rows = await ledger.entries(session, f"promotion-period-{agency}-2024-04")
+    assert [(e.kind, e.payload["error"]) for e in rows] == [
+        ("promotion_period.start_refused", "period_outside_window")
+    ]
+
+
 @pytest.mark.parametrize(
     ("content", "content_type", "status", "code"),
     [
@@ -181,7 +201,8 @@ async def test_oversize_event_gets_413_and_starts_nothing(
 
 
 async def test_plain_application_json_is_accepted(api: Api) -> None:
-    event = good_event("KEMENPANRB") | {"type": ce.POST_VACATED, "data": {"post_id": "P"}}
+    vacancy = {"post_id": "P", "vacated_on": "2026-11-30", "post_level": "administrator"}
+    event = good_event("KEMENPANRB") | {"type": ce.POST_VACATED, "data": vacancy}
     r = await post_raw(
         api,
         json.dumps(event).encode(),

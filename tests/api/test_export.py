@@ -10,7 +10,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from infra.export import EXPORT_COLUMNS
+from integrity.export import EXPORT_COLUMNS
 from tests.e2e.checkpoint_support import AGENCY, checkpoint_stack, promotion_with_history
 
 

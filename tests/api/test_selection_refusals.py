@@ -31,12 +31,12 @@ from activities.selection_contracts import (
     SelectionIdentity,
     SelectionViewData,
 )
-from api.main import create_app
 from domain.ledger import Actor
 from domain.selection.rulebook import get_selection_rulebook
 from domain.selection.screening import ApplicantProfile
 from infra.settings import Settings
 from infra.tokens import mint_token
+from server import create_app
 from store import selections
 
 RULEBOOK = "PermenPANRB-15-2019"

@@ -15,8 +15,8 @@ import pytest_asyncio
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
 from domain.rulebook import TRAINING_VERSION
+from server import create_app
 from store import ledger, repositories
 from tests.e2e.test_promotion_api import Api, api, new_employee
 

@@ -19,10 +19,10 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from activities import webhooks as webhook_activities
-from api.main import create_app
 from domain import events
 from infra.settings import Settings
 from infra.tokens import mint_token
+from server import create_app
 
 URL = "/v1/webhooks/subscriptions"
 GOOD = {"url": "https://hr.example.go.id/hooks", "event_types": [events.PROCESS_COMPLETED]}

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
 from infra.settings import Settings
+from server import create_app
 from tests.e2e.test_promotion_api import (
     AGENCY,
     Api,

@@ -12,8 +12,8 @@ import asyncio
 import httpx
 import pytest
 
+from cli.demo import Demo
 from domain.rulebook import TRAINING_VERSION
-from infra.demo import Demo
 from tests.e2e.test_promotion_api import Api
 
 

@@ -22,11 +22,11 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
 from domain.ledger import row_hash
 from domain.merkle import ledger_leaf_hash
-from infra.checkpoint_signing import CheckpointSigner, checkpoint_message
-from infra.export import NIP, Pseudonymizer, jsonl_line, read_export
+from integrity.checkpoint_signing import CheckpointSigner, checkpoint_message
+from integrity.export import NIP, Pseudonymizer, jsonl_line, read_export
+from server import create_app
 from tests.e2e.checkpoint_support import AGENCY, StackApi, checkpoint_stack, promotion_with_history
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +111,7 @@ async def verify(export_file: Path, checkpoints: Path, key: str, *extra: str) ->
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "infra.verify",
+        "cli.verify",
         "--export",
         str(export_file),
         "--checkpoints",

@@ -15,8 +15,8 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from actions.history import reconcile_process
 from domain import cloudevents as ce
-from infra.reconcile import reconcile_process
 from infra.settings import Settings
 from store import ledger, repositories
 from store.event_models import InboundEvent, PromotionPeriodMember
@@ -151,7 +151,7 @@ async def test_the_same_event_after_completion_and_after_retention_starts_nothin
     api: Api, dev_env: WorkflowEnvironment, sessions
 ) -> None:
     agency = new_agency()
-    await import_employees(sessions, agency, 2)
+    nips = await import_employees(sessions, agency, 2)
     pid = period_id(agency)
     event = cloud_event(ce.PERIOD_OPENED, {"period": PERIOD})
     first = await send(api, event, agency)
@@ -178,9 +178,12 @@ async def test_the_same_event_after_completion_and_after_retention_starts_nothin
     assert not await exists(dev_env, pid)
     late = await send(api, event, agency)
     assert late.status_code == 200 and late.json()["process_id"] == pid
-    # A new event for the same agency and period maps to the finished period too.
+    # A new event for the same agency and period maps to the finished period too, and says that
+    # the agency's employees (pulled again) all have their promotion: nothing is started.
     other = await send(api, cloud_event(ce.PERIOD_OPENED, {"period": PERIOD}), agency)
     assert other.status_code == 202 and other.json()["process_id"] == pid, other.text
+    assert other.json()["started"] == [] and other.json()["already_existed"] == sorted(nips)
+    assert "nothing was started" in other.json()["detail"]
     await asyncio.sleep(1.0)
     assert not await exists(dev_env, pid)
     assert (await period_view(api, pid, agency))["started"] == 2
@@ -264,16 +267,8 @@ async def test_employee_changed_signals_the_running_promotion(
     assert await handle.query(PromotionWorkflow.employee_changes) == [event["id"]]
 
 
-async def test_post_vacated_is_recorded_and_not_routed(api: Api, sessions) -> None:
-    event = cloud_event(ce.POST_VACATED, {"post_id": "JPT-PRATAMA-7", "agency": "KEMENPANRB"})
-    r = await send(api, event, "KEMENPANRB")
-    assert r.status_code == 202, r.text
-    body = r.json()
-    assert body["status"] == "accepted_not_routed" and body["process_id"] is None
-    assert "open selection" in body["detail"] and "not built yet" in body["detail"]
-    again = await send(api, event, "KEMENPANRB")
-    assert again.status_code == 200 and again.json()["status"] == "accepted_not_routed"
-    assert await stored_events(sessions, event["source"]) == 1
+def vacancy(post_id: str, **data: Any) -> dict[str, Any]:
+    return {"post_id": post_id, "vacated_on": "2026-11-30", "post_level": "administrator", **data}
 
 
 async def test_idempotency_key_on_promotions(api: Api, dev_env: WorkflowEnvironment) -> None:
@@ -310,12 +305,12 @@ async def test_idempotency_key_on_promotions(api: Api, dev_env: WorkflowEnvironm
 
 async def test_idempotency_key_on_events(api: Api, sessions) -> None:
     key = {"Idempotency-Key": f"ev-{uuid.uuid4().hex}"}
-    event = cloud_event(ce.POST_VACATED, {"post_id": "P-1"})
+    event = cloud_event(ce.POST_VACATED, vacancy("P-1"))
     first = await send(api, event, "KEMENPANRB", key)
     assert first.status_code == 202, first.text
     replay = await send(api, event, "KEMENPANRB", key)
     assert replay.status_code == 200 and replay.headers.get("Idempotent-Replayed") == "true"
-    changed = {**event, "data": {"post_id": "P-2"}}
+    changed = {**event, "data": vacancy("P-2")}
     reused = await send(api, changed, "KEMENPANRB", key)
     assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
     assert await stored_events(sessions, event["source"]) == 1
@@ -324,9 +319,9 @@ async def test_idempotency_key_on_events(api: Api, sessions) -> None:
 
 
 async def test_the_same_event_id_with_other_content_is_refused(api: Api, sessions) -> None:
-    event = cloud_event(ce.POST_VACATED, {"post_id": "P-1"})
+    event = cloud_event(ce.POST_VACATED, vacancy("P-1"))
     assert (await send(api, event, "KEMENPANRB")).status_code == 202
-    r = await send(api, {**event, "data": {"post_id": "P-9"}}, "KEMENPANRB")
+    r = await send(api, {**event, "data": vacancy("P-9")}, "KEMENPANRB")
     assert r.status_code == 422 and r.json()["error"] == "event_id_reused"
     assert await stored_events(sessions, event["source"]) == 1
 

@@ -15,8 +15,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from actions.history import reconcile_process, summarise
 from domain.ledger import Actor, LedgerEntryIn
-from infra.reconcile import reconcile_process, summarise
 from infra.settings import Settings
 from store import ledger
 from tests.e2e.audit_support import AGENCY, AuditApi, finished_promotion, running_api
@@ -72,7 +72,7 @@ async def run_command(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "infra.reconcile",
+        "cli.reconcile",
         *args,
         cwd=ROOT,
         env=env,

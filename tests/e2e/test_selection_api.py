@@ -21,9 +21,9 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
 from domain.calendar import WIB
 from infra.settings import Settings
+from server import create_app
 from tests.conftest import skip_days
 from tests.e2e.test_promotion_api import Api
 from worker import build_worker

@@ -21,11 +21,11 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
+from actions.history import reconcile_process
 from domain.review import Verdict
-from infra.reconcile import reconcile_process
 from infra.settings import Settings
 from infra.tokens import mint_token
+from server import create_app
 from store.selection_models import SelectionAnnouncement
 from tests.conftest import register_body, start_test_server
 from tests.workflows.test_selection import (

@@ -17,10 +17,10 @@ from standardwebhooks import Webhook
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
 from domain import events
 from infra.settings import Settings
 from infra.tokens import mint_token
+from server import create_app
 from tests.activities.webhook_receiver import Receiver, running_receiver
 from tests.conftest import employee
 from worker import build_worker

@@ -133,7 +133,7 @@ async def live_stack(database_url: str, tmp: Path) -> AsyncIterator[LiveStack]:
         )
     )
     services.add(Service("worker", [sys.executable, str(ROOT / "worker.py")], env, logs))
-    api_argv = ["-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(aport)]
+    api_argv = ["-m", "uvicorn", "server:app", "--host", "127.0.0.1", "--port", str(aport)]
     services.add(Service("api", [sys.executable, *api_argv], env, logs))
     try:
         services["temporal"].start()

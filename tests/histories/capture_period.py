@@ -3,13 +3,16 @@
 One period of seven employees (one of whose promotions is already running) with three children per
 run and pages of two, on a Temporal dev server with the real worker and a throwaway SQLite database.
 It writes every run of the chain: ``promotion-period-run-1.json`` and ``-run-2.json`` end in
-continue-as-new, ``-run-3.json`` begins from it and completes. Their workflow id goes to
-``workflow_ids.json``. Keep old captures when the workflow changes: they are what running periods
-look like.
+continue-as-new, ``-run-3.json`` begins from it and completes. Then the completed period is opened
+again for four more employees (a later HR event): ``promotion-period-reopened-run-1.json`` ends in
+continue-as-new, ``-run-2.json`` completes. Their workflow id goes to ``workflow_ids.json``. Keep
+old captures when the workflow changes: they are what running periods look like (``--only`` writes
+the named scenario alone, ``first`` or ``reopened``).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import tempfile
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -91,7 +95,43 @@ async def capture(client: Client, settings: Settings, nips: list[str]) -> list[W
     return await run_chain(client, inp.period_id, handle.first_execution_run_id)
 
 
-async def main() -> None:
+async def capture_reopened(
+    client: Client, settings: Settings, first: list[str], more: list[str]
+) -> list[WorkflowHistory]:
+    """The completed period opened again for ``more`` (as actions/periods.py does it)."""
+    period_id = promotion_period_workflow_id(AGENCY, PERIOD)
+    done = await client.get_workflow_handle_for(PromotionPeriodWorkflow.run, period_id).result()
+    inp = PeriodInput(
+        period_id=period_id,
+        agency=AGENCY,
+        period=PERIOD,
+        rulebook_version="PerBKN-4-2025",
+        requested_by=HR,
+        nips=more,
+        opening="capture-reopen",
+        requested=len(first),
+        cursor=len(first),
+        started=done.started,
+        already_running=done.already_running,
+        run=done.runs + 1,
+        children_per_run=3,
+        page_size=2,
+        max_in_flight=2,
+    )
+    handle = await client.start_workflow(
+        PromotionPeriodWorkflow.run,
+        inp,
+        id=period_id,
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
+    await handle.result()
+    assert handle.first_execution_run_id is not None
+    return await run_chain(client, period_id, handle.first_execution_run_id)
+
+
+async def main(only: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/capture.db"
         await migrate(url)
@@ -99,7 +139,7 @@ async def main() -> None:
         sessions = session_factory(engine)
         settings = Settings(database_url=url, task_queue="capture-period")
         nips = []
-        for i in range(7):
+        for i in range(11):
             record = employee(f"19910404{i:010d}", agency=AGENCY)
             await put_employee(sessions, record)
             nips.append(record["nip"])
@@ -110,15 +150,26 @@ async def main() -> None:
             dev_server_log_level="error",
         )
         async with env, build_worker(env.client, sessions, settings):
-            histories = await capture(env.client, settings, nips)
+            scenarios = {
+                "first": ("promotion-period-run", await capture(env.client, settings, nips[:7])),
+                "reopened": (
+                    "promotion-period-reopened-run",
+                    await capture_reopened(env.client, settings, nips[:7], nips[7:]),
+                ),
+            }
         ids = {}
-        for i, history in enumerate(histories, start=1):
-            (HERE / f"promotion-period-run-{i}.json").write_text(history.to_json())
-            ids[f"promotion-period-run-{i}"] = history.workflow_id
+        for scenario, (stem, histories) in scenarios.items():
+            if only is not None and scenario != only:
+                continue
+            for i, history in enumerate(histories, start=1):
+                (HERE / f"{stem}-{i}.json").write_text(history.to_json())
+                ids[f"{stem}-{i}"] = history.workflow_id
         known = json.loads(IDS_FILE.read_text()) if IDS_FILE.exists() else {}
         IDS_FILE.write_text(json.dumps({**known, **ids}, indent=2, sort_keys=True) + "\n")
         await engine.dispose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(prog="python -m tests.histories.capture_period")
+    parser.add_argument("--only", choices=("first", "reopened"))
+    asyncio.run(main(parser.parse_args().only))

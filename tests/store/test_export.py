@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from domain.ledger import Actor, LedgerEntryIn, row_hash
-from infra.checkpoint_signing import CheckpointSigner
-from infra.export import (
+from integrity.checkpoint_signing import CheckpointSigner
+from integrity.export import (
     EXPORT_COLUMNS,
     Pseudonymizer,
     csv_rows,
@@ -147,7 +147,7 @@ def test_pseudonyms_are_stable_and_leave_hashes_alone() -> None:
 def test_csv_cells_that_a_spreadsheet_would_run_are_escaped_and_read_back(tmp_path) -> None:
     import csv as csv_module
 
-    from infra.export import EXPORT_COLUMNS, LEDGER_COLUMNS, csv_rows, read_export
+    from integrity.export import EXPORT_COLUMNS, LEDGER_COLUMNS, csv_rows, read_export
 
     formulas = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\tx", "\\kept"]
     base = dict.fromkeys(EXPORT_COLUMNS) | dict.fromkeys(LEDGER_COLUMNS, "v")

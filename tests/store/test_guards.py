@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -61,7 +61,9 @@ async def test_truncate_is_refused_on_postgresql(
     assert (await verify(sessions)).entries == 2
 
 
-async def test_append_still_moves_the_head(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_heads_move_only_forward_to_the_entry_appended(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     await write_chain(sessions, 2)
     async with sessions.begin() as session:
         row, created = await ledger.append(session, make_entry(3), recorded_at=T0)
@@ -69,11 +71,18 @@ async def test_append_still_moves_the_head(sessions: async_sessionmaker[AsyncSes
     async with sessions.begin() as session:
         head = await session.get(LedgerHead, PROCESS)
     assert head is not None and (head.seq, head.hash) == (3, row.hash)
-    # The head table stays writable: ``append`` updates it on every entry.
-    async with sessions.begin() as session:
-        await session.execute(
-            update(LedgerHead).where(LedgerHead.process_id == PROCESS).values(seq=3)
-        )
+    where = LedgerHead.process_id == PROCESS
+    heads = "ledger_heads only move forward"
+    for statement in (
+        update(LedgerHead).where(where).values(seq=2),  # wound back over a cut tail
+        update(LedgerHead).where(where).values(seq=4, hash="f" * 64),  # ahead of the entries
+        update(LedgerHead).where(where).values(hash="e" * 64),  # a forged hash
+        delete(LedgerHead).where(where),
+        insert(LedgerHead).values(process_id="other", seq=5, hash="a" * 64),
+    ):
+        with pytest.raises(DBAPIError, match=heads):
+            async with sessions.begin() as session:
+                await session.execute(statement)
     assert (await verify(sessions)).ok
 
 

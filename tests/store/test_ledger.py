@@ -53,8 +53,8 @@ async def write_chain(
 async def tamper(sessions: async_sessionmaker[AsyncSession], *statements: Any) -> None:
     """Rewrite ledger rows the way an attacker with database access would: around the guards.
 
-    The ledger table refuses UPDATE and DELETE (migration 0002), so a tampering test must go around
-    that on purpose. SQLite: drop the triggers inside this transaction and create them again before
+    The ledger, its heads and its checkpoints refuse rewrites (migrations 0002, 0011), so a tampering
+    test must go around that on purpose. SQLite: drop the triggers inside this transaction and create them again before
     it commits. PostgreSQL: ``SET LOCAL session_replication_role = replica``, which silences ordinary
     triggers for this transaction only (the test role is a superuser).
     """
@@ -67,8 +67,9 @@ async def tamper(sessions: async_sessionmaker[AsyncSession], *statements: Any) -
         triggers = (
             await session.execute(
                 text(
-                    "SELECT name, sql FROM sqlite_master "
-                    "WHERE type = 'trigger' AND tbl_name = 'ledger_entries'"
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
+                    "('ledger_entries', 'ledger_heads', 'checkpoints', 'merkle_leaves', "
+                    "'merkle_nodes')"
                 )
             )
         ).all()

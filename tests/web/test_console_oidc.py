@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest_asyncio
 
-from api.main import create_app
 from infra.settings import Settings
+from server import create_app
 from tests.helpers.browser import Browser
 from tests.helpers.fake_idp import CLIENT_ID, CLIENT_SECRET, FakeIdP, running_idp
 

@@ -1,17 +1,14 @@
-"""Reconcile a process's ledger with its Temporal history: ``python -m infra.reconcile <process_id>``.
+"""A process's Temporal history, reduced to what reconciliation compares, and the comparison.
 
-Prints the report and exits 0 when the two agree, 1 when there is any difference (a history Temporal
-no longer has counts as one), 2 when nothing could be compared (no such process in the ledger, a
-kind of process reconciliation does not know, Temporal unreachable). The comparison itself is pure
-(``domain.reconcile``); this module fetches both sides. ``--json`` prints the report as JSON.
+Fetches both sides, the ledger rows from ``store`` and every run's history from Temporal, and hands
+them to the pure comparison in ``domain.reconcile``. ``actions.reconciliation`` is the auditor's
+action over it (authorisation, errors), used by the API and the console; ``cli.reconcile`` is the
+command.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,9 +21,6 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.reconcile import SHAPES, ReconciliationReport, reconcile
-from infra.db import create_engine, session_factory
-from infra.settings import get_settings
-from infra.temporal import connect
 from store import audit
 
 # The marker the SDK's core records for a local activity (its result, and its type and id).
@@ -191,65 +185,3 @@ async def reconcile_process(
     if not rows:
         return None
     return await reconcile_rows(client, process_id, rows)
-
-
-def render(report: ReconciliationReport) -> str:
-    lines = [
-        f"process {report.process_id}: "
-        + ("ledger and history agree" if report.ok else f"{len(report.differences)} difference(s)"),
-        f"runs: {', '.join(report.runs) or '-'}; ledger entries checked: "
-        f"{report.entries_checked}; history events checked: {report.events_checked}",
-    ]
-    for d in report.differences:
-        where = "".join(
-            f" [{name} {value}]"
-            for name, value in (("entry", d.entry_id), ("event", d.event_id))
-            if value is not None
-        )
-        lines.append(f"- {d.kind}{where}: {d.detail}")
-    return "\n".join(lines)
-
-
-class TemporalUnavailable(RuntimeError):
-    """Temporal could not be reached or asked; nothing was compared."""
-
-
-async def _run(process_id: str) -> ReconciliationReport | None:
-    settings = get_settings()
-    engine = create_engine(settings.effective_database_url)
-    try:
-        try:
-            client = await connect(settings)
-        except RuntimeError as err:  # the SDK's connection failure
-            raise TemporalUnavailable(
-                f"cannot connect to {settings.temporal_address}: {err}"
-            ) from err
-        try:
-            return await reconcile_process(session_factory(engine), client, process_id)
-        except RPCError as err:
-            raise TemporalUnavailable(
-                f"Temporal refused the history request: {err.message}"
-            ) from err
-    finally:
-        await engine.dispose()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.reconcile", description=__doc__)
-    parser.add_argument("process_id")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    args = parser.parse_args(argv)
-    try:
-        report = asyncio.run(_run(args.process_id))
-    except (UnsupportedProcess, TemporalUnavailable) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    if report is None:
-        print(f"error: the ledger has no process {args.process_id!r}", file=sys.stderr)
-        return 2
-    print(report.model_dump_json(indent=2) if args.json else render(report))
-    return 0 if report.ok else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -17,8 +17,8 @@ from temporalio.client import (
 )
 
 from activities.checkpoints import CreateCheckpoint
-from infra.checkpoint_signing import signing_configured
 from infra.settings import Settings
+from integrity.checkpoint_signing import signing_configured
 from workflows.checkpoint import LedgerCheckpointWorkflow
 
 log = structlog.get_logger(__name__)

@@ -1,4 +1,4 @@
-"""The development stack behind ``make run``: ``python -m infra.devstack``.
+"""The development stack behind ``make run``: ``python -m cli.devstack``.
 
 Migrates the database, then starts the Temporal dev server (state in ``<data_dir>/temporal.db``,
 so a second run finds the workflows of the first), the worker and the API, each in its own session
@@ -212,7 +212,7 @@ def worker_argv() -> list[str]:
 
 def api_argv(settings: Settings) -> list[str]:
     host, port = settings.api_host, str(settings.api_port)
-    return [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host, "--port", port]
+    return [sys.executable, "-m", "uvicorn", "server:app", "--host", host, "--port", port]
 
 
 def wait_until(stack: Stack, child: Child, ready: Callable[[], bool], timeout_s: float) -> None:

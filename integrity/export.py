@@ -38,8 +38,8 @@ from typing import Any, Literal
 import structlog
 
 from domain.ledger import HASHED_FIELDS, canonical_json, iso_utc
-from infra.checkpoint_signing import DEVELOPMENT_ENVS
 from infra.settings import Settings
+from integrity.checkpoint_signing import DEVELOPMENT_ENVS
 
 log = structlog.get_logger(__name__)
 

@@ -1,6 +1,6 @@
 """Offline verifier of a ledger export against signed checkpoints. No database, server or network.
 
-    python -m infra.verify --export ledger.jsonl --checkpoints checkpoints.json --public-key B64
+    python -m cli.verify --export ledger.jsonl --checkpoints checkpoints.json --public-key B64
 
 ``--checkpoints`` is the JSON of ``GET /v1/audit/checkpoints`` (the page or its ``items``);
 ``--public-key`` the base64 key of ``GET /v1/audit/public-key``, obtained through a channel you
@@ -10,7 +10,7 @@ seq, what) with exit status 1:
 
 1. every checkpoint's Ed25519 signature under a given key, and that sizes never shrink;
 2. every line in file order: its hash recomputed from its content (not for pseudonymized lines,
-   which carry the original hashes: see ``infra/export.py``), its seq and ``prev_hash`` against
+   which carry the original hashes: see ``integrity/export.py``), its seq and ``prev_hash`` against
    the previous entry of its process (a chain starts at seq 1 on the genesis hash), its leaf hash;
 3. every checkpoint's Merkle root recomputed from the export's leaves 0..tree_size-1, so a removed
    entry, a cut tail or an altered leaf is found even where no chain shows it.
@@ -32,14 +32,14 @@ from typing import Any
 
 from domain import merkle
 from domain.ledger import GENESIS_HASH, row_hash
-from infra.checkpoint_signing import (
+from integrity.checkpoint_signing import (
     CheckpointKeyError,
     checkpoint_message,
     decode_key,
     key_id_of,
     verify_signature,
 )
-from infra.export import ExportFormatError, read_export
+from integrity.export import ExportFormatError, read_export
 
 
 class Broken(Exception):
@@ -279,7 +279,7 @@ def verify(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m infra.verify",
+        prog="python -m cli.verify",
         description="Verify a ledger export against signed checkpoints, offline.",
     )
     parser.add_argument("--export", required=True, type=Path, help="JSONL or CSV ledger export")
