@@ -18,9 +18,9 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
 from infra.settings import Settings
 from infra.tokens import mint_token
+from server import create_app
 from worker import build_worker
 
 PANEL = [

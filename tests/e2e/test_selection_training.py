@@ -23,8 +23,8 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from api.main import create_app
 from infra.settings import Settings
+from server import create_app
 from tests.e2e.test_selection_api import (
     CSV_HEADER,
     GIVEN,
