@@ -4,7 +4,8 @@ Modules, one per concern, all free of I/O and clocks (callers pass dates), so th
 workflow can import them inside the Temporal sandbox:
 
 - ``rulebook``: versioned ``SelectionRulebook`` data, every number with its source (PermenPANRB
-  15/2019, its floor-of-3 variant, and a training version counting minutes)
+  15/2019, its floor-of-3 variant, and a training version counting minutes); ``sources``: where
+  each legal number comes from
 - ``seats``: who may act: a role together with its seat or identity, never one alone
 - ``panel``: panel composition rules
 - ``scheme``: the scoring scheme (components, weights, cut-offs, tie-break order)
