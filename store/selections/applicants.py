@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import NotFound, RuleViolation
+from domain.selection.applicants import duplicates, refuse_duplicates
 from domain.selection.registration import check_registration_open
 from domain.selection.screening import ApplicantProfile
 from store.selection_models import Selection, SelectionApplicant
@@ -16,8 +16,6 @@ from store.selections.entries import Stamp, append, digest, written
 from store.selections.rows import lock
 
 SOURCES = frozenset({"api", "csv"})
-# How many duplicates a refusal describes; they are all in its details.
-NAMED = 20
 
 
 async def get_applicant(
@@ -102,7 +100,8 @@ async def register_applicant(
     check_registration_open(
         sel.stage, sel.registration_closes_at, sel.registration_counted_at, stamp.now
     )
-    _refuse_duplicates(sel, await _duplicates(session, process_id, [profile]), batch=False)
+    found = duplicates(await _registered(session, process_id), [profile])
+    refuse_duplicates(sel.code, found, batch=False)
     row = SelectionApplicant(**_row(process_id, profile, source=source, stamp=stamp))
     session.add(row)
     await session.flush()
@@ -136,7 +135,8 @@ async def import_applicants(
             code="empty_import",
             field="body",
         )
-    _refuse_duplicates(sel, await _duplicates(session, process_id, profiles), batch=True)
+    found = duplicates(await _registered(session, process_id), profiles)
+    refuse_duplicates(sel.code, found, batch=True)
     rows = [_row(process_id, p, source="csv", stamp=stamp) for p in profiles]
     await session.execute(insert(SelectionApplicant), rows)
     payload = {
@@ -148,80 +148,9 @@ async def import_applicants(
     return len(profiles)
 
 
-async def _duplicates(
-    session: AsyncSession, process_id: str, profiles: Sequence[ApplicantProfile]
-) -> list[dict[str, Any]]:
-    """Every profile whose applicant id or NIP is already registered or listed earlier."""
+async def _registered(session: AsyncSession, process_id: str) -> dict[str, str | None]:
+    """Applicant id -> NIP of everyone registered, read under the caller's lock."""
     stmt = select(SelectionApplicant.applicant_id, SelectionApplicant.nip).where(
         SelectionApplicant.process_id == process_id
     )
-    registered = (await session.execute(stmt)).all()
-    ids = {row.applicant_id: "registered" for row in registered}
-    nips = {row.nip: row.applicant_id for row in registered if row.nip is not None}
-    first_id: dict[str, int] = {}
-    first_nip: dict[str, str] = {}
-    found: list[dict[str, Any]] = []
-    for index, p in enumerate(profiles):
-        if p.applicant_id in ids:
-            found.append(_dup(index, p, "applicant_id", p.applicant_id, "registered", None))
-        elif p.applicant_id in first_id:
-            earlier = first_id[p.applicant_id]
-            found.append(_dup(index, p, "applicant_id", p.applicant_id, "listed_twice", earlier))
-        else:
-            first_id[p.applicant_id] = index
-        if p.nip is None:
-            continue
-        if p.nip in nips:
-            found.append(_dup(index, p, "nip", p.nip, "registered", nips[p.nip]))
-        elif p.nip in first_nip:
-            found.append(_dup(index, p, "nip", p.nip, "listed_twice", first_nip[p.nip]))
-        else:
-            first_nip[p.nip] = p.applicant_id
-    return found
-
-
-def _dup(
-    index: int, p: ApplicantProfile, field: str, value: str, where: str, other: str | int | None
-) -> dict[str, Any]:
-    return {
-        "index": index,
-        "applicant_id": p.applicant_id,
-        "field": field,
-        "value": value,
-        "conflict": where,
-        "with": other,
-    }
-
-
-def _describe(dup: dict[str, Any], *, batch: bool) -> str:
-    label = "applicant id" if dup["field"] == "applicant_id" else "NIP"
-    row = f"row {dup['index'] + 1} ({dup['applicant_id']}): " if batch else ""
-    if dup["conflict"] == "registered":
-        holder = f" by {dup['with']}" if dup["field"] == "nip" else ""
-        return f"{row}{label} {dup['value']} is already registered{holder}"
-    if dup["field"] == "nip":
-        return f"{row}{label} {dup['value']} is also given for {dup['with']}"
-    return f"{row}{label} {dup['value']} is listed twice (first at row {dup['with'] + 1})"
-
-
-def _refuse_duplicates(sel: Selection, dups: list[dict[str, Any]], *, batch: bool) -> None:
-    if not dups:
-        return
-    described = [_describe(d, batch=batch) for d in dups]
-    shown = "; ".join(described[:NAMED])
-    more = f"; and {len(described) - NAMED} more" if len(described) > NAMED else ""
-    lead = (
-        f"Nothing was imported into selection {sel.code}: {len(dups)} duplicate(s) found"
-        if batch
-        else f"Cannot register into selection {sel.code}"
-    )
-    fields = [
-        {
-            "field": f"row {d['index'] + 1}, {d['field']}" if batch else d["field"],
-            "message": text,
-        }
-        for d, text in zip(dups, described, strict=True)
-    ]
-    raise RuleViolation(
-        f"{lead}: {shown}{more}.", code="applicant_exists", fields=fields, duplicates=dups
-    )
+    return {row.applicant_id: row.nip for row in (await session.execute(stmt)).all()}
