@@ -29,11 +29,17 @@ SCORER_ROLE: Mapping[str, str] = {
 }
 
 
-def _seat_role(actor: Actor, seat: PanelRole | str | None) -> PanelRole | None:
-    """The actor's seat, but only when they act in the role that goes with it."""
+def _seat_role(
+    actor: Actor, seat: PanelRole | str | None, role_required: bool = True
+) -> PanelRole | None:
+    """The actor's seat, but only when they act in the role that goes with it.
+
+    ``role_required=False`` is for the workflow re-checking, on replay, an update that a run from
+    before this rule accepted (see ``workflows/selection/base.py``); never for a new request.
+    """
     if seat is None:
         return None
-    if actor.role != COMMITTEE:
+    if role_required and actor.role != COMMITTEE:
         raise NotPermitted(
             f"{actor.id} holds a seat on this panel, which is taken with the role {COMMITTEE}; "
             f"this request came with the role {actor.role}.",
@@ -42,9 +48,11 @@ def _seat_role(actor: Actor, seat: PanelRole | str | None) -> PanelRole | None:
     return PanelRole(seat)
 
 
-def require_member(actor: Actor, seat: PanelRole | str | None, what: str) -> PanelRole:
+def require_member(
+    actor: Actor, seat: PanelRole | str | None, what: str, role_required: bool = True
+) -> PanelRole:
     """A member of this selection's panel, acting as one."""
-    role = _seat_role(actor, seat)
+    role = _seat_role(actor, seat, role_required)
     if role is None:
         raise NotPermitted(
             f"{actor.id} is not on this selection's panel; only its members {what}.",
@@ -53,19 +61,21 @@ def require_member(actor: Actor, seat: PanelRole | str | None, what: str) -> Pan
     return role
 
 
-def require_secretariat(actor: Actor, seat: PanelRole | str | None, what: str) -> None:
+def require_secretariat(
+    actor: Actor, seat: PanelRole | str | None, what: str, role_required: bool = True
+) -> None:
     """The panel's chair or secretary, acting as such."""
-    if require_member(actor, seat, what) not in SECRETARIAT:
+    if require_member(actor, seat, what, role_required) not in SECRETARIAT:
         raise NotPermitted(
             f"Only the panel's chair or secretary {what}.", code="not_chair_or_secretary"
         )
 
 
-def require_planner(actor: Actor, seat: PanelRole | str | None) -> None:
+def require_planner(actor: Actor, seat: PanelRole | str | None, role_required: bool = True) -> None:
     """The plan is the agency HR unit's, or the panel chair's or secretary's."""
     if actor.role == Role.AGENCY_HR.value:
         return
-    role = _seat_role(actor, seat)
+    role = _seat_role(actor, seat, role_required)
     if role not in SECRETARIAT:
         raise NotPermitted(
             "The plan is prepared by the agency's HR unit or the panel's chair or secretary.",
@@ -73,9 +83,13 @@ def require_planner(actor: Actor, seat: PanelRole | str | None) -> None:
         )
 
 
-def require_appointing_authority(actor: Actor, authority_id: str) -> None:
+def require_appointing_authority(
+    actor: Actor, authority_id: str, role_required: bool = True
+) -> None:
     """The appointing authority named when the selection started, acting as one."""
-    if actor.id == authority_id and actor.role == Role.APPOINTING_AUTHORITY.value:
+    if actor.id == authority_id and (
+        actor.role == Role.APPOINTING_AUTHORITY.value or not role_required
+    ):
         return
     raise NotPermitted(
         "Only this selection's appointing authority, with the role appointing_authority, may "
@@ -129,10 +143,14 @@ def require_any_assignment(
 
 
 def require_voter(
-    actor: Actor, seat: PanelRole | str | None, recused: Collection[str], votes: Collection[str]
+    actor: Actor,
+    seat: PanelRole | str | None,
+    recused: Collection[str],
+    votes: Collection[str],
+    role_required: bool = True,
 ) -> None:
     """A panel member not recused from this plenary, who has not voted yet."""
-    require_member(actor, seat, "vote")
+    require_member(actor, seat, "vote", role_required)
     if actor.id in recused:
         raise NotPermitted(
             "You declared a conflict with a proposed name, so you are recused from this vote.",

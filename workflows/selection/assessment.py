@@ -31,7 +31,8 @@ class AssessmentMixin(SelectionBase):
     @workflow.update
     async def close_screening(self, inp: ActorInput) -> SelectionState:
         async with self._turn():
-            self._check_close_screening(inp)
+            with self._rechecking():
+                self._check_close_screening(inp)
             opened = dict.fromkeys(self._components, "open")
             key = f"screening-{self._return_count}"
             tally = await self._gate(
@@ -75,12 +76,15 @@ class AssessmentMixin(SelectionBase):
     def _check_close_screening(self, inp: ActorInput) -> None:
         self._check(lambda: require_stage(self._stage, Stage.SCREENING, "close screening"))
         seat = self._seat(inp.actor)
-        self._check(lambda: require_secretariat(inp.actor, seat, "may close screening"))
+        self._check(
+            lambda: require_secretariat(inp.actor, seat, "may close screening", self._role_required)
+        )
 
     @workflow.update
     async def close_component(self, inp: ComponentInput) -> SelectionState:
         async with self._turn():
-            self._check_close_component(inp)
+            with self._rechecking():
+                self._check_close_component(inp)
             key = f"component-{inp.component}-{self._return_count}"
             check = await self._gate(
                 SelectionActivities.close_component,
@@ -120,7 +124,11 @@ class AssessmentMixin(SelectionBase):
     def _check_close_component(self, inp: ComponentInput) -> None:
         self._check(lambda: require_stage(self._stage, Stage.ASSESSMENT, "close a component"))
         seat = self._seat(inp.actor)
-        self._check(lambda: require_secretariat(inp.actor, seat, "may close a component"))
+        self._check(
+            lambda: require_secretariat(
+                inp.actor, seat, "may close a component", self._role_required
+            )
+        )
         self._check(lambda: require_open_component(self._components, inp.component))
 
     async def _propose_shortlist(self) -> None:

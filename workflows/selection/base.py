@@ -9,8 +9,8 @@ outbox (``workflows/ledgered.py``) and activities write them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -49,6 +49,10 @@ UPDATES_AFTER_START = "selection-updates-after-start"
 # Patch id: an activity that moves a gate column runs once every entry decided before it is
 # written, so no view recorded earlier can overwrite the gate it moved (SelectionBase._gate).
 GATES_AFTER_RECORDS = "selection-gates-after-earlier-records"
+# Patch id: a seat is taken with its role. Validators (which never run on replay) always check the
+# role; an update's handler re-checks it only in runs that began under this rule, so an update a
+# run accepted before it replays as it ran.
+SEATS_WITH_ROLES = "selection-seats-with-their-roles"
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -62,6 +66,8 @@ class SelectionBase:
         self._rb: SelectionRulebook | None = get_selection_rulebook(inp.rulebook_version)
         self._started = False
         self._gates_wait = False
+        self._seats_with_roles = True
+        self._lenient = False
         self._stage = Stage.PLANNING
         self._status = "in_progress"
         self._panel: list[PanelMember] = []
@@ -115,6 +121,19 @@ class SelectionBase:
             yield
         # An accepted action answers once it is in the ledger and the read model.
         await self._ledger.settled()
+
+    @contextmanager
+    def _rechecking(self) -> Iterator[None]:
+        """A handler re-checks its validator under the lock: the state may have moved since."""
+        self._lenient = not self._seats_with_roles
+        try:
+            yield
+        finally:
+            self._lenient = False
+
+    @property
+    def _role_required(self) -> bool:
+        return not self._lenient
 
     @staticmethod
     def _check(fn: Callable[[], None]) -> None:

@@ -19,7 +19,8 @@ class PlanningMixin(SelectionBase):
     @workflow.update
     async def set_panel(self, inp: PanelInput) -> SelectionState:
         async with self._turn():
-            self._check_set_panel(inp)
+            with self._rechecking():
+                self._check_set_panel(inp)
             self._panel = list(inp.members)
             await self._append(
                 "panel.set",
@@ -34,13 +35,14 @@ class PlanningMixin(SelectionBase):
     def _check_set_panel(self, inp: PanelInput) -> None:
         _, rb = self._require()
         self._check(lambda: require_stage(self._stage, Stage.PLANNING, "set the panel"))
-        self._check(lambda: require_planner(inp.actor, self._seat(inp.actor)))
+        self._check(lambda: require_planner(inp.actor, self._seat(inp.actor), self._role_required))
         self._check(lambda: validate_panel(inp.members, rb))
 
     @workflow.update
     async def set_scheme(self, inp: SchemeInput) -> SelectionState:
         async with self._turn():
-            self._check_set_scheme(inp)
+            with self._rechecking():
+                self._check_set_scheme(inp)
             self._scheme = inp.scheme
             self._scorers = {
                 c.code: sorted(set(inp.scorers[c.code])) for c in inp.scheme.components
@@ -57,20 +59,21 @@ class PlanningMixin(SelectionBase):
     @set_scheme.validator
     def _check_set_scheme(self, inp: SchemeInput) -> None:
         self._check(lambda: require_stage(self._stage, Stage.PLANNING, "set the scoring scheme"))
-        self._check(lambda: require_planner(inp.actor, self._seat(inp.actor)))
+        self._check(lambda: require_planner(inp.actor, self._seat(inp.actor), self._role_required))
         panel = [m.id for m in self._panel]
         self._check(lambda: check_staffing(inp.scheme, inp.scorers, panel))
 
     @workflow.update
     async def submit_plan(self, inp: ActorInput) -> SelectionState:
         async with self._turn():
-            self._check_submit_plan(inp)
+            with self._rechecking():
+                self._check_submit_plan(inp)
             await self._move(Stage.PLAN_REVIEW, "plan.submitted", inp.actor)
         return self._snapshot()
 
     @submit_plan.validator
     def _check_submit_plan(self, inp: ActorInput) -> None:
         self._check(lambda: require_stage(self._stage, Stage.PLANNING, "submit the plan"))
-        self._check(lambda: require_planner(inp.actor, self._seat(inp.actor)))
+        self._check(lambda: require_planner(inp.actor, self._seat(inp.actor), self._role_required))
         panel = [m.id for m in self._panel]
         self._check(lambda: check_plan_complete(panel, self._scheme, self._scorers))

@@ -29,7 +29,8 @@ class PlenaryMixin(SelectionBase):
     @workflow.update
     async def plenary_vote(self, inp: VoteInput) -> SelectionState:
         async with self._turn():
-            self._check_vote(inp)
+            with self._rechecking():
+                self._check_vote(inp)
             self._votes = self._votes | {inp.actor.id: inp.approve}
             await self._append(
                 "plenary.voted",
@@ -44,14 +45,17 @@ class PlenaryMixin(SelectionBase):
     def _check_vote(self, inp: VoteInput) -> None:
         self._check(lambda: require_stage(self._stage, Stage.SHORTLIST, "vote in the plenary"))
         seat = self._seat(inp.actor)
-        self._check(lambda: require_voter(inp.actor, seat, self._recused, self._votes))
+        self._check(
+            lambda: require_voter(inp.actor, seat, self._recused, self._votes, self._role_required)
+        )
         self._check(lambda: require_shortlist([r.applicant_id for r in self._shortlist]))
 
     @workflow.update
     async def close_plenary(self, inp: ActorInput) -> SelectionState:
         _, rb = self._require()
         async with self._turn():
-            self._check_close_plenary(inp)
+            with self._rechecking():
+                self._check_close_plenary(inp)
             result = plenary_result(self._votes, self._voters(), self._chair_id(), rb)
             self._plenary = result.model_dump() | {"votes": dict(self._votes)}
             payload = {"plenary": self._plenary}
@@ -85,13 +89,18 @@ class PlenaryMixin(SelectionBase):
         _, rb = self._require()
         self._check(lambda: require_stage(self._stage, Stage.SHORTLIST, "close the plenary"))
         seat = self._seat(inp.actor)
-        self._check(lambda: require_secretariat(inp.actor, seat, "may close the plenary"))
+        self._check(
+            lambda: require_secretariat(
+                inp.actor, seat, "may close the plenary", self._role_required
+            )
+        )
         self._check(lambda: check_quorum(self._votes, self._voters(), rb))
 
     @workflow.update
     async def appoint(self, inp: AppointInput) -> SelectionState:
         async with self._turn():
-            self._check_appoint(inp)
+            with self._rechecking():
+                self._check_appoint(inp)
             self._appointee = inp.applicant_id
             self._reason = inp.reason
             await self._move(
@@ -111,14 +120,15 @@ class PlenaryMixin(SelectionBase):
     def _check_appoint(self, inp: AppointInput) -> None:
         authority = self._require()[0].appointing_authority_id
         self._check(lambda: require_stage(self._stage, Stage.APPOINTMENT, "appoint"))
-        self._check(lambda: require_appointing_authority(inp.actor, authority))
+        self._check(lambda: require_appointing_authority(inp.actor, authority, self._role_required))
         names = [r.applicant_id for r in self._shortlist]
         self._check(lambda: check_appointee(inp.applicant_id, names))
 
     @workflow.update
     async def cancel(self, inp: CancelInput) -> SelectionState:
         async with self._turn():
-            self._check_cancel(inp)
+            with self._rechecking():
+                self._check_cancel(inp)
             self._reason = inp.reason
             if self._review_task is not None:
                 self._review_task.cancel()
@@ -143,4 +153,4 @@ class PlenaryMixin(SelectionBase):
             )
             raise self._refuse(closed)
         authority = self._require()[0].appointing_authority_id
-        self._check(lambda: require_appointing_authority(inp.actor, authority))
+        self._check(lambda: require_appointing_authority(inp.actor, authority, self._role_required))

@@ -29,7 +29,8 @@ class RegistrationMixin(SelectionBase):
     @workflow.update
     async def announce(self, inp: AnnounceInput) -> SelectionState:
         async with self._turn():
-            self._check_announce(inp)
+            with self._rechecking():
+                self._check_announce(inp)
             window = self._announced(inp)
             self._window = window
             body: dict[str, Any] = {
@@ -61,7 +62,7 @@ class RegistrationMixin(SelectionBase):
     @announce.validator
     def _check_announce(self, inp: AnnounceInput) -> None:
         self._check(lambda: require_stage(self._stage, Stage.ANNOUNCEMENT, "announce the vacancy"))
-        self._check(lambda: require_planner(inp.actor, self._seat(inp.actor)))
+        self._check(lambda: require_planner(inp.actor, self._seat(inp.actor), self._role_required))
         self._check(lambda: require_not_announced(self._window is not None))
         self._check(lambda: self._validate_window(inp))
 

@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.selection.stages import TERMINAL, Stage
     from workflows.selection_contracts import SelectionState, StartSelection
 
-from workflows.selection.base import GATES_AFTER_RECORDS
+from workflows.selection.base import GATES_AFTER_RECORDS, SEATS_WITH_ROLES
 from workflows.selection.planning import PlanningMixin
 from workflows.selection.plenary import PlenaryMixin
 from workflows.selection.registration import RegistrationMixin
@@ -53,6 +53,7 @@ class OpenSelectionWorkflow(PlanningMixin, RegistrationMixin, PlenaryMixin, Revi
     async def run(self, inp: StartSelection) -> SelectionState:
         self._ledger.open()
         self._gates_wait = self._ledger.durable and workflow.patched(GATES_AFTER_RECORDS)
+        self._seats_with_roles = workflow.patched(SEATS_WITH_ROLES)
         await self._append(
             "selection.started", inp.requested_by, None, payload=self._start_payload()
         )
