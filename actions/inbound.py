@@ -153,6 +153,7 @@ def event_action(
     plan: Planner,
     precheck: Callable[[Attempt[ce.CloudEvent]], None] | None = None,
     summary: str = "",
+    roles: frozenset[str] = SENDERS,
 ) -> Action[ce.CloudEvent, EventAccepted]:
     """The action of one event type: its locator, its precheck and its plan in the shared frame."""
 
@@ -178,7 +179,7 @@ def event_action(
         refused=refused,
         body=ce.CloudEvent,
         result=EventAccepted,
-        roles=SENDERS,
+        roles=roles,
         locate=_locate,
         precheck=_precheck,
         execute=_execute,
