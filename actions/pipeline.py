@@ -100,6 +100,8 @@ class Action(Generic[B, R]):
     locate: Callable[[Services, Principal, B], Awaitable[Target]] | None = None
     # May a caller who can see the process's agency see it? (reviews: the reviewing body too)
     visible: Callable[[Principal, Target], bool] | None = None
+    # A body that is not JSON (a CSV file): its own reader into ``body`` (raises a DomainError).
+    parse: Callable[[bytes], B] | None = None
     summary: str = field(default="")
 
 
@@ -222,7 +224,10 @@ class _Run(Generic[B, R]):
 
     def _parse(self, raw: bytes) -> B:
         try:
-            parsed = self.action.body.model_validate_json(raw or b"{}")
+            if self.action.parse is not None:
+                parsed = self.action.parse(raw)
+            else:
+                parsed = self.action.body.model_validate_json(raw or b"{}")
         except ValidationError as err:
             raise validation_error(err) from err
         self.parsed = parsed

@@ -6,45 +6,33 @@ two HR systems reporting one vacancy start one). Where the law fills the post an
 (``domain.vacancies.how_filled``: not a JPT post, or a JPT post filled from an approved talent
 pool), nothing is started and the stored event says why; the answer names the process it started.
 
-NOTE (integration): the selection's own START action (``actions/selections.py``) is being moved
-onto the pipeline in parallel. Until it lands, this module starts ``OpenSelectionWorkflow`` itself,
-with its ``StartSelection`` contract, through the registry, creating the read-model row first as
-the selection route does. Once START exists, ``_start_selection`` should hand the start to it
-(``perform(services, selections.START, ...)`` with the event's actor) so that there is one way a
-selection starts.
+The selection starts the one way every selection does (``actions.selections.planning.begin``, as
+the API's START), pinned to the rulebook the event names, refused as a training one outside
+training environments.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from actions import temporal
 from actions.inbound import Inbound, Plan, agency_of, event_action, event_target, parse_data
 from actions.pipeline import Attempt, actor_of
-from actions.registry import spec
 from actions.schemas.events import PostVacatedData
+from actions.selections.planning import begin
 from actions.services import Services
 from actions.targets import Target
-from activities.selection_contracts import SelectionIdentity, SelectionViewData
 from domain import cloudevents as ce
-from domain.errors import DomainError, RuleViolation
+from domain.errors import RuleViolation
 from domain.processes import ProcessKind
-from domain.selection.rulebook import SELECTION_RULEBOOKS, get_selection_rulebook
-from domain.selection.stages import Stage
+from domain.selection.rulebook import DEFAULT_SELECTION_RULEBOOK, rulebook_for_start
 from domain.vacancies import Filling, how_filled
 from infra.tokens import Principal
-from store import selections
-from workflows.selection import OpenSelectionWorkflow
 from workflows.selection_contracts import StartSelection, selection_workflow_id
 
 log = structlog.get_logger(__name__)
 KIND = ProcessKind.SELECTION
-DEFAULT_RULEBOOK = next(iter(SELECTION_RULEBOOKS))
 
 
 def _data(a: Attempt[Any]) -> PostVacatedData:
@@ -95,8 +83,8 @@ def _check_values(a: Attempt[ce.CloudEvent]) -> None:
             fields=missing,
         )
     try:
-        get_selection_rulebook(data.rulebook_version or DEFAULT_RULEBOOK)
-    except DomainError as err:  # a version the event names: a value, not a thing to look up
+        rulebook_for_start(data.rulebook_version, a.services.settings.env)
+    except RuleViolation as err:  # a version the event names: a value of the event's data
         raise RuleViolation(err.message, code=err.code, field="data.rulebook_version") from err
 
 
@@ -110,7 +98,7 @@ async def _plan(a: Attempt[ce.CloudEvent]) -> Plan:
         code=selection_code(data),
         post_title=str(data.post_title),
         post_level=data.post_level,
-        rulebook_version=data.rulebook_version or DEFAULT_RULEBOOK,
+        rulebook_version=data.rulebook_version or DEFAULT_SELECTION_RULEBOOK,
         appointing_authority_id=str(data.appointing_authority_id),
         oversight_body=data.oversight_body,
         assessment_body=data.assessment_body,
@@ -120,8 +108,7 @@ async def _plan(a: Attempt[ce.CloudEvent]) -> Plan:
     process_id = a.target.process_id
 
     async def dispatch() -> dict[str, Any]:
-        created = await _start_selection(a.services, process_id, start)
-        if created:
+        if not (await begin(a.services, process_id, start)).finished:
             return {}
         return {
             "detail": f"The selection {process_id} for this vacancy has already finished; "
@@ -148,52 +135,6 @@ def _not_started(data: PostVacatedData, filling: Filling) -> Plan:
             "legal_basis": filling.legal_basis,
         },
     )
-
-
-async def _start_selection(services: Services, process_id: str, start: StartSelection) -> bool:
-    """Start (or join) the selection; False when a finished one holds its id."""
-    await _ensure_view(services, process_id, start)
-    selection = spec(KIND)
-    assert selection.workflow is OpenSelectionWorkflow
-    try:
-        await temporal.guard_rpc(
-            services.client.start_workflow(
-                OpenSelectionWorkflow.run,
-                start,
-                id=process_id,
-                task_queue=selection.queue(services),
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        )
-    except WorkflowAlreadyStartedError:
-        log.info("selection.already_exists", process_id=process_id)
-        return False
-    return True
-
-
-async def _ensure_view(services: Services, process_id: str, start: StartSelection) -> None:
-    """The read-model row exists before the workflow does (every SQL write's gate); written only
-    when absent, as the workflow owns it after."""
-    async with services.sessions() as session, session.begin():
-        if await selections.get(session, process_id) is not None:
-            return
-        await selections.write_view(
-            session,
-            process_id,
-            SelectionIdentity(
-                agency=start.agency,
-                code=start.code,
-                post_title=start.post_title,
-                post_level=start.post_level,
-                rulebook_version=start.rulebook_version,
-                appointing_authority_id=start.appointing_authority_id,
-                oversight_body=start.oversight_body,
-                assessment_body=start.assessment_body,
-            ),
-            SelectionViewData(stage=Stage.PLANNING.value, status="in_progress"),
-            datetime.now(UTC),
-        )
 
 
 VACATED = event_action(

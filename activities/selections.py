@@ -1,20 +1,17 @@
 """Side effects of the open selection: the ledger with the read model, and the stage gates.
 
 Every method runs one transaction that first locks the ``selections`` row (then, where it appends, the
-ledger head: the same order as the API's direct writes, so the two never deadlock). The methods that
-close a stage change the gate fields in the same transaction as they count, so an applicant, a
-screening decision or a score either lands before the count or is refused after it.
+ledger head: the same order as the actions' direct writes, so the two never deadlock). The methods
+that close a stage change the gate fields (never the stage: the workflow writes that with its view)
+in the same transaction as they count, so an applicant, a screening decision or a score either lands
+before the count or is refused after it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
@@ -33,6 +30,7 @@ from activities.selection_contracts import (
     ShortlistData,
     ShortlistRequest,
 )
+from domain.selection.explanation_models import ranking_digest
 from domain.selection.ranking import rank, shortlist
 from domain.selection.registration import RegistrationDecision, registration_decision
 from domain.selection.rulebook import get_selection_rulebook
@@ -40,15 +38,8 @@ from domain.selection.scheme import ScoringScheme
 from domain.selection.stages import Stage
 from store import ledger, selections
 from store.group_commit import GroupCommit
-from store.selection_models import SelectionDeclaration
 
 log = structlog.get_logger(__name__)
-
-
-def ranking_digest(ranked: list[dict[str, Any]]) -> str:
-    """sha-256 over the canonical JSON of a ranked list: what the ledger and explanations compare."""
-    canonical = json.dumps(ranked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class SelectionActivities:
@@ -82,23 +73,19 @@ class SelectionActivities:
         rb = get_selection_rulebook(req.rulebook_version)
         async with self._sessions() as session, session.begin():
             sel = await selections.lock(session, req.process_id)
-            if sel.stage != Stage.REGISTRATION.value or sel.extensions > req.extensions:
-                # A retry after this transaction committed: the gate has already moved on.
+            if sel.extensions > req.extensions:
+                # A retry after this transaction extended the window: new registrations may have
+                # come in since, so the count that decided is the one stored with it.
                 return RegistrationCount(
-                    applicants=sel.applicants, decision=_decided(sel.stage, sel.extensions, req)
+                    applicants=sel.applicants, decision=RegistrationDecision.EXTEND.value
                 )
-            count = await selections.close_registration(
-                session, req.process_id, sel.registration_closes_at or req.extended_closes_at
-            )
+            closes_at = req.closes_at or sel.registration_closes_at or req.extended_closes_at
+            # Counted once, the window takes no registration: a retry counts the same applicants.
+            count = await selections.close_registration(session, req.process_id, closes_at)
             decision = registration_decision(count, req.extensions, rb)
-            sel.applicants = count
             if decision is RegistrationDecision.EXTEND:
                 sel.registration_closes_at = req.extended_closes_at
                 sel.extensions = req.extensions + 1
-            elif decision is RegistrationDecision.FAIL:
-                sel.stage = Stage.FAILED.value
-            else:
-                sel.stage = Stage.SCREENING.value
         return RegistrationCount(applicants=count, decision=decision.value)
 
     @activity.defn(name="selection_precheck")
@@ -115,9 +102,9 @@ class SelectionActivities:
         async with self._sessions() as session, session.begin():
             sel = await selections.lock(session, req.process_id)
             tally = await selections.screening_tally(session, req.process_id)
-            if tally.undecided or sel.stage != Stage.SCREENING.value:
+            if tally.undecided:
                 return tally
-            sel.stage = Stage.ASSESSMENT.value
+            # Opening the components closes screening to decisions (domain.selection.scoring).
             sel.components = dict(req.components)
             sel.eligible = tally.eligible
             if req.announcement_key is None or tally.eligible == 0:
@@ -132,7 +119,7 @@ class SelectionActivities:
                 req.process_id,
                 AnnouncementData(
                     key=req.announcement_key,
-                    stage=sel.stage,
+                    stage=req.stage or Stage.ASSESSMENT.value,
                     title="Administrative screening results",
                     body=body,
                 ),
@@ -157,7 +144,10 @@ class SelectionActivities:
                 session,
                 req.process_id,
                 AnnouncementData(
-                    key=req.announcement_key, stage=sel.stage, title=req.title, body=body
+                    key=req.announcement_key,
+                    stage=req.stage or sel.stage,
+                    title=req.title,
+                    body=body,
                 ),
                 datetime.now(UTC),
             )
@@ -172,12 +162,7 @@ class SelectionActivities:
             await selections.lock(session, req.process_id)
             sheets = await selections.score_sheets(session, req.process_id)
             births = await selections.birth_dates(session, req.process_id)
-            declared = await session.scalars(
-                select(SelectionDeclaration).where(
-                    SelectionDeclaration.process_id == req.process_id
-                )
-            )
-            conflicts = {d.scorer_id: list(d.conflicted or []) for d in declared}
+            conflicts = await selections.conflicts(session, req.process_id)
         ranked = rank(sheets, scheme, births)
         proposed = shortlist(ranked, req.size)
         names = {r.applicant_id for r in proposed}
@@ -197,7 +182,7 @@ class SelectionActivities:
                     req.process_id,
                     AnnouncementData(
                         key=req.announcement_key,
-                        stage=sel.stage,
+                        stage=req.stage or sel.stage,
                         title="Integrated ranking",
                         body=body,
                     ),
@@ -212,14 +197,6 @@ class SelectionActivities:
             digest=digest,
             recused_members=recused,
         )
-
-
-def _decided(stage: str, extensions: int, req: CloseRegistration) -> str:
-    if stage == Stage.FAILED.value:
-        return RegistrationDecision.FAIL.value
-    if extensions > req.extensions:
-        return RegistrationDecision.EXTEND.value
-    return RegistrationDecision.PROCEED.value
 
 
 async def _record(session: AsyncSession, req: RecordSelection, now: datetime) -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
 from fastapi import Request
@@ -16,6 +17,7 @@ from actions.requests import Request as ActionRequest
 from api.deps import AppContext
 from api.limits import is_json
 from domain.errors import RuleViolation, UnsupportedMedia
+from domain.ledger import canonical_json
 from infra.tokens import Principal
 
 B = TypeVar("B", bound=BaseModel)
@@ -63,15 +65,35 @@ async def act(
     process_id: str | None = None,
     *,
     body: Callable[[], Awaitable[bytes]] | None = None,
+    path: Mapping[str, str] | None = None,
 ) -> Done[R]:
+    """Run ``action``; ``path`` names what the URL adds to a JSON body (an applicant, a component),
+    so that it is part of the action's body and of the request's fingerprint."""
+    read = body or json_body(http)
     return await perform(
         ctx,
         action,
         principal,
         process_id=process_id,
-        body=body or json_body(http),
+        body=_with_path(read, path) if path else read,
         request=request_of(http, principal),
     )
+
+
+def _with_path(
+    read: Callable[[], Awaitable[bytes]], path: Mapping[str, str]
+) -> Callable[[], Awaitable[bytes]]:
+    async def merged() -> bytes:
+        raw = await read()
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return raw  # refused as it is, when it is parsed
+        if not isinstance(data, dict):
+            return raw
+        return canonical_json({**data, **path})
+
+    return merged
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, object]:

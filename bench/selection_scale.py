@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from api.routes.selections import parse_csv
+from actions.selections.csv_import import parse_csv
 from domain.review import Verdict
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
@@ -69,9 +69,10 @@ async def selection(n: int) -> None:
             await run.announce_now()
             profiles = parse_csv(csv_of(n))
             async with sessions() as s, s.begin():
-                await selections.import_applicants(
-                    s, run.id, profiles, actor=HR, now=datetime.now(UTC), request_id="csv"
+                stamp = selections.Stamp(
+                    actor=HR, now=datetime.now(UTC), entry_id=f"{run.id}:accepted:csv"
                 )
+                await selections.import_applicants(s, run.id, profiles, stamp=stamp)
             await skip_days(env, 16)
             await run.until(lambda st: st.stage == "screening")
             ids = [p.applicant_id for p in profiles]

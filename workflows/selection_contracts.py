@@ -58,10 +58,15 @@ class ActorInput(BaseModel):
 
 
 class AnnounceInput(BaseModel):
+    """The registration window: dates under a rulebook counting days, instants under a training
+    rulebook counting minutes (``opens_at`` absent: registration opens at the announcement)."""
+
     actor: Actor
-    opens: date
-    closes: date
+    opens: date | None = None
+    closes: date | None = None
     text: str = Field(default="", max_length=10_000)
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
 
 
 class ComponentInput(BaseModel):

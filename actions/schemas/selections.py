@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.selection.panel import PanelMember
 from domain.selection.scheme import ScoringScheme
@@ -61,10 +61,21 @@ class NoteBody(BaseModel):
 
 
 class AnnouncementCreate(BaseModel):
+    """The registration window: dates under a rulebook counting days (the legal ones), instants
+    under a training rulebook counting minutes."""
+
     model_config = ConfigDict(extra="forbid")
 
-    opens: date
-    closes: date = Field(description="Registration runs to the end of this day (WIB)")
+    opens: date | None = Field(None, description="First day of registration (legal rulebooks)")
+    closes: date | None = Field(
+        None, description="Registration runs to the end of this day, WIB (legal rulebooks)"
+    )
+    opens_at: AwareDatetime | None = Field(
+        None, description="Training rulebooks: when registration opens (default: at once)"
+    )
+    closes_at: AwareDatetime | None = Field(
+        None, description="Training rulebooks: the instant registration closes"
+    )
     text: str = Field("", max_length=10_000)
 
 
@@ -79,6 +90,12 @@ class ScreeningDecision(BaseModel):
     justification: str | None = Field(None, max_length=4000)
 
 
+class ScreeningDecisionIn(ScreeningDecision):
+    """The decision with the applicant the URL names."""
+
+    applicant_id: str = Field(min_length=1, max_length=100)
+
+
 class DeclarationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -89,8 +106,38 @@ class DeclarationCreate(BaseModel):
 class ScoreSubmit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    score: float = Field(ge=0, le=100)
+    score: float = Field(
+        allow_inf_nan=False, description="On the rulebook's scale (0 to 100); pass/fail: 1 or 0"
+    )
     justification: str | None = Field(None, max_length=4000, description="Required to amend")
+
+
+class ScoreIn(ScoreSubmit):
+    """The score with the component and applicant the URL names."""
+
+    component: str = Field(min_length=1, max_length=64)
+    applicant_id: str = Field(min_length=1, max_length=100)
+
+
+class ScoresQuery(BaseModel):
+    """Whose scores to read: the component and applicant the URL names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    component: str = Field(min_length=1, max_length=64)
+    applicant_id: str = Field(min_length=1, max_length=100)
+
+
+class ComponentClose(NoteBody):
+    """Closing a component: the code the URL names."""
+
+    component: str = Field(min_length=1, max_length=64)
+
+
+class ApplicantImport(BaseModel):
+    """A CSV file, as read: every row a profile."""
+
+    profiles: list[ApplicantProfile]
 
 
 class VoteCreate(BaseModel):

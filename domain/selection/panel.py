@@ -37,7 +37,7 @@ class PanelMember(BaseModel):
 
 def validate_panel(members: list[PanelMember], rb: SelectionRulebook) -> None:
     """Refuse a panel that breaks a composition rule; the code names the first rule broken."""
-    raise_first(panel_violations(members, rb))
+    raise_first(panel_violations(members, rb), field="members")
 
 
 def panel_violations(members: list[PanelMember], rb: SelectionRulebook) -> list[Violation]:

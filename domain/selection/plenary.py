@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.errors import RuleViolation
+from domain.errors import Conflict, RuleViolation
 from domain.selection.rulebook import SelectionRulebook, exact_fraction
 
 
@@ -37,7 +37,7 @@ def check_quorum(
     eligible = len(set(eligible_members))
     if quorum_met(len(votes), eligible, rb):
         return
-    raise RuleViolation(
+    raise Conflict(
         f"{len(votes)} of {eligible} eligible panel members voted; rulebook {rb.version} needs "
         f"more than {float(rb.plenary_quorum_fraction * 100):g}% of them.",
         code="plenary_quorum_not_met",

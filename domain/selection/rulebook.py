@@ -2,20 +2,32 @@
 
 Every number the selection rules use lives here as data, one ``SelectionRulebook`` per regime; a
 selection is pinned to the version it started under. The rule modules of this package only compare.
+Each number carries its source in ``sources`` (a rulebook without one for every number is refused).
 
 Tags follow /work/shared/domain-rules.md: [S#] is a source listed there, [GK] is general knowledge
 that was not confirmed and must be checked before relying on it.
+
+A *training* rulebook keeps every rule of its legal model but counts its durations in minutes, so a
+whole selection can be walked through in one sitting; :func:`rulebook_for_start` refuses it outside
+development, test and training (``domain/training.py``). The legal rulebooks count calendar days and
+take registration windows as dates.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+from enum import StrEnum
 from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.durations import DurationUnit
 from domain.employee import EDUCATION_LEVELS
 from domain.errors import NotFound, RuleViolation
 from domain.grades import GRADES
+from domain.review import ReviewRule, SubjectType, review_rule
+from domain.selection.sources import PERMENPANRB_15_2019 as _SOURCES_PERMENPANRB_15_2019
+from domain.training import require_usable
 
 POST_LEVELS: tuple[str, ...] = ("pratama", "madya", "utama")
 
@@ -68,6 +80,41 @@ class PostLevelRequirements(BaseModel):
         return value
 
 
+class WindowUnit(StrEnum):
+    """What the registration window and its extensions count: calendar days (windows are dates,
+    each running to the end of its last day, WIB), or, in a training rulebook only, minutes
+    (windows are instants). The oversight reviews count theirs in their ``ReviewRule``'s unit."""
+
+    DAYS = "calendar_days"
+    MINUTES = "minutes"
+
+
+# The numbers of a rulebook, each of which must name its source.
+NUMBERS: tuple[str, ...] = (
+    "panel_min",
+    "panel_max",
+    "panel_must_be_odd",
+    "internal_share_max",
+    "require_chair",
+    "require_secretary",
+    "registration_min_length",
+    "min_applicants_per_post",
+    "extension_length",
+    "max_extensions",
+    "floor_after_extensions",
+    "shortlist_size",
+    "shortlist_min",
+    "plenary_quorum_fraction",
+    "chair_breaks_ties",
+    "justification_min_chars",
+    "score_min",
+    "score_max",
+    "plan_review",
+    "shortlist_review",
+    "eligibility",
+)
+
+
 class SelectionRulebook(BaseModel):
     """One regime for open JPT selection."""
 
@@ -82,9 +129,11 @@ class SelectionRulebook(BaseModel):
     internal_share_max: float = Field(ge=0, le=1)
     require_chair: bool
     require_secretary: bool
-    registration_min_days: int = Field(ge=1)
+    # The registration window's durations, in ``window_unit``.
+    window_unit: WindowUnit = WindowUnit.DAYS
+    registration_min_length: int = Field(ge=1)
     min_applicants_per_post: int = Field(ge=1)
-    extension_days: int = Field(ge=1)
+    extension_length: int = Field(ge=1)
     max_extensions: int = Field(ge=0)
     floor_after_extensions: int | None = Field(default=None, ge=1)
     shortlist_size: int = Field(ge=1)
@@ -94,7 +143,19 @@ class SelectionRulebook(BaseModel):
     # Quorum: strictly MORE than this fraction of the non-recused members must vote.
     plenary_quorum_fraction: float = Field(ge=0, lt=1)
     chair_breaks_ties: bool
+    # A screening override and a score amendment must say why, in at least this many characters.
+    justification_min_chars: int = Field(ge=1)
+    # The scale every score is given on (pass/fail components: 0 or 1).
+    score_min: float
+    score_max: float
+    # How the oversight body reviews the plan and the shortlist (the review child's rule).
+    plan_review: ReviewRule
+    shortlist_review: ReviewRule
     eligibility: dict[str, PostLevelRequirements]
+    # Where each number comes from: a legal source, or [GK] with what is assumed.
+    sources: dict[str, str]
+    # Durations in minutes, for demonstrations: never for a real selection.
+    training: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> SelectionRulebook:
@@ -109,7 +170,45 @@ class SelectionRulebook(BaseModel):
             raise ValueError("shortlist_min must not exceed shortlist_size")
         if sorted(self.eligibility) != sorted(POST_LEVELS):
             raise ValueError(f"eligibility must have exactly the post levels {POST_LEVELS}")
+        if not self.score_min < self.score_max:
+            raise ValueError("score_min must be below score_max")
+        minutes = [self.window_unit is WindowUnit.MINUTES] + [
+            r.duration_unit is DurationUnit.MINUTES
+            for r in (self.plan_review, self.shortlist_review)
+        ]
+        if any(m is not self.training for m in minutes):
+            raise ValueError("durations in minutes are for training rulebooks only, and only them")
+        unsourced = [n for n in NUMBERS if not self.sources.get(n, "").strip()]
+        if unsourced:
+            raise ValueError(f"every number needs its source; none for {', '.join(unsourced)}")
         return self
+
+    def duration(self, length: int) -> timedelta:
+        """``length`` of this rulebook's unit."""
+        if self.window_unit is WindowUnit.MINUTES:
+            return timedelta(minutes=length)
+        return timedelta(days=length)
+
+    @property
+    def unit_name(self) -> str:
+        """The unit as a sentence says it (``calendar days`` or ``minutes``)."""
+        return "minutes" if self.window_unit is WindowUnit.MINUTES else "calendar days"
+
+    @property
+    def registration_min(self) -> timedelta:
+        return self.duration(self.registration_min_length)
+
+    @property
+    def extension(self) -> timedelta:
+        return self.duration(self.extension_length)
+
+    def review_rule(self, subject: SubjectType) -> ReviewRule:
+        """The oversight review's rule for the plan or the shortlist."""
+        if subject is SubjectType.SELECTION_PLAN:
+            return self.plan_review
+        if subject is SubjectType.SHORTLIST:
+            return self.shortlist_review
+        raise ValueError(f"a selection has no {subject.value} review")
 
     @property
     def shortlist_floor(self) -> int:
@@ -166,51 +265,78 @@ _PERMENPANRB_15_2019 = SelectionRulebook(
         "PermenPANRB 15/2019; PP 11/2017 as amended by PP 17/2020 (Pasal 107, 127); "
         "UU 5/2014 Pasal 110-113"
     ),
-    # 5 to 9 members, odd [GK: observed panels have 5 or 7 members, S5,S12,S66,S67,S72b].
     panel_min=5,
     panel_max=9,
     panel_must_be_odd=True,
-    # Internal members at most 45% [S5].
     internal_share_max=0.45,
-    # A chair and a secretary, each also a member, as observed in panel decrees [S72b,S10b].
     require_chair=True,
     require_secretary=True,
-    # 15 calendar days: the CPNS minimum and the observed JPT windows [S11,S12]; [GK] that
-    # PermenPANRB 15/2019 sets the same minimum for JPT is unconfirmed.
-    registration_min_days=15,
-    # At least 4 applicants per post; otherwise extend at most twice by 7 calendar days [S9,S10].
+    registration_min_length=15,
     min_applicants_per_post=4,
-    extension_days=7,
+    extension_length=7,
     max_extensions=2,
-    # Strict reading: still fewer than 4 after both extensions fails the selection.
     floor_after_extensions=None,
-    # 3 names per vacancy go to the appointing authority [S2,S14].
     shortlist_size=3,
-    # [GK] No rule for fewer than three qualified names was found: the strict reading (three names
-    # are required to give the appointing authority a choice) fails the selection, to be re-run.
     shortlist_min=3,
-    # [GK] No plenary quorum rule was found: more than half of the non-recused members must vote,
-    # a simple majority of votes cast decides, and the chair's side wins a tie.
     plenary_quorum_fraction=0.5,
     chair_breaks_ties=True,
+    justification_min_chars=10,
+    score_min=0,
+    score_max=100,
+    plan_review=review_rule(SubjectType.SELECTION_PLAN),
+    shortlist_review=review_rule(SubjectType.SHORTLIST),
     eligibility=_ELIGIBILITY_PP_11_2017,
+    sources=_SOURCES_PERMENPANRB_15_2019,
+)
+
+
+def _variant(base: SelectionRulebook, **changes: object) -> SelectionRulebook:
+    return SelectionRulebook.model_validate(base.model_dump() | changes)
+
+
+_FLOOR3 = _variant(
+    _PERMENPANRB_15_2019,
+    version="PermenPANRB-15-2019-floor3",
+    title="Open, competitive filling of high leadership posts (floor of 3 after extensions)",
+    legal_basis=_PERMENPANRB_15_2019.legal_basis
+    + "; agency practice accepting 3 applicants after the extensions",
+    floor_after_extensions=3,
+    sources=_SOURCES_PERMENPANRB_15_2019
+    | {
+        "floor_after_extensions": "agency practice: 3 applicants suffice after the extensions "
+        "[S10,S68]"
+    },
+)
+
+# The strict rulebook in minutes: a registration window of at least 1 minute, extensions of 1
+# minute, the oversight reviews' reminders and due dates in minutes, everything else as the law
+# has it.
+_TRAINING = _variant(
+    _PERMENPANRB_15_2019,
+    version="PermenPANRB-15-2019-training",
+    title="Training: open selection of PermenPANRB 15/2019 with durations in minutes",
+    legal_basis="Training only (MERITFLOW_ENV development, test or training); rules as "
+    + _PERMENPANRB_15_2019.version,
+    window_unit=WindowUnit.MINUTES,
+    training=True,
+    registration_min_length=1,
+    extension_length=1,
+    plan_review=review_rule(SubjectType.SELECTION_PLAN, DurationUnit.MINUTES),
+    shortlist_review=review_rule(SubjectType.SHORTLIST, DurationUnit.MINUTES),
+    sources=_SOURCES_PERMENPANRB_15_2019
+    | {
+        "registration_min_length": "training: 1 minute stands for the 15 calendar days",
+        "extension_length": "training: 1 minute stands for the 7 calendar days",
+        "plan_review": "training: the legal reminder and due date, in minutes",
+        "shortlist_review": "training: as plan_review",
+    },
 )
 
 SELECTION_RULEBOOKS: dict[str, SelectionRulebook] = {
-    _PERMENPANRB_15_2019.version: _PERMENPANRB_15_2019,
-    # The practice some agencies follow: 3 applicants suffice once the extensions are used up
-    # [S10,S68]. Everything else as the strict version.
-    "PermenPANRB-15-2019-floor3": SelectionRulebook.model_validate(
-        _PERMENPANRB_15_2019.model_dump()
-        | {
-            "version": "PermenPANRB-15-2019-floor3",
-            "title": "Open, competitive filling of high leadership posts (floor of 3 after extensions)",
-            "legal_basis": _PERMENPANRB_15_2019.legal_basis
-            + "; agency practice accepting 3 applicants after the extensions",
-            "floor_after_extensions": 3,
-        }
-    ),
+    rb.version: rb for rb in (_PERMENPANRB_15_2019, _FLOOR3, _TRAINING)
 }
+# The rulebook a selection started without naming one is pinned to.
+DEFAULT_SELECTION_RULEBOOK = _PERMENPANRB_15_2019.version
 
 
 def get_selection_rulebook(version: str) -> SelectionRulebook:
@@ -223,3 +349,22 @@ def get_selection_rulebook(version: str) -> SelectionRulebook:
             f"No selection rulebook {version!r}; known versions are {known}.",
             code="rulebook_not_found",
         ) from None
+
+
+def rulebook_for_start(version: str | None, env: str) -> SelectionRulebook:
+    """The rulebook a new selection is pinned to, as its starter names it (or the default).
+
+    An unknown version, or a training one where ``env`` allows none, is a value the caller sent
+    that breaks a rule: :class:`RuleViolation` naming ``rulebook_version``.
+    """
+    chosen = version or DEFAULT_SELECTION_RULEBOOK
+    rb = SELECTION_RULEBOOKS.get(chosen)
+    if rb is None:
+        known = ", ".join(sorted(SELECTION_RULEBOOKS))
+        raise RuleViolation(
+            f"No selection rulebook {chosen!r}; known versions are {known}.",
+            code="rulebook_not_found",
+            field="rulebook_version",
+        )
+    require_usable(rb, env)
+    return rb

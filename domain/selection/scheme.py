@@ -57,7 +57,7 @@ class ScoringScheme(BaseModel):
 
 def validate_scheme(s: ScoringScheme) -> None:
     """Refuse an incoherent scheme; the code names the first rule broken."""
-    raise_first(scheme_violations(s))
+    raise_first(scheme_violations(s), field="scheme")
 
 
 def scheme_violations(s: ScoringScheme) -> list[Violation]:

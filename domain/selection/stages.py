@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from enum import StrEnum
 
-from domain.errors import RuleViolation, WrongStage
+from domain.errors import Conflict, WrongStage
 
 
 class Stage(StrEnum):
@@ -68,7 +68,7 @@ def check_transition(a: Stage, b: Stage) -> None:
     else:
         allowed = ", ".join(sorted(s.value for s in ALLOWED[a]))
         text = f"A selection at {a.value} cannot move to {b.value}; allowed: {allowed}."
-    raise RuleViolation(text, code="transition_not_allowed", current=a.value, target=b.value)
+    raise Conflict(text, code="transition_not_allowed", current=a.value, target=b.value)
 
 
 def require_stage(current: Stage, expected: Stage | Collection[Stage], action: str) -> None:

@@ -20,12 +20,15 @@ class Violation(BaseModel):
     message: str
 
 
-def raise_first(violations: list[Violation]) -> None:
-    """Raise the first violation as a ``RuleViolation``; do nothing when the list is empty."""
+def raise_first(violations: list[Violation], field: str | None = None) -> None:
+    """Raise the first violation as a ``RuleViolation`` naming ``field`` (the part of the request
+    at fault); do nothing when the list is empty."""
     if not violations:
         return
     first, *others = violations
     message = first.message
     if others:
         message += " Also: " + " ".join(v.message for v in others)
-    raise RuleViolation(message, code=first.code, violations=[v.model_dump() for v in violations])
+    raise RuleViolation(
+        message, code=first.code, field=field, violations=[v.model_dump() for v in violations]
+    )

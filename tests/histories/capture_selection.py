@@ -1,9 +1,12 @@
 """Capture OpenSelectionWorkflow histories for the replay test: ``python -m tests.histories.capture_selection``.
 
 Runs the scenarios of ``tests/workflows/test_selection.py`` on the time-skipping test server with the
-real worker and a throwaway SQLite database, and writes ``selection-<scenario>.json`` (their ids go
+real worker and a throwaway SQLite database, and writes ``<PREFIX>-<scenario>.json`` (their ids go
 to ``workflow_ids.json``, since review children derive their ids from the selection's). Keep old
-captures when the workflow changes: they are what running selections look like.
+captures when the workflow changes: they are what running selections look like. ``selection-*``
+without a prefix were recorded before the ledger waited for durable decisions;
+``selection-pipeline-*`` on the action pipeline, with the ledger after durable decisions and stage
+gates after earlier records, including a run on the training rulebook.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -23,13 +27,20 @@ from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
 from infra.temporal_bin import find_test_server
 from tests.conftest import free_port, register_body, skip_days
-from tests.workflows.test_selection import PPK, Run, member, to_shortlist
+from tests.workflows.test_selection import HR, PPK, Run, member, to_shortlist
 from worker import build_worker
 from workflows.selection import OpenSelectionWorkflow
-from workflows.selection_contracts import ActorInput, AppointInput, CancelInput, VoteInput
+from workflows.selection_contracts import (
+    ActorInput,
+    AnnounceInput,
+    AppointInput,
+    CancelInput,
+    VoteInput,
+)
 
 HERE = Path(__file__).resolve().parent
 IDS_FILE = HERE / "workflow_ids.json"
+PREFIX = "selection-pipeline"
 
 
 async def appointed(run: Run) -> None:
@@ -68,7 +79,7 @@ async def extended_and_failed(run: Run) -> None:
 
 async def cancelled_in_review(run: Run) -> None:
     await run.start()
-    from tests.workflows.test_selection import HR, SCHEME, panel, scorers
+    from tests.workflows.test_selection import SCHEME, panel, scorers
     from workflows.selection_contracts import PanelInput, SchemeInput
 
     await run.update(
@@ -82,11 +93,28 @@ async def cancelled_in_review(run: Run) -> None:
     await run.update(OpenSelectionWorkflow.cancel, CancelInput(actor=PPK, reason="replay"))
 
 
+async def training_extended(run: Run) -> None:
+    """The training rulebook: a window of minutes, extended once, then cancelled at screening."""
+    await run.start("PermenPANRB-15-2019-training")
+    await run.plan_approved()
+    now = await run.env.get_current_time()
+    window = AnnounceInput(actor=HR, closes_at=now + timedelta(minutes=2), text="Latihan")
+    await run.update(OpenSelectionWorkflow.announce, window)
+    await run.register(3)
+    await run.env.sleep(timedelta(minutes=2, seconds=5))
+    await run.until(lambda s: s.extensions == 1)
+    await run.register(1, start=3)
+    await run.env.sleep(timedelta(minutes=1, seconds=5))
+    await run.until(lambda s: s.stage == "screening")
+    await run.update(OpenSelectionWorkflow.cancel, CancelInput(actor=PPK, reason="replay"))
+
+
 SCENARIOS: dict[str, Callable[[Run], Awaitable[None]]] = {
     "appointed": appointed,
     "returned-to-assessment": returned,
     "extended-and-failed": extended_and_failed,
     "cancelled-in-plan-review": cancelled_in_review,
+    "training-extended": training_extended,
 }
 
 
@@ -114,9 +142,9 @@ async def main() -> None:
                 await scenario(run)
                 await run.h.result()
                 history = await run.h.fetch_history()
-            (HERE / f"selection-{name}.json").write_text(history.to_json())
-            ids[f"selection-{name}"] = run.id
-            print(f"selection-{name}: {len(history.events)} events")  # noqa: T201
+            (HERE / f"{PREFIX}-{name}.json").write_text(history.to_json())
+            ids[f"{PREFIX}-{name}"] = run.id
+            print(f"{PREFIX}-{name}: {len(history.events)} events")  # noqa: T201
             await env.shutdown()
         await engine.dispose()
     IDS_FILE.write_text(json.dumps(dict(sorted(ids.items())), indent=2) + "\n")

@@ -26,7 +26,7 @@ from activities.selection_contracts import (
     SelectionIdentity,
     SelectionViewData,
 )
-from domain.errors import DomainError, NotFound, NotYourStep, RuleViolation, WrongStage
+from domain.errors import Conflict, DomainError, NotFound, NotPermitted, RuleViolation, WrongStage
 from domain.ledger import Actor, canonical_json
 from domain.selection.rulebook import get_selection_rulebook
 from domain.selection.scheme import Component, ScoringScheme
@@ -45,9 +45,13 @@ HR = Actor(id="hr-1", role="agency_hr", agency="KEMENKEU")
 RB = get_selection_rulebook("PermenPANRB-15-2019")
 SCHEME = ScoringScheme(
     components=[
-        Component(code="written", name="Written test", weight=60, cutoff=50),
+        Component(
+            code="written", name="Written test", weight=60, cutoff=50, scorer_kind="assessor"
+        ),
         Component(code="interview", name="Interview", weight=40),
-        Component(code="health", name="Health check", weight=0, pass_fail=True),
+        Component(
+            code="health", name="Health check", weight=0, pass_fail=True, scorer_kind="assessor"
+        ),
     ],
     tie_break=["written", "age"],
 )
@@ -106,8 +110,16 @@ class Sel:
     authority: str = "minister-1"
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def actor(self, who: str, role: str = "selection_committee") -> Actor:
+    def actor(self, who: str, role: str | None = None) -> Actor:
+        """``who`` in the role their seat goes with (assessors score the centre's components)."""
+        assessors = self.scorers["written"]
+        role = role or ("assessor" if who in assessors else "selection_committee")
         return Actor(id=who, role=role, agency="KEMENKEU")
+
+
+def stamp(pid: str, actor: Actor, *, now: datetime = NOW, key: str | None = None) -> sel.Stamp:
+    """What the action pipeline hands a write: who, when, the entry id of its request."""
+    return sel.Stamp(actor=actor, now=now, entry_id=f"{pid}:accepted:{key or uid('req')}")
 
 
 async def make_selection(
@@ -174,9 +186,7 @@ async def set_view(db: Sessions, x: Sel, **changes: Any) -> None:
 
 async def register(db: Sessions, x: Sel, p: ApplicantProfile, *, now: datetime = NOW) -> None:
     async with db.begin() as s:
-        await sel.register_applicant(
-            s, x.pid, p, actor=HR, source="api", now=now, request_id=uid("req")
-        )
+        await sel.register_applicant(s, x.pid, p, source="api", stamp=stamp(x.pid, HR, now=now))
 
 
 async def entries(db: Sessions, pid: str) -> list[LedgerEntry]:
@@ -242,9 +252,7 @@ async def decide(
         applicant,
         eligible=eligible,
         justification=justification,
-        actor=x.actor(x.chair),
-        now=NOW,
-        request_id=uid("req"),
+        stamp=stamp(x.pid, x.actor(x.chair)),
     )
     return result
 
@@ -254,11 +262,9 @@ async def declare(db: Sessions, x: Sel, who: str, conflicted: list[str]) -> None
         db,
         sel.declare,
         x.pid,
-        actor=x.actor(who, "assessor"),
         conflicted=conflicted,
         reason="Former subordinate" if conflicted else "",
-        now=NOW,
-        request_id=uid("req"),
+        stamp=stamp(x.pid, x.actor(who)),
     )
 
 
@@ -270,7 +276,7 @@ async def score(
     applicant: str,
     value: float,
     justification: str | None = None,
-    request_id: str | None = None,
+    key: str | None = None,
 ) -> SelectionScore:
     result: SelectionScore = await run(
         db,
@@ -278,11 +284,9 @@ async def score(
         x.pid,
         component=component,
         applicant_id=applicant,
-        actor=x.actor(who, "assessor"),
         score=value,
         justification=justification,
-        now=NOW,
-        request_id=request_id or uid("req"),
+        stamp=stamp(x.pid, x.actor(who), key=key),
     )
     return result
 
@@ -315,6 +319,31 @@ async def test_write_view_upserts_and_lock_bumps_the_version(db: Sessions) -> No
         locked = await sel.lock(s, x.pid)
         assert (locked.stage, locked.applicants, locked.lock_version) == ("screening", 7, 2)
         assert (locked.created_at, locked.updated_at) == (NOW, later)
+
+
+async def test_the_start_inserts_the_row_once_and_no_gate_moves_the_stage(db: Sessions) -> None:
+    """The starting action learns whether it created the selection from inserting its row; from
+    then on the stage is the workflow's (its view), never a stage-closing activity's."""
+    x = await make_selection(db)
+    pid = f"selection-KEMENKEU-{uid('NEW')}"
+    identity = x.identity.model_copy(update={"code": pid.removeprefix("selection-KEMENKEU-")})
+    async with db.begin() as s:
+        assert await sel.insert_if_absent(s, pid, identity, NOW) is True
+    async with db.begin() as s:
+        assert await sel.insert_if_absent(s, pid, identity, NOW) is False
+        row = await sel.get(s, pid)
+        assert row is not None and (row.stage, row.status) == ("planning", "in_progress")
+    for column in ("stage", "status"):
+        async with db.begin() as s:
+            with pytest.raises(ValueError, match="not gate columns"):
+                await sel.update_gate(s, x.pid, **{column: "screening"})
+    async with db.begin() as s:
+        moved = await sel.update_gate(s, x.pid, components={"written": "open"}, eligible=3)
+        assert (moved.stage, moved.components, moved.eligible) == (
+            "registration",
+            {"written": "open"},
+            3,
+        )
 
 
 async def test_lock_of_an_unknown_selection_is_not_found(db: Sessions) -> None:
@@ -402,7 +431,7 @@ async def test_register_writes_the_row_and_its_entry(db: Sessions) -> None:
     p = profile("A-1", nip(1))
     async with db.begin() as s:
         row = await sel.register_applicant(
-            s, x.pid, p, actor=HR, source="api", now=NOW, request_id="r-1"
+            s, x.pid, p, source="api", stamp=stamp(x.pid, HR, key="r-1")
         )
     assert (row.applicant_id, row.nip, row.source, row.registered_by) == (
         "A-1",
@@ -412,7 +441,7 @@ async def test_register_writes_the_row_and_its_entry(db: Sessions) -> None:
     )
     assert (row.auto_eligible, row.decision, row.final_eligible) == (None, None, None)
     [entry] = await entries(db, x.pid)
-    assert entry.entry_id == f"{x.pid}:api:r-1"
+    assert entry.entry_id == f"{x.pid}:accepted:r-1"
     assert (entry.kind, entry.outcome, entry.process_kind) == (
         "applicant.registered",
         "accepted",
@@ -428,28 +457,17 @@ async def test_register_writes_the_row_and_its_entry(db: Sessions) -> None:
         assert (await ledger.verify(s, x.pid)).ok
 
 
-async def test_a_repeated_request_writes_once(db: Sessions) -> None:
+async def test_a_request_applied_again_writes_once(db: Sessions) -> None:
+    """The same stamp (the same request, retried after a crash or a lapsed claim) finds its entry
+    and answers from the rows; telling requests apart is the pipeline's (their fingerprints)."""
     x = await make_selection(db)
+    again = stamp(x.pid, HR, key="same")
     for _ in range(2):
         async with db.begin() as s:
-            row = await sel.register_applicant(
-                s, x.pid, profile("A-1"), actor=HR, source="api", now=NOW, request_id="same"
-            )
+            row = await sel.register_applicant(s, x.pid, profile("A-1"), source="api", stamp=again)
         assert row.applicant_id == "A-1"
     assert len(await applicant_rows(db, x.pid)) == 1
     assert len(await entries(db, x.pid)) == 1
-    err = await refused(
-        db,
-        sel.register_applicant,
-        x.pid,
-        profile("A-2"),
-        actor=HR,
-        source="api",
-        now=NOW,
-        request_id="same",
-    )
-    assert (type(err), err.code) == (RuleViolation, "request_id_reused")
-    assert len(await applicant_rows(db, x.pid)) == 1
 
 
 @pytest.mark.parametrize(
@@ -477,24 +495,15 @@ async def test_registration_gate(
             sel.register_applicant,
             x.pid,
             profile("A-1"),
-            actor=HR,
             source="api",
-            now=now,
-            request_id=uid("r"),
+            stamp=stamp(x.pid, HR, now=now),
         ),
         lambda: refused(
-            db,
-            sel.import_applicants,
-            x.pid,
-            [profile("A-1")],
-            actor=HR,
-            now=now,
-            request_id=uid("r"),
+            db, sel.import_applicants, x.pid, [profile("A-1")], stamp=stamp(x.pid, HR, now=now)
         ),
     ):
         err = await call()
         assert (type(err), err.code) == (WrongStage, code)
-        assert x.code in err.message
     assert await applicant_rows(db, x.pid) == []
     assert await entries(db, x.pid) == []
 
@@ -507,18 +516,12 @@ async def test_register_refuses_a_taken_id_or_nip(db: Sessions) -> None:
         (profile("A-2", nip(1)), "nip", f"NIP {nip(1)} is already registered by A-1"),
     ):
         err = await refused(
-            db,
-            sel.register_applicant,
-            x.pid,
-            p,
-            actor=HR,
-            source="api",
-            now=NOW,
-            request_id=uid("r"),
+            db, sel.register_applicant, x.pid, p, source="api", stamp=stamp(x.pid, HR)
         )
         assert (type(err), err.code) == (RuleViolation, "applicant_exists")
         assert text in err.message
         assert [d["field"] for d in err.details["duplicates"]] == [field_]
+        assert [f["field"] for f in err.fields] == [field_]
     assert [a.applicant_id for a in await applicant_rows(db, x.pid)] == ["A-1"]
     assert len(await entries(db, x.pid)) == 1
 
@@ -535,10 +538,9 @@ async def test_import_is_all_or_nothing_and_names_every_duplicate(db: Sessions) 
         profile("B-4", None),
         profile("B-5", None),  # two without a NIP are fine
     ]
-    err = await refused(
-        db, sel.import_applicants, x.pid, batch, actor=HR, now=NOW, request_id=uid("r")
-    )
+    err = await refused(db, sel.import_applicants, x.pid, batch, stamp=stamp(x.pid, HR))
     assert (type(err), err.code) == (RuleViolation, "applicant_exists")
+    assert [f["field"] for f in err.fields][:2] == ["row 2, applicant_id", "row 3, nip"]
     found = [(d["index"], d["field"], d["conflict"], d["with"]) for d in err.details["duplicates"]]
     assert found == [
         (1, "applicant_id", "registered", None),
@@ -554,7 +556,7 @@ async def test_import_is_all_or_nothing_and_names_every_duplicate(db: Sessions) 
 
     good = [profile(f"C-{i}", nip(100 + i)) for i in range(30)] + [profile("C-x", None)]
     async with db.begin() as s:
-        count = await sel.import_applicants(s, x.pid, good, actor=HR, now=NOW, request_id="imp-1")
+        count = await sel.import_applicants(s, x.pid, good, stamp=stamp(x.pid, HR, key="imp-1"))
     assert count == 31
     rows = await applicant_rows(db, x.pid)
     assert len(rows) == 32
@@ -562,7 +564,7 @@ async def test_import_is_all_or_nothing_and_names_every_duplicate(db: Sessions) 
     last = (await entries(db, x.pid))[-1]
     digest = hashlib.sha256(canonical_json([p.model_dump(mode="json") for p in good])).hexdigest()
     assert (last.entry_id, last.kind, last.subject) == (
-        f"{x.pid}:api:imp-1",
+        f"{x.pid}:accepted:imp-1",
         "applicants.imported",
         None,
     )
@@ -572,14 +574,10 @@ async def test_import_is_all_or_nothing_and_names_every_duplicate(db: Sessions) 
         "digest": digest,
     }
     # The same request again: the stored count, nothing written.
-    assert (
-        await run(db, sel.import_applicants, x.pid, good, actor=HR, now=NOW, request_id="imp-1")
-        == 31
-    )
+    again = stamp(x.pid, HR, key="imp-1")
+    assert await run(db, sel.import_applicants, x.pid, good, stamp=again) == 31
     assert len(await entries(db, x.pid)) == 2
-    err = await refused(
-        db, sel.import_applicants, x.pid, [], actor=HR, now=NOW, request_id=uid("r")
-    )
+    err = await refused(db, sel.import_applicants, x.pid, [], stamp=stamp(x.pid, HR))
     assert err.code == "empty_import"
 
 
@@ -598,10 +596,8 @@ async def test_registration_racing_the_close_is_counted_or_refused(db: Sessions)
                 sel.register_applicant,
                 x.pid,
                 profile(f"R-{i:02d}", nip(i)),
-                actor=HR,
                 source="api",
-                now=before_close,
-                request_id=uid("r"),
+                stamp=stamp(x.pid, HR, now=before_close),
             )
         except WrongStage as err:
             return err.code
@@ -624,10 +620,8 @@ async def test_registration_racing_the_close_is_counted_or_refused(db: Sessions)
         sel.register_applicant,
         x.pid,
         profile("LATE"),
-        actor=HR,
         source="api",
-        now=before_close,
-        request_id=uid("r"),
+        stamp=stamp(x.pid, HR, now=before_close),
     )
     assert err.code == "registration_closed"
     async with db.begin() as s:
@@ -682,7 +676,9 @@ async def _at_screening(db: Sessions) -> Sel:
     ("case", "error", "code"),
     [
         ("wrong_stage", WrongStage, "wrong_stage"),
-        ("not_panel_member", NotYourStep, "not_panel_member"),
+        ("screening_closed", WrongStage, "wrong_stage"),
+        ("not_panel_member", NotPermitted, "not_panel_member"),
+        ("seat_without_its_role", NotPermitted, "wrong_role_for_seat"),
         ("unknown_applicant", NotFound, "applicant_not_found"),
         ("override_without_justification", RuleViolation, "justification_required"),
         ("override_with_a_short_one", RuleViolation, "justification_required"),
@@ -697,12 +693,16 @@ async def test_screening_decision_gate(
         "applicant": "D3",
         "eligible": False,
         "justification": None,
-        "who": x.chair,
+        "who": x.actor(x.chair),
     }
     if case == "wrong_stage":
         await set_view(db, x, stage="assessment")
+    elif case == "screening_closed":  # closing opened the components; the stage is not yet moved
+        await set_view(db, x, components={"written": "open", "interview": "open"})
     elif case == "not_panel_member":
-        args["who"] = "outsider"
+        args["who"] = x.actor("outsider")
+    elif case == "seat_without_its_role":
+        args["who"] = x.actor(x.chair, "auditor")
     elif case == "unknown_applicant":
         args["applicant"] = "NOBODY"
     elif case == "override_without_justification":
@@ -719,9 +719,7 @@ async def test_screening_decision_gate(
         args["applicant"],
         eligible=args["eligible"],
         justification=args["justification"],
-        actor=x.actor(args["who"]),
-        now=NOW,
-        request_id=uid("r"),
+        stamp=stamp(x.pid, args["who"]),
     )
     assert (type(err), err.code) == (error, code)
     assert len(await entries(db, x.pid)) == before
@@ -776,8 +774,9 @@ async def test_screening_decisions_and_the_tally(db: Sessions) -> None:
     ("case", "error", "code"),
     [
         ("wrong_stage", WrongStage, "wrong_stage"),
-        ("not_assigned", NotYourStep, "not_assigned"),
-        ("unknown_applicant", NotFound, "applicant_not_found"),
+        ("not_assigned", NotPermitted, "not_assigned"),
+        ("assignment_without_its_role", NotPermitted, "wrong_role_for_seat"),
+        ("unknown_applicant", RuleViolation, "applicant_not_found"),
     ],
 )
 async def test_declaration_gate(
@@ -785,21 +784,18 @@ async def test_declaration_gate(
 ) -> None:
     x = await screened_selection(db, eligible=["A", "B"], ineligible=[])
     who, conflicted = x.scorers["written"][0], ["A"]
+    actor = x.actor(who)
     if case == "wrong_stage":
         await set_view(db, x, stage="shortlist")
     elif case == "not_assigned":
         who = x.members[1]  # the secretary scores nothing
+        actor = x.actor(who)
+    elif case == "assignment_without_its_role":
+        actor = x.actor(who, "selection_committee")  # an assessor's id, the committee's role
     elif case == "unknown_applicant":
         conflicted = ["A", "GHOST"]
     err = await refused(
-        db,
-        sel.declare,
-        x.pid,
-        actor=x.actor(who),
-        conflicted=conflicted,
-        reason="r",
-        now=NOW,
-        request_id=uid("r"),
+        db, sel.declare, x.pid, conflicted=conflicted, reason="r", stamp=stamp(x.pid, actor)
     )
     assert (type(err), err.code) == (error, code)
     if case == "unknown_applicant":
@@ -833,12 +829,13 @@ async def test_declarations_only_add(db: Sessions) -> None:
 SCORE_CASES = [
     ("wrong_stage", WrongStage, "wrong_stage"),
     ("unknown_component", NotFound, "unknown_component"),
-    ("component_not_open", WrongStage, "component_not_open"),
-    ("not_assigned", NotYourStep, "not_assigned"),
-    ("declaration_required", RuleViolation, "declaration_required"),
+    ("component_not_open", Conflict, "component_not_open"),
+    ("not_assigned", NotPermitted, "not_assigned"),
+    ("assignment_without_its_role", NotPermitted, "wrong_role_for_seat"),
+    ("declaration_required", Conflict, "declaration_required"),
     ("unknown_applicant", NotFound, "applicant_not_found"),
-    ("applicant_not_eligible", RuleViolation, "applicant_not_eligible"),
-    ("conflict_of_interest", NotYourStep, "conflict_of_interest"),
+    ("applicant_not_eligible", Conflict, "applicant_not_eligible"),
+    ("conflict_of_interest", NotPermitted, "conflict_of_interest"),
     ("above_100", RuleViolation, "invalid_score"),
     ("negative", RuleViolation, "invalid_score"),
     ("nan", RuleViolation, "invalid_score"),
@@ -854,7 +851,7 @@ async def test_score_gate(db: Sessions, case: str, error: type[DomainError], cod
     assessor, other = x.scorers["written"]
     await declare(db, x, assessor, ["B"])
     call: dict[str, Any] = {
-        "who": assessor,
+        "who": x.actor(assessor),
         "component": "written",
         "applicant": "A",
         "value": 70.0,
@@ -870,8 +867,10 @@ async def test_score_gate(db: Sessions, case: str, error: type[DomainError], cod
         )
     elif case == "not_assigned":
         call["component"] = "interview"
+    elif case == "assignment_without_its_role":
+        call["who"] = x.actor(assessor, "selection_committee")
     elif case == "declaration_required":
-        call["who"] = other
+        call["who"] = x.actor(other)
     elif case == "unknown_applicant":
         call["applicant"] = "GHOST"
     elif case == "applicant_not_eligible":
@@ -896,11 +895,9 @@ async def test_score_gate(db: Sessions, case: str, error: type[DomainError], cod
         x.pid,
         component=call["component"],
         applicant_id=call["applicant"],
-        actor=x.actor(call["who"], "assessor"),
         score=call["value"],
         justification=justification,
-        now=NOW,
-        request_id=uid("r"),
+        stamp=stamp(x.pid, call["who"]),
     )
     assert (type(err), err.code) == (error, code)
     assert len(await entries(db, x.pid)) == before
@@ -937,7 +934,7 @@ async def test_pass_fail_scores_and_an_amendment_are_recorded(db: Sessions) -> N
     assert (last.justification, last.actor_id, last.stage_before) == (why, assessor, "assessment")
     # The same request again gives the stored score back and writes nothing.
     again = await score(
-        db, x, assessor, "written", "A", 72.5, why, request_id=last.entry_id.split(":api:")[1]
+        db, x, assessor, "written", "A", 72.5, why, key=last.entry_id.split(":accepted:")[1]
     )
     assert (again.score, again.amendments) == (72.5, 1)
     assert (await entries(db, x.pid))[-1].entry_id == last.entry_id
@@ -959,11 +956,9 @@ async def test_two_concurrent_first_scores_give_one_submission_and_one_lock(db: 
                 x.pid,
                 component="written",
                 applicant_id="A",
-                actor=x.actor(assessor, "assessor"),
                 score=value,
                 justification=None,
-                now=NOW,
-                request_id=uid("r"),
+                stamp=stamp(x.pid, x.actor(assessor)),
             )
         except RuleViolation as err:
             return err.code
@@ -998,9 +993,9 @@ async def test_scores_are_blind_until_you_score_or_the_component_closes(db: Sess
         return [(r.scorer_id, r.score) for r in rows]
 
     # A scorer who has not scored, the panel chair, an outsider: blind. The one who scored: sees.
-    assert await read(second) == "NotYourStep:scores_blind"
-    assert await read(x.chair) == "NotYourStep:scores_blind"
-    assert await read("outsider") == "NotYourStep:scores_blind"
+    assert await read(second) == "NotPermitted:scores_blind"
+    assert await read(x.chair) == "NotPermitted:scores_blind"
+    assert await read("outsider") == "NotPermitted:scores_blind"
     assert await read(first) == [(first, 80.0)]
     await score(db, x, second, "written", "A", 70.0)
     assert await read(second) == sorted([(first, 80.0), (second, 70.0)])

@@ -42,7 +42,9 @@ def test_histories_are_committed() -> None:
     # the training rulebook: timers in minutes, the BKN review approving itself
     assert {"promotion-training-timers", "review-training-pertek-1"} <= names
     for scenario in ("appointed", "returned-to-assessment", "extended-and-failed"):
-        assert f"selection-{scenario}" in names
+        # before the ledger waited for durable decisions, and on the action pipeline after it
+        assert {f"selection-{scenario}", f"selection-pipeline-{scenario}"} <= names
+    assert "selection-pipeline-training-extended" in names
     # A period's first opening (three runs), and the same period opened again later (two runs).
     assert {f"promotion-period-run-{n}" for n in (1, 2, 3)} <= names
     assert {f"promotion-period-reopened-run-{n}" for n in (1, 2)} <= names

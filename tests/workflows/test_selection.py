@@ -28,6 +28,7 @@ from domain.selection.screening import ApplicantProfile
 from infra.settings import Settings
 from store import ledger, selections
 from store.selection_models import Selection, SelectionAnnouncement
+from store.selections import Stamp
 from tests.conftest import register_body, skip_days
 from worker import build_worker
 from workflows.contracts import DeclarationInput, ReviewState, VerdictInput
@@ -173,16 +174,30 @@ class Run:
         cause = err.value.cause
         return str(getattr(cause, "type", ""))
 
-    async def store(self, fn: Callable[..., object], *args: object, **kw: object) -> object:
-        self.requests += 1
-        async with self.sessions() as s, s.begin():
-            return await fn(  # type: ignore[misc]
-                s, self.id, *args, now=datetime.now(UTC), request_id=f"t{self.requests}", **kw
-            )
+    async def refusal(self, method: Callable[..., object], arg: object) -> tuple[str, str]:
+        """The refusal's code and its category (which decides the API's status)."""
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await self.h.execute_update(method, arg)  # type: ignore[arg-type]
+        cause = err.value.cause
+        details = getattr(cause, "details", None) or [{}]
+        return str(getattr(cause, "type", "")), str(details[0].get("category"))
 
-    async def store_refused(self, fn: Callable[..., object], *args: object, **kw: object) -> str:
+    async def store(
+        self, fn: Callable[..., object], *args: object, actor: Actor, **kw: object
+    ) -> object:
+        """A candidate-level write as an action makes it: one transaction, its own entry."""
+        self.requests += 1
+        stamp = Stamp(
+            actor=actor, now=datetime.now(UTC), entry_id=f"{self.id}:accepted:t{self.requests}"
+        )
+        async with self.sessions() as s, s.begin():
+            return await fn(s, self.id, *args, stamp=stamp, **kw)  # type: ignore[misc]
+
+    async def store_refused(
+        self, fn: Callable[..., object], *args: object, actor: Actor, **kw: object
+    ) -> str:
         with pytest.raises(DomainError) as err:
-            await self.store(fn, *args, **kw)
+            await self.store(fn, *args, actor=actor, **kw)
         return err.value.code
 
     async def view(self) -> Selection:
@@ -753,9 +768,7 @@ async def test_history_stays_small_with_many_applicants(run: Run, sessions) -> N
             s,
             run.id,
             [profile(i) for i in range(300)],
-            actor=HR,
-            now=datetime.now(UTC),
-            request_id="bulk",
+            stamp=Stamp(actor=HR, now=datetime.now(UTC), entry_id=f"{run.id}:accepted:bulk"),
         )
     await skip_days(run.env, 16)
     state = await run.until(lambda s: s.stage == "screening")
@@ -765,3 +778,59 @@ async def test_history_stays_small_with_many_applicants(run: Run, sessions) -> N
     async with sessions() as s:
         rows = (await s.scalars(select(Selection).where(Selection.process_id == run.id))).all()
     assert rows[0].applicants == 300
+
+
+async def test_a_seat_is_taken_with_its_role_and_refusals_keep_their_category(run: Run) -> None:
+    """The role-confusion defect, at the workflow: the chair's id with the role ``auditor`` is
+    not the chair, and the appointing authority's id with another role is not the authority."""
+    await run.start()
+    await run.update(
+        OpenSelectionWorkflow.set_panel, PanelInput(actor=HR, members=panel(run.prefix))
+    )
+    chair_as_auditor = Actor(id=f"{run.prefix}-m0", role="auditor")
+    refusal = await run.refusal(
+        OpenSelectionWorkflow.set_panel,
+        PanelInput(actor=chair_as_auditor, members=panel(run.prefix)),
+    )
+    assert refusal == ("wrong_role_for_seat", "not_permitted")
+    ppk_as_auditor = Actor(id=PPK.id, role="auditor")
+    refusal = await run.refusal(
+        OpenSelectionWorkflow.cancel, CancelInput(actor=ppk_as_auditor, reason="no")
+    )
+    assert refusal == ("not_appointing_authority", "not_permitted")
+    # a value that breaks a rule, a state that does not allow it
+    bad = panel(run.prefix)[:3]
+    assert await run.refusal(
+        OpenSelectionWorkflow.set_panel, PanelInput(actor=HR, members=bad)
+    ) == ("panel_size", "rule_violation")
+    assert await run.refusal(
+        OpenSelectionWorkflow.close_screening, ActorInput(actor=member(run.prefix, 1))
+    ) == ("wrong_stage", "conflict")
+    assert (await run.view()).stage == "planning"
+
+
+async def test_the_training_rulebook_counts_the_window_in_minutes(run: Run) -> None:
+    await run.start("PermenPANRB-15-2019-training")
+    await run.plan_approved()
+    now = await run.env.get_current_time()
+    days = AnnounceInput(actor=HR, opens=now.date(), closes=now.date() + timedelta(days=20))
+    assert await run.refusal(OpenSelectionWorkflow.announce, days) == (
+        "window_in_minutes",
+        "rule_violation",
+    )
+    state = await run.update(
+        OpenSelectionWorkflow.announce,
+        AnnounceInput(actor=HR, closes_at=now + timedelta(minutes=2), text="Training"),
+    )
+    assert state.stage == "registration"
+    await run.register(3)
+    await run.env.sleep(timedelta(minutes=2, seconds=5))
+    state = await run.until(lambda s: s.extensions == 1)
+    assert state.registration_closes_at is not None
+    assert state.registration_closes_at - now == timedelta(minutes=3)
+    await run.register(1, start=3)
+    await run.env.sleep(timedelta(minutes=1, seconds=5))
+    state = await run.until(lambda s: s.stage == "screening")
+    assert (state.applicants, state.extensions) == (4, 1)
+    extended = next(a for a in await run.announcements() if a.key == "registration-extended-1")
+    assert "extended by 1 minutes" in extended.body["reason"]

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from domain.errors import RuleViolation
+from domain.errors import RuleViolation, WrongStage
 from domain.selection.registration import (
     RegistrationDecision,
+    announced_window,
+    check_registration_open,
     explain_registration_decision,
+    extended,
     extended_close,
     registration_decision,
     validate_window,
@@ -82,3 +85,94 @@ def test_registration_window(opens, closes, days, ok):
         validate_window(opens, closes, STRICT)
     assert err.value.code == "registration_window_too_short"
     assert "at least 15" in err.value.message
+
+
+# ---- the window: dates under a legal rulebook, instants under the training one ----------------
+
+TRAINING = get_selection_rulebook("PermenPANRB-15-2019-training")
+NOW = datetime(2027, 3, 10, 3, 30, tzinfo=UTC)  # 10:30 WIB on 10 March
+
+
+def test_a_window_of_dates_runs_from_the_start_of_the_first_day_to_the_end_of_the_last():
+    w = announced_window(
+        STRICT, opens=date(2027, 3, 10), closes=date(2027, 3, 24), opens_at=None,
+        closes_at=None, now=NOW,
+    )  # fmt: skip
+    assert w.opens_at == datetime(2027, 3, 9, 17, 0, tzinfo=UTC)
+    assert w.closes_at == datetime(2027, 3, 24, 17, 0, tzinfo=UTC)
+    w2 = extended(w, STRICT)
+    assert (w2.closes, w2.closes_at) == (date(2027, 3, 31), datetime(2027, 3, 31, 17, tzinfo=UTC))
+    assert w2.opens_at == w.opens_at
+
+
+@pytest.mark.parametrize(
+    ("kw", "code", "field"),
+    [
+        ({"opens": date(2027, 3, 9), "closes": date(2027, 3, 30)}, "registration_window_in_past",
+         "opens"),
+        ({"opens": date(2027, 3, 10), "closes": date(2027, 3, 23)},
+         "registration_window_too_short", "closes"),
+        ({"opens": date(2027, 3, 10)}, "validation_error", "closes"),
+        ({"closes_at": NOW + timedelta(days=20)}, "window_in_days", "closes_at"),
+    ],
+)  # fmt: skip
+def test_a_window_of_dates_that_breaks_a_rule_names_the_field(kw, code, field):
+    args = {"opens": None, "closes": None, "opens_at": None, "closes_at": None} | kw
+    with pytest.raises(RuleViolation) as err:
+        announced_window(STRICT, now=NOW, **args)
+    assert err.value.code == code
+    assert err.value.fields[0]["field"] == field
+
+
+def test_a_training_window_opens_at_once_and_is_counted_in_minutes():
+    w = announced_window(
+        TRAINING, opens=None, closes=None, opens_at=None, closes_at=NOW + timedelta(minutes=2),
+        now=NOW,
+    )  # fmt: skip
+    assert (w.opens_at, w.closes_at) == (NOW, NOW + timedelta(minutes=2))
+    assert w.opens == w.closes == date(2027, 3, 10)
+    assert extended(w, TRAINING).closes_at == NOW + timedelta(minutes=3)
+    assert "extended by 1 minutes" in explain_registration_decision(2, 0, TRAINING)
+
+
+@pytest.mark.parametrize(
+    ("kw", "code", "field"),
+    [
+        ({"closes_at": NOW + timedelta(seconds=59)}, "registration_window_too_short", "closes_at"),
+        ({"opens_at": NOW - timedelta(minutes=5), "closes_at": NOW + timedelta(minutes=5)},
+         "registration_window_in_past", "opens_at"),
+        ({"opens": date(2027, 3, 10), "closes_at": NOW + timedelta(minutes=5)},
+         "window_in_minutes", "opens"),
+        ({}, "validation_error", "closes_at"),
+    ],
+)  # fmt: skip
+def test_a_training_window_that_breaks_a_rule_names_the_field(kw, code, field):
+    args = {"opens": None, "closes": None, "opens_at": None, "closes_at": None} | kw
+    with pytest.raises(RuleViolation) as err:
+        announced_window(TRAINING, now=NOW, **args)
+    assert err.value.code == code
+    assert err.value.fields[0]["field"] == field
+
+
+CLOSES_AT = NOW + timedelta(days=5)
+
+
+@pytest.mark.parametrize(
+    ("stage", "now", "counted", "code"),
+    [
+        ("announcement", NOW, None, "registration_not_open"),
+        ("planning", NOW, None, "registration_not_open"),
+        ("screening", NOW, None, "registration_closed"),
+        ("registration", CLOSES_AT, None, "registration_closed"),
+        ("registration", NOW, CLOSES_AT, "registration_closed"),
+        ("registration", NOW, NOW - timedelta(days=1), None),
+        ("registration", NOW, None, None),
+    ],
+)
+def test_who_may_still_register(stage, now, counted, code):
+    if code is None:
+        check_registration_open(stage, CLOSES_AT, counted, now)
+        return
+    with pytest.raises(WrongStage) as err:
+        check_registration_open(stage, CLOSES_AT, counted, now)
+    assert err.value.code == code

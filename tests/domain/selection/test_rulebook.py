@@ -1,24 +1,33 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import ValidationError
 
+from domain.durations import DurationUnit
 from domain.errors import NotFound, RuleViolation
+from domain.review import SubjectType
 from domain.selection.rulebook import (
+    DEFAULT_SELECTION_RULEBOOK,
+    NUMBERS,
     POST_LEVELS,
     SELECTION_RULEBOOKS,
     PostLevelRequirements,
     SelectionRulebook,
+    WindowUnit,
     degree_rank,
     get_selection_rulebook,
+    rulebook_for_start,
 )
 
 STRICT = "PermenPANRB-15-2019"
 FLOOR3 = "PermenPANRB-15-2019-floor3"
+TRAINING = "PermenPANRB-15-2019-training"
 
 
-def test_both_versions_are_registered_under_their_own_version():
-    assert set(SELECTION_RULEBOOKS) == {STRICT, FLOOR3}
+def test_every_version_is_registered_under_its_own_version():
+    assert set(SELECTION_RULEBOOKS) == {STRICT, FLOOR3, TRAINING}
     for key, rb in SELECTION_RULEBOOKS.items():
         assert rb.version == key
 
@@ -27,7 +36,7 @@ def test_the_variant_differs_only_in_the_floor():
     strict, floor3 = get_selection_rulebook(STRICT), get_selection_rulebook(FLOOR3)
     assert strict.floor_after_extensions is None
     assert floor3.floor_after_extensions == 3
-    ignored = {"version", "title", "legal_basis", "floor_after_extensions"}
+    ignored = {"version", "title", "legal_basis", "floor_after_extensions", "sources"}
     assert strict.model_dump(exclude=ignored) == floor3.model_dump(exclude=ignored)
 
 
@@ -49,8 +58,12 @@ def test_strict_rulebook_numbers():
     rb = get_selection_rulebook(STRICT)
     assert (rb.panel_min, rb.panel_max, rb.panel_must_be_odd) == (5, 9, True)
     assert rb.internal_share_max == 0.45
-    assert (rb.min_applicants_per_post, rb.extension_days, rb.max_extensions) == (4, 7, 2)
-    assert (rb.registration_min_days, rb.shortlist_size) == (15, 3)
+    assert (rb.min_applicants_per_post, rb.extension_length, rb.max_extensions) == (4, 7, 2)
+    assert (rb.registration_min_length, rb.shortlist_size) == (15, 3)
+    assert rb.window_unit is WindowUnit.DAYS and not rb.training
+    assert rb.registration_min == timedelta(days=15) and rb.extension == timedelta(days=7)
+    assert (rb.justification_min_chars, rb.score_min, rb.score_max) == (10, 0, 100)
+    assert rb.plan_review.due_after_days == 10 and rb.shortlist_review.reminder_after_days == 5
 
 
 def test_unknown_version_is_not_found():
@@ -83,6 +96,10 @@ def test_degree_ladder_counts_d4_as_s1(degree, minimum, ok):
         {"internal_share_max": 1.5},
         {"plenary_quorum_fraction": 1.0},
         {"eligibility": {}},
+        {"score_min": 100, "score_max": 0},
+        {"window_unit": "minutes"},  # minutes only in a training rulebook
+        {"training": True},  # and a training rulebook counts minutes
+        {"sources": {}},
     ],
 )
 def test_inconsistent_rulebook_data_is_refused(update):
@@ -104,3 +121,47 @@ def test_bad_requirements_are_refused(update):
 def test_every_rulebook_covers_every_level():
     for rb in SELECTION_RULEBOOKS.values():
         assert sorted(rb.eligibility) == sorted(POST_LEVELS)
+
+
+def test_every_number_of_every_rulebook_names_its_source():
+    for rb in SELECTION_RULEBOOKS.values():
+        assert all(rb.sources[n].strip() for n in NUMBERS), rb.version
+    legal = get_selection_rulebook(STRICT)
+    assert "[S9,S10]" in legal.sources["min_applicants_per_post"]
+    assert legal.sources["justification_min_chars"].startswith("[GK]")
+
+
+def test_the_training_rulebook_keeps_the_rules_and_counts_minutes():
+    legal, training = get_selection_rulebook(STRICT), get_selection_rulebook(TRAINING)
+    assert training.training and training.window_unit is WindowUnit.MINUTES
+    assert training.registration_min == timedelta(minutes=1)
+    assert training.extension == timedelta(minutes=1)
+    same = {"panel_min", "panel_max", "internal_share_max", "min_applicants_per_post",
+            "max_extensions", "shortlist_size", "plenary_quorum_fraction", "eligibility",
+            "justification_min_chars", "score_max"}  # fmt: skip
+    assert training.model_dump(include=same) == legal.model_dump(include=same)
+    review = training.review_rule(SubjectType.SHORTLIST)
+    assert (review.due_after_days, review.duration_unit) == (10, DurationUnit.MINUTES)
+    assert legal.plan_review.duration_unit is DurationUnit.WORKING_DAYS
+    assert legal.review_rule(SubjectType.SELECTION_PLAN) == legal.plan_review
+
+
+@pytest.mark.parametrize("env", ["development", "test", "training"])
+def test_a_training_rulebook_starts_where_training_is_allowed(env):
+    assert rulebook_for_start(TRAINING, env).version == TRAINING
+
+
+def test_a_training_rulebook_is_refused_in_production():
+    with pytest.raises(RuleViolation) as err:
+        rulebook_for_start(TRAINING, "production")
+    assert err.value.code == "training_rulebook_not_allowed"
+    assert err.value.fields[0]["field"] == "rulebook_version"
+    assert rulebook_for_start(STRICT, "production").version == STRICT
+
+
+def test_a_start_without_a_version_takes_the_default_and_an_unknown_one_is_a_bad_value():
+    assert rulebook_for_start(None, "production").version == DEFAULT_SELECTION_RULEBOOK
+    with pytest.raises(RuleViolation) as err:
+        rulebook_for_start("PermenPANRB-13-2014", "production")
+    assert err.value.code == "rulebook_not_found"
+    assert [f["field"] for f in err.value.fields] == ["rulebook_version"]

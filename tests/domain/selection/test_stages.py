@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import RuleViolation, WrongStage
+from domain.errors import Conflict, WrongStage
 from domain.selection.stages import ALLOWED, TERMINAL, Stage, check_transition, require_stage
 
 S = Stage
@@ -55,7 +55,7 @@ def test_returns_and_failures(a, b):
     ],
 )
 def test_refused_transitions(a, b):
-    with pytest.raises(RuleViolation) as err:
+    with pytest.raises(Conflict) as err:
         check_transition(a, b)
     assert err.value.code == "transition_not_allowed"
     assert b.value in err.value.message

@@ -1,0 +1,60 @@
+"""Who the selection waits for at each stage, as the read model lists it (``waiting_for``).
+
+A pure function of the workflow's state, kept apart so the state module stays about state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.enums import Role
+    from domain.selection.panel import PanelMember
+    from domain.selection.seats import SECRETARIAT
+    from domain.selection.stages import Stage
+    from workflows.selection_contracts import StartSelection
+
+AGENCY_HR = Role.AGENCY_HR.value
+
+
+def waiting_for(
+    stage: Stage,
+    inp: StartSelection,
+    *,
+    panel: Sequence[PanelMember],
+    announced: bool,
+    closes_at: datetime | None,
+    review_id: str | None,
+    open_components: Sequence[str],
+    scorers: Mapping[str, Sequence[str]],
+    voters: Sequence[str],
+) -> list[dict[str, Any]]:
+    """``{"who", "what", "due_at"?}`` for everyone the selection waits for at ``stage``."""
+    if stage is Stage.PLANNING:
+        return [{"who": AGENCY_HR, "what": "set the panel and scheme, then submit the plan"}]
+    if stage in (Stage.PLAN_REVIEW, Stage.OVERSIGHT_REVIEW):
+        return [{"who": inp.oversight_body, "what": f"review {review_id}"}]
+    if stage is Stage.ANNOUNCEMENT:
+        what = "registration opens" if announced else "announce the vacancy"
+        return [{"who": AGENCY_HR, "what": what}]
+    if stage is Stage.REGISTRATION:
+        due = closes_at.isoformat() if closes_at else None
+        return [{"who": "applicants", "what": "register", "due_at": due}]
+    if stage is Stage.SCREENING:
+        secretariat = [m.id for m in panel if m.role in SECRETARIAT]
+        return [{"who": w, "what": "decide screening and close it"} for w in secretariat]
+    if stage is Stage.ASSESSMENT:
+        return [
+            {"who": s, "what": f"score {code}"}
+            for code in open_components
+            for s in scorers.get(code, [])
+        ]
+    if stage is Stage.SHORTLIST:
+        return [{"who": m, "what": "vote in the plenary"} for m in voters]
+    if stage is Stage.APPOINTMENT:
+        return [{"who": inp.appointing_authority_id, "what": "appoint one of the shortlist"}]
+    return []
