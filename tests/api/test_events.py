@@ -213,19 +213,27 @@ async def test_plain_application_json_is_accepted(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("role", "agency", "auth", "status", "code"),
+    ("role", "agency", "auth", "kind", "status", "code"),
     [
-        ("auditor", "KEMENPANRB", True, 403, "forbidden_role"),
-        ("agency_hr", "KEMENPANRB", True, 403, "forbidden_role"),
-        ("hr_system", None, False, 401, "unauthenticated"),
+        ("auditor", "KEMENPANRB", True, ce.PERIOD_OPENED, 403, "forbidden_role"),
+        # Agency HR opens its own periods (the console does, through this action) but sends no
+        # other event: a vacancy comes from the HR system.
+        ("agency_hr", "KEMENPANRB", True, ce.POST_VACATED, 403, "forbidden_role"),
+        ("hr_system", None, False, ce.PERIOD_OPENED, 401, "unauthenticated"),
     ],
 )
 async def test_only_hr_systems_and_admins_send_events(
-    api: Api, role: str, agency: str | None, auth: bool, status: int, code: str
+    api: Api, role: str, agency: str | None, auth: bool, kind: str, status: int, code: str
 ) -> None:
-    event = good_event("KEMENPANRB")
+    event = good_event("KEMENPANRB") | {"type": kind}
     r = await post_raw(api, json.dumps(event).encode(), role=role, agency=agency, auth=auth)
     assert r.status_code == status and r.json()["error"] == code, r.text
+
+
+async def test_agency_hr_opens_its_own_agencys_period(api: Api) -> None:
+    event = good_event("KEMENPANRB")
+    r = await post_raw(api, json.dumps(event).encode(), role="agency_hr", agency="KEMENPANRB")
+    assert r.status_code == 202, r.text
 
 
 async def test_a_national_token_must_name_the_agency(
