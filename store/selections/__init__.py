@@ -51,6 +51,7 @@ from store.selections.scores import (
     declare,
     get_declaration,
     read_scores,
+    scores_by,
     submit_score,
 )
 from store.selections.screening import decide_screening, precheck_all, screening_tally
@@ -83,6 +84,7 @@ __all__ = [
     "register_applicant",
     "replace_panel",
     "score_sheets",
+    "scores_by",
     "screened_in",
     "screening_tally",
     "seat",

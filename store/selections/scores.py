@@ -229,3 +229,13 @@ async def read_scores(
     reader_scored = any(r.scorer_id == reader_id for r in rows)
     require_scores_visible(status, reader_scored, f"{applicant_id} on {component}")
     return rows
+
+
+async def scores_by(session: AsyncSession, process_id: str, scorer_id: str) -> list[SelectionScore]:
+    """Every score ``scorer_id`` gave in the selection (their own sheet), by component and applicant."""
+    stmt = (
+        select(SelectionScore)
+        .where(SelectionScore.process_id == process_id, SelectionScore.scorer_id == scorer_id)
+        .order_by(SelectionScore.component, SelectionScore.applicant_id)
+    )
+    return list((await session.scalars(stmt)).all())
