@@ -13,7 +13,7 @@ UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
   --custom-compile-command 'make lock'
 
-.PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean
+.PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean i18n
 
 # 1. uv itself, at the version and hashes the lock pins (pip bootstraps it, checking the hashes);
 # 2. `uv pip sync`: exactly the lock, hashes required, anything else in the venv removed;
@@ -76,6 +76,14 @@ bench: setup
 	$(BIN)/python -m bench.promotion_period
 	$(BIN)/python -m bench.selection_scale
 	$(BIN)/python -m bench.audit_ledger
+
+# The console's catalogs: extract every marked string (templates and web/*.py), merge it into the
+# id and en catalogs (new strings arrive untranslated: write their Indonesian), compile them.
+I18N := web/translations
+i18n: setup
+	$(BIN)/pybabel extract -F web/babel.cfg -k N_ -o $(I18N)/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(I18N) -D messages
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

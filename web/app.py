@@ -9,7 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from infra.settings import Settings
 from web import auth
 from web.render import HERE
-from web.views import audit, home, periods, promotions, public, reviews
+from web.views import audit, home, periods, promotions, public, reviews, selections
 
 SESSION_COOKIE = "meritflow_session"
 
@@ -26,5 +26,5 @@ def install(app: FastAPI, settings: Settings) -> None:
         https_only=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, home, promotions, periods, reviews, public, audit):
+    for module in (auth, home, promotions, periods, reviews, selections, public, audit):
         app.include_router(module.router)

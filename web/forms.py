@@ -43,11 +43,18 @@ class FormState:
     values: dict[str, Any] = field(default_factory=dict)
     error: DomainError | None = None
     request_id: str = field(default_factory=new_request_id)
+    # A refusal that names no field is shown beside this one (the field the person would fix).
+    at: str | None = None
+    # On a page with one form per row (an applicant, a member): the row the refusal belongs to.
+    row: str | None = None
 
     def field_errors(self) -> dict[str, str]:
         if self.error is None:
             return {}
-        return {f["field"]: f["message"] for f in self.error.fields}
+        found = {f["field"]: f["message"] for f in self.error.fields}
+        if not found and self.at:
+            found[self.at] = self.error.message
+        return found
 
 
 async def form_data(request: Request) -> dict[str, str]:
@@ -59,19 +66,22 @@ async def form_data(request: Request) -> dict[str, str]:
 async def submit(
     request: Request,
     action: Action[B, R],
-    body: Mapping[str, Any],
+    body: Mapping[str, Any] | bytes,
     *,
     request_id: str,
     process_id: str | None = None,
 ) -> R:
-    """Run ``action`` as the signed-in person; raises the refusal as a DomainError."""
+    """Run ``action`` as the signed-in person; raises the refusal as a DomainError.
+
+    ``body`` is a form's values, or the bytes of an uploaded file for an action that reads its
+    own format (a CSV import)."""
     who = require_person(request)
     done = await perform(
         services(request),
         action,
         who.principal(),
         process_id=process_id,
-        body={k: v for k, v in body.items() if v is not None},
+        body=body if isinstance(body, bytes) else {k: v for k, v in body.items() if v is not None},
         request=ActionRequest(id=request_id[:64] or new_request_id(), supplied=True),
     )
     return done.result

@@ -232,6 +232,15 @@ async def seat(services: Services, principal: Principal, process_id: str) -> str
         return await selections.seat(session, process_id, principal.sub)
 
 
+async def scorers(
+    services: Services, principal: Principal, process_id: str
+) -> dict[str, list[str]]:
+    """Who scores each component, as the plan assigned them."""
+    async with services.sessions() as session:
+        s = await visible(session, principal, process_id)
+    return {code: list(ids) for code, ids in (s.scorers or {}).items()}
+
+
 # ---- a scorer's own sheet ----------------------------------------------------------------------
 
 

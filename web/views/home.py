@@ -23,6 +23,11 @@ TASK_PAGES = {
     "promotion_decision": "/promotions/{id}",
     "review_conflict_declaration": "/reviews/{id}",
     "review_verdict": "/reviews/{id}",
+    "screening_decision": "/selections/{id}/screening",
+    "conflict_declaration": "/selections/{id}/declaration",
+    "score": "/selections/{id}/scoring",
+    "plenary_vote": "/selections/{id}/decision",
+    "appointment": "/selections/{id}/decision",
 }
 
 
