@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -123,3 +124,55 @@ def applicant_row(i: int, *, sanction: bool = False, birth: str | None = None) -
     nip = f"19760{i}152000031{i:03d}"
     born = birth or f"1976-0{i}-15"
     return f"a{i},{nip},Pelamar {i},S2,12,4,{born},IV/b,{'true' if sanction else 'false'}\n"
+
+
+async def to_screening(http: httpx.AsyncClient, settings: Settings, code: str) -> str:
+    """A training selection taken to screening through the JSON API (as an HR system and the
+    committee would): the page tests then act from there. Four applicants, a4 under a sanction."""
+    body_code, _ = await oversight_body(http, settings)
+
+    async def ok(
+        method: str, url: str, body: Any, role: str = "agency_hr", sub: str = "hr-1"
+    ) -> Any:
+        r = await http.request(method, url, json=body, headers=headers(settings, role, sub))
+        assert r.status_code in (200, 201), f"{method} {url}: {r.text}"
+        return r.json()
+
+    create = {
+        "code": code,
+        "post_title": "Kepala Biro Umum",
+        "post_level": "pratama",
+        "appointing_authority_id": "ppk-1",
+        "oversight_body": body_code,
+        "rulebook_version": TRAINING,
+    }
+    pid = str((await ok("POST", "/v1/selections", create))["id"])
+    members = [
+        {"id": m, "name": n, "role": r, "internal": i, "affiliation": "Universitas Indonesia"}
+        for m, n, r, i in PANEL
+    ]
+    await ok("PUT", f"/v1/selections/{pid}/panel", {"members": members})
+    scheme = {
+        "components": [{"code": "interview", "name": "Wawancara", "weight": 100}],
+        "tie_break": ["interview", "age"],
+    }
+    await ok(
+        "PUT",
+        f"/v1/selections/{pid}/scheme",
+        {"scheme": scheme, "scorers": {"interview": ["chair", "m1"]}},
+    )
+    await ok("POST", f"/v1/selections/{pid}/plan/submit", None)
+    sel = await until(http, settings, pid, lambda b: b["plan_review_id"] is not None)
+    await approve_review(http, settings, sel["plan_review_id"])
+    await until(http, settings, pid, lambda b: b["stage"] == "announcement")
+    closes_at = datetime.now(UTC) + timedelta(seconds=65)
+    await ok("POST", f"/v1/selections/{pid}/announcement", {"closes_at": closes_at.isoformat()})
+    for i in (1, 2, 3, 4):
+        values = applicant_row(i, sanction=i == 4).strip().split(",")
+        profile = dict(zip(CSV_HEADER.strip().split(","), values, strict=True))
+        profile["sanction_active"] = profile["sanction_active"] == "true"  # type: ignore[assignment]
+        await ok(
+            "POST", f"/v1/selections/{pid}/applicants", profile, role="hr_system", sub="simpeg"
+        )
+    await until(http, settings, pid, lambda b: b["stage"] == "screening", seconds=300)
+    return pid
