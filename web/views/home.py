@@ -42,9 +42,19 @@ async def inbox(request: Request) -> Response:
     rows: list[dict[str, Any]] = []
     for t in tasks:
         left = working_days_left(t.due_at, now, leave) if t.due_at else None
+        # Within a day (and always on a training rulebook, whose deadlines are minutes away) the
+        # time itself says more than "0 working days".
+        minutes = int((t.due_at - now).total_seconds() // 60) if t.due_at else None
+        soon = minutes is not None and abs(minutes) < 24 * 60
         page = TASK_PAGES.get(t.kind, "/selections/{id}").format(id=t.process_id)
         rows.append(
-            {"task": t, "left": left, "overdue": left is not None and left < 0, "page": page}
+            {
+                "task": t,
+                "left": left,
+                "minutes": minutes if soon else None,
+                "overdue": minutes is not None and minutes < 0,
+                "page": page,
+            }
         )
-    rows.sort(key=lambda r: (not r["overdue"], r["left"] is None, r["left"] or 0))
+    rows.sort(key=lambda r: (not r["overdue"], r["task"].due_at is None, r["task"].due_at or now))
     return render(request, "inbox.html", {"rows": rows, "flash": take_flash(request)})
