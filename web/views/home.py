@@ -18,6 +18,8 @@ from web.session import person, require_person
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
+# The first promotions shown, soonest due first (the overdue come first); the rest are counted.
+INBOX_ROWS = 50
 # Where each kind of task is acted on in the console.
 TASK_PAGES = {
     "promotion_decision": "/promotions/{id}",
@@ -36,7 +38,8 @@ async def landing(request: Request) -> Response:
 async def inbox(request: Request) -> Response:
     who = require_person(request)
     ctx = services(request)
-    tasks = (await inbox_reads.inbox(ctx, who.principal())).items
+    tasks = (await inbox_reads.inbox(ctx, who.principal(), limit=INBOX_ROWS)).items
+    promotions = await inbox_reads.waiting_promotions(ctx, who.principal())
     now = datetime.now(UTC)
     leave = tuple(ctx.settings.joint_leave_days)
     rows: list[dict[str, Any]] = []
@@ -57,4 +60,9 @@ async def inbox(request: Request) -> Response:
             }
         )
     rows.sort(key=lambda r: (not r["overdue"], r["task"].due_at is None, r["task"].due_at or now))
-    return render(request, "inbox.html", {"rows": rows, "flash": take_flash(request)})
+    context = {
+        "rows": rows,
+        "flash": take_flash(request),
+        "more": max(promotions - INBOX_ROWS, 0),
+    }
+    return render(request, "inbox.html", context)
