@@ -14,9 +14,7 @@ from tests.browser.conftest import Site
 from tests.helpers import selection_setup as setup
 from tests.helpers.pages import accessible
 
-REFUSAL = (
-    "Anda telah menyatakan konflik kepentingan dengan peserta ini, sehingga tidak boleh menilainya."
-)
+REFUSAL = "Anda memiliki konflik kepentingan dengan pelamar ini, sehingga tidak boleh menilainya."
 
 
 @pytest.mark.timeout(600)

@@ -152,7 +152,7 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
         r'<td class="bad" id="f-line3-birth_date">1976-13-40<p class="field-error">', r.text
     )
     assert cell, r.text
-    assert "Berkas CSV memuat nilai yang tidak dapat diterima" in r.text
+    assert "Berkas CSV memuat baris yang tidak valid" in r.text
     hr.page = r.text
     good = setup.CSV_HEADER + "".join(setup.applicant_row(i, sanction=i == 4) for i in (2, 3, 4))
     r = await hr.http.post(
@@ -174,7 +174,7 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
         f"/selections/{pid}/screening/a4", {"eligible": "yes", "request_id": chair.request_id()}
     )
     assert r.status_code == 422
-    assert field_error(r.text).startswith("Alasan wajib diisi")
+    assert field_error(r.text) == "Setiap keputusan memerlukan alasan yang cukup."
     assert 'id="e-justification-a4"' in r.text  # beside a4's reason, not another applicant's
     for aid, ok in (("a1", "yes"), ("a2", "yes"), ("a3", "yes"), ("a4", "no")):
         r = await chair.post(
@@ -214,7 +214,7 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
     )
     assert r.status_code == 403
     assert field_error(r.text) == (
-        "Anda telah menyatakan konflik kepentingan dengan peserta ini, sehingga tidak boleh menilainya."
+        "Anda memiliki konflik kepentingan dengan pelamar ini, sehingga tidak boleh menilainya."
     )
     assert f'id="e-score-interview-{code["a3"]}"' in r.text
     assert ("m1", "selection.score_refused", "conflict_of_interest") in await refusals(
@@ -223,7 +223,7 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
 
     # others' scores stay hidden until one's own is in
     r = await chair.get(f"/selections/{pid}/scoring/interview/{code['a1']}")
-    assert r.status_code == 403 and "Nilai penilai lain baru terlihat" in r.text
+    assert r.status_code == 403 and "Nilai penilai lain baru dapat dilihat" in r.text
     for who, given in ((chair, {"a1": 90, "a2": 85, "a3": 80}), (m1, {"a1": 88, "a2": 82})):
         await who.get(f"/selections/{pid}/scoring")
         for aid, score in given.items():
@@ -245,7 +245,7 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
             "request_id": chair.request_id(),
         },
     )
-    assert r.status_code == 422 and "terkunci" in field_error(r.text)
+    assert r.status_code == 422 and "dikunci" in field_error(r.text)
     r = await chair.post(
         f"/selections/{pid}/components/interview/close", {"request_id": chair.request_id()}
     )
