@@ -16,6 +16,7 @@ from store import ledger
 from tests.e2e.test_promotion_api import Api
 from tests.helpers import selection_setup as setup
 from tests.helpers.browser import Browser
+from tests.web.test_page_weight import BUDGET, _cold_bytes
 
 NAMES = ("Pelamar 1", "Pelamar 2", "Pelamar 3", "Pelamar 4")
 
@@ -296,3 +297,12 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
         assert title in public.text, title
     assert "lanjut" in public.text and "tidak lanjut" in public.text
     assert "197601" not in public.text and "1976-0" not in public.text
+
+    # ---- every selection page, cold, within the budget ---------------------------------------------
+    base = f"/selections/{pid}"
+    for who, url in [(hr, "/selections"), (anyone, f"/public/selections/{pid}")] + [
+        (chair, base + tail)
+        for tail in ("", "/planning", "/applicants", "/screening", "/scoring", "/decision")
+    ]:
+        size = await _cold_bytes(who.http, url)
+        assert size <= BUDGET, (url, size)
