@@ -241,6 +241,19 @@ async def scorers(
     return {code: list(ids) for code, ids in (s.scorers or {}).items()}
 
 
+async def declarations(
+    services: Services, principal: Principal, process_id: str
+) -> dict[str, int] | None:
+    """Scorer id -> how many applicants they declared a conflict with, for those who made their
+    statement; None when the person may not see the committee's working data."""
+    async with services.sessions() as session:
+        s = await visible(session, principal, process_id)
+        if not await privileged(session, principal, s):
+            return None
+        found = await selections.conflicts(session, process_id)
+    return {scorer: len(ids) for scorer, ids in found.items()}
+
+
 # ---- a scorer's own sheet ----------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ the page, checks it with axe-core, fills the form and waits for the confirmation
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,9 +22,16 @@ async def persona(site: Site, role: str, sub: str, name: str, agency: str = "KEM
     return page
 
 
+# Set to a folder to keep a screenshot of every page visited (to look at them, or for docs/).
+SHOTS = os.environ.get("MERITFLOW_SCREENSHOTS")
+
+
 async def visit(page: Page, path: str) -> None:
     await page.goto(path)
     await accessible(page)
+    if SHOTS:
+        name = path.strip("/").replace("/", "_").replace("?", "_") or "landing"
+        await page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 async def forget_flash(page: Page) -> None:

@@ -80,6 +80,8 @@ async def test_an_open_selection_through_every_page(site: Site) -> None:
     await public.click(f"a[href='/public/selections/{pid}']")
     await public.wait_for_url(f"**/public/selections/{pid}")
     await accessible(public)
+    if step.SHOTS:
+        await public.screenshot(path=f"{step.SHOTS}/public-360.png", full_page=True)
     text = await public.inner_text("main")
     for title in (
         "Pengumuman lowongan",

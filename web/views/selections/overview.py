@@ -3,6 +3,7 @@ timeline, counts, who it waits for, and the actions open to the person's role an
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -95,6 +96,7 @@ async def selection(request: Request, process_id: str) -> Response:
         "me": me.who,
         "seat": me.seat,
         "stages": _stages(me.sel.stage),
+        "waiting": [awaited(w) for w in me.sel.waiting_for],
         "actions": open_actions(me, bool(components)),
         "timeline": [e for e in trace if e["outcome"] == "accepted"],
         "refusals": sum(1 for e in trace if e["outcome"] == "refused"),
@@ -102,6 +104,33 @@ async def selection(request: Request, process_id: str) -> Response:
         "flash": take_flash(request),
     }
     return render(request, "selections/selection.html", context)
+
+
+# What the workflow waits for (``workflows/selection/view.py``), as catalog strings.
+AWAITED = {
+    "set the panel and scheme, then submit the plan": N_(
+        "set the panel and scheme, then submit the plan"
+    ),
+    "registration opens": N_("registration opens"),
+    "announce the vacancy": N_("announce the vacancy"),
+    "register": N_("register"),
+    "decide screening and close it": N_("decide screening and close it"),
+    "vote in the plenary": N_("vote in the plenary"),
+    "appoint one of the shortlist": N_("appoint one of the shortlist"),
+}
+AWAITED_PREFIXES = (("review ", N_("review %(what)s")), ("score ", N_("score %(what)s")))
+
+
+def awaited(item: dict[str, Any]) -> dict[str, Any]:
+    """One ``waiting_for`` item with its sentence as a msgid and parameters, and its due time."""
+    what, params = str(item.get("what", "")), {}
+    text = AWAITED.get(what, what)
+    for prefix, msgid in AWAITED_PREFIXES:
+        if what.startswith(prefix):
+            text, params = msgid, {"what": what[len(prefix) :]}
+    due = item.get("due_at")
+    when = datetime.fromisoformat(str(due)) if due else None
+    return {"who": item.get("who"), "what": text, "params": params, "due": when}
 
 
 def _stages(current: str) -> list[dict[str, str]]:

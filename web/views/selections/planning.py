@@ -39,6 +39,7 @@ async def _page(
     ctx, principal = services(request), me.who.principal()
     panel = (await reads.panel(ctx, principal, process_id)).members
     scorers = await reads.scorers(ctx, principal, process_id)
+    declared = await reads.declarations(ctx, principal, process_id)
     members = [m.model_dump() for m in panel] or [{} for _ in range(5)]
     scheme = me.sel.scheme or reads.standard_scheme().model_dump()
     components = [
@@ -57,6 +58,8 @@ async def _page(
         "components": components + [{} for _ in range(EXTRA_ROWS)],
         "tie_break": ", ".join(scheme.get("tie_break") or []),
         "standard": me.sel.scheme is None,
+        "declared": declared,
+        "scorer_ids": sorted({sid for ids in scorers.values() for sid in ids}),
         "more_rows": extra + 3,
         "default_closes_at": (now + timedelta(minutes=3)).strftime("%Y-%m-%dT%H:%M"),
         "form": form,
