@@ -10,6 +10,7 @@ language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from actions.schemas.selections import AnnouncementRead
@@ -43,6 +44,7 @@ FACTS = {
     "component": N_("Component"),
     "applicant_id": N_("Appointed"),
 }
+DATES, INSTANTS = frozenset({"opens", "closes"}), frozenset({"closes_at", "opens_at"})
 RANK, PARTICIPANT, SCORE, TOTAL = N_("Rank"), N_("Participant"), N_("Score"), N_("Total")
 RESULT, PROCEEDS, CUTOFFS = N_("Result"), N_("Proceeds"), N_("Met the cut-offs")
 YES, NO = N_("yes"), N_("no")
@@ -91,8 +93,25 @@ def shape(a: AnnouncementRead) -> Shaped:
         for r in body.pop("ranking"):
             out.rows.append([r.get("rank"), r.get("applicant_id"), r.get("score")])
     if isinstance(body.get("shortlist"), list):
-        out.names = [str(n) for n in body.pop("shortlist")]
+        names = body.pop("shortlist")
+        if names and all(isinstance(n, dict) for n in names):  # ranked names with their totals
+            out.columns = [RANK, PARTICIPANT, TOTAL]
+            out.rows = [[n.get("rank"), n.get("applicant_id"), n.get("total")] for n in names]
+        else:
+            out.names = [str(n) for n in names]
     for k, v in body.items():
         if isinstance(v, str | int | float) and v != "":
-            out.facts.append((FACTS.get(k, k), v))
+            out.facts.append((FACTS.get(k, k), _when(k, v)))
     return out
+
+
+def _when(key: str, value: Any) -> Any:
+    """A date or an instant as one (the template formats it in the person's locale)."""
+    try:
+        if key in DATES:
+            return date.fromisoformat(str(value))
+        if key in INSTANTS:
+            return datetime.fromisoformat(str(value))
+    except ValueError:
+        pass
+    return value
