@@ -109,6 +109,16 @@ SHAPES: dict[str, ProcessShape] = {  # keyed by domain.processes.ProcessKind
         record_activities=("record_review", "record_review_batch"),
         one_entry_per_update=False,
     ),
+    # A close or a finalize records the step and what it published or established.
+    "talent_review": ProcessShape(
+        start_kind="talent_review.started",
+        record_activities=("record_talent_review", "record_talent_review_batch"),
+        one_entry_per_update=False,
+    ),
+    "talent_appointment": ProcessShape(
+        start_kind="talent_appointment.started",
+        record_activities=("record_talent_appointment", "record_talent_appointment_batch"),
+    ),
     # The period's activities write its entries in their own transactions (no entry id in their
     # input), so these are matched by count; updates it has none.
     "promotion_period": ProcessShape(
