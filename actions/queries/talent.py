@@ -8,6 +8,7 @@ whose population includes their agency, and nothing of anyone else.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,10 +35,12 @@ from actions.talent.common import (
 )
 from domain.enums import Role
 from domain.errors import NotFound, NotPermitted
+from domain.talent.explanation import TalentExplanation, explain
 from domain.talent.filling import approval_checks
 from domain.talent.rulebook import DEFAULT_TALENT_RULEBOOK, get_talent_rulebook
 from infra.tokens import Principal
 from store.talent import appointments, records, reviews
+from store.talent.objections import pool_rows
 from store.talent_models import (
     TalentObjection,
     TalentPerson,
@@ -218,3 +221,19 @@ async def appointment_list(services: Services, principal: Principal) -> list[Tal
     async with services.sessions() as session:
         rows = await appointments.list_appointments(session, agency=agency, limit=100)
     return [appointment_read(r) for r in rows]
+
+
+# ---- the auditor's explanation ------------------------------------------------------------------
+
+
+async def explanation(
+    session: AsyncSession,
+    process_id: str,
+    kind: Literal["talent_review", "talent_appointment"],
+    rows: list[dict[str, Any]],
+    ledger_check: Any,
+) -> TalentExplanation:
+    """Why a review or an appointment stands where it stands, from its ledger; for a review, its
+    final pool recomputed from the rows and checked against the digest the ledger bound."""
+    pool = await pool_rows(session, process_id) if kind == "talent_review" else None
+    return explain(process_id, kind, rows, ledger=ledger_check, pool=pool)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -115,7 +115,7 @@ class TalentExplanation(BaseModel):
     """A talent review or a talent appointment, as its ledger (and, for a review, its rows) tell."""
 
     process_id: str
-    kind: str
+    process_kind: Literal["talent_review", "talent_appointment"]
     stage: str | None
     outcome: str
     ledger: Any
@@ -144,7 +144,7 @@ def _step(row: Mapping[str, Any]) -> Step:
 
 def explain(
     process_id: str,
-    kind: str,
+    kind: Literal["talent_review", "talent_appointment"],
     rows: Sequence[Mapping[str, Any]],
     *,
     ledger: Any,
@@ -181,7 +181,7 @@ def explain(
         )
     return TalentExplanation(
         process_id=process_id,
-        kind=kind,
+        process_kind=kind,
         stage=last.stage_after if last else None,
         outcome=last.label if last else "not started",
         ledger=ledger,
