@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.ledger import json_ready
@@ -60,12 +61,18 @@ async def get(session: AsyncSession, process_id: str) -> TalentAppointment | Non
 async def write_view(
     session: AsyncSession, process_id: str, view: AppointmentView, now: datetime
 ) -> None:
-    row = await session.get(TalentAppointment, process_id, populate_existing=True)
-    assert row is not None, process_id  # inserted by the starting action, before the workflow
-    for key, value in view.model_dump().items():
-        setattr(row, key, json_ready(value) if isinstance(value, dict) else value)
-    row.updated_at = now
-    await session.flush()
+    # The UPDATE is the transaction's first statement: it takes SQLite's write lock (the row lock on
+    # PostgreSQL) before anything is read, so two writers never deadlock upgrading a read lock.
+    values = {k: json_ready(v) if isinstance(v, dict) else v for k, v in view.model_dump().items()}
+    stmt = (
+        update(TalentAppointment)
+        .where(TalentAppointment.process_id == process_id)
+        .values(**values, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+    # inserted by the starting action, before the workflow
+    assert result.rowcount == 1, process_id
 
 
 async def list_appointments(
