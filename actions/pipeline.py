@@ -32,7 +32,7 @@ from typing import Any, Generic, TypeVar
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from actions.refusals import record_refusal
+from actions.refusals import record_refusal, refusal_entry
 from actions.registry import load_target
 from actions.requests import Request, claim, release, settle
 from actions.services import Services
@@ -286,8 +286,7 @@ class _Run(Generic[B, R]):
         subject = None
         if self.parsed is not None and self.action.subject is not None:
             subject = self.action.subject(self.parsed)
-        await record_refusal(
-            self.services,
+        entry = refusal_entry(
             self.target,
             kind=self.action.refused,
             action=self.action.name,
@@ -298,6 +297,7 @@ class _Run(Generic[B, R]):
             subject=subject,
             now=self.now,
         )
+        await record_refusal(self.services, entry)
 
 
 async def _read(source: BodySource) -> bytes:

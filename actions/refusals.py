@@ -53,30 +53,9 @@ def refusal_entry(
     )
 
 
-async def record_refusal(
-    services: Services,
-    target: Target,
-    *,
-    kind: str,
-    action: str,
-    actor: Actor,
-    error: DomainError,
-    fingerprint: str,
-    request_id: str,
-    subject: str | None,
-    now: datetime,
-) -> None:
+async def record_refusal(services: Services, entry: LedgerEntryIn) -> None:
     """One entry per distinct attempt: copies of one attempt share its id and write it once."""
-    entry = refusal_entry(
-        target,
-        kind=kind,
-        action=action,
-        actor=actor,
-        error=error,
-        fingerprint=fingerprint,
-        request_id=request_id,
-        subject=subject,
-        now=now,
+    await services.writer.run(
+        lambda session: ledger.append(session, entry, recorded_at=entry.occurred_at)
     )
-    await services.writer.run(lambda session: ledger.append(session, entry, recorded_at=now))
-    log.info("ledger.refusal_recorded", process_id=target.process_id, error=error.code)
+    log.info("ledger.refusal_recorded", process_id=entry.process_id, error=entry.payload["error"])

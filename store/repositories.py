@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -209,13 +209,10 @@ async def complete_key(session: AsyncSession, key: str, response_status: int) ->
     await session.execute(stmt)
 
 
-async def promotions_waiting_for(
-    session: AsyncSession, *, role: str, agency: str | None, sub: str, limit: int = 500
-) -> list[PromotionView]:
+def _waiting(stmt: Any, *, role: str, agency: str | None, sub: str) -> Any:
     """Promotions whose pending step the caller may act on now (their role, or the role it was
     escalated to), within their agency; a supervisor only where they are the one named."""
-
-    stmt = select(PromotionView).where(
+    stmt = stmt.where(
         PromotionView.status == "in_progress",
         PromotionView.pending_review_id.is_(None),
         or_(PromotionView.pending_role == role, PromotionView.escalated_to_role == role),
@@ -226,4 +223,21 @@ async def promotions_waiting_for(
         stmt = stmt.where(
             or_(PromotionView.pending_actor_id.is_(None), PromotionView.pending_actor_id == sub)
         )
+    return stmt
+
+
+async def promotions_waiting_for(
+    session: AsyncSession, *, role: str, agency: str | None, sub: str, limit: int = 500
+) -> list[PromotionView]:
+    """The first ``limit`` of them, soonest due first (so the overdue come first)."""
+    stmt = _waiting(select(PromotionView), role=role, agency=agency, sub=sub)
     return list((await session.scalars(stmt.order_by(PromotionView.due_at).limit(limit))).all())
+
+
+async def count_waiting_for(
+    session: AsyncSession, *, role: str, agency: str | None, sub: str
+) -> int:
+    stmt = _waiting(
+        select(func.count()).select_from(PromotionView), role=role, agency=agency, sub=sub
+    )
+    return int((await session.execute(stmt)).scalar_one())

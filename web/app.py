@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from infra.settings import Settings
@@ -25,6 +26,9 @@ def install(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # Pages travel compressed (htmx is 52 KB as a file, 16 KB on the wire): the budget is 150 KB
+    # per page, cold, on a slow connection.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (auth, home, promotions, periods, reviews, public, audit):
         app.include_router(module.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,12 +70,28 @@ async def search(
     return [ledger.entry_to_dict(r) for r in page], next_cursor
 
 
+# Chart data per agency scope, kept briefly: the page and its three SVGs ask for it together, and
+# a 90-day window does not move in a minute.
+CHART_TTL_S = 60.0
+_charts: dict[str | None, tuple[float, dict[str, Any]]] = {}
+
+
 async def chart_data(
     services: Services, principal: Principal, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """Time in stage, refusals by code and deadlines missed over the last 90 days, in scope."""
     agency = scope(principal, None)
-    since = (now or datetime.now(UTC)) - CHART_WINDOW
+    cached = _charts.get(agency)
+    if now is None and cached is not None and time.monotonic() - cached[0] < CHART_TTL_S:
+        return cached[1]
+    data = await _chart_data(services, agency, now or datetime.now(UTC))
+    if now is None:
+        _charts[agency] = (time.monotonic(), data)
+    return data
+
+
+async def _chart_data(services: Services, agency: str | None, now: datetime) -> dict[str, Any]:
+    since = now - CHART_WINDOW
     cols = (
         LedgerEntry.process_id,
         LedgerEntry.process_kind,

@@ -17,11 +17,11 @@ NATIONAL = {Role.BKN.value}
 SELECTION_METHODS = {"screening_decision": "PUT", "score": "PUT"}
 
 
-async def inbox(services: Services, principal: Principal) -> TaskList:
+async def inbox(services: Services, principal: Principal, *, limit: int = 500) -> TaskList:
     """The same authorization as the actions themselves: a task is listed only where the caller's
-    decision would pass the role, agency and named-person checks."""
+    decision would pass the role, agency and named-person checks. Up to ``limit`` promotions."""
     async with services.sessions() as session:
-        tasks = await _promotion_tasks(session, principal)
+        tasks = await _promotion_tasks(session, principal, limit)
         tasks += await _review_tasks(session, principal)
         if principal.role in (Role.SELECTION_COMMITTEE.value, Role.ASSESSOR.value,
                               Role.APPOINTING_AUTHORITY.value, Role.AGENCY_HR.value):  # fmt: skip
@@ -30,11 +30,20 @@ async def inbox(services: Services, principal: Principal) -> TaskList:
     return TaskList(items=tasks)
 
 
-async def _promotion_tasks(session: Any, principal: Principal) -> list[Task]:
+async def waiting_promotions(services: Services, principal: Principal) -> int:
+    """How many promotions wait for the caller in all (the inbox shows the first ones)."""
+    agency = None if principal.role in NATIONAL else principal.agency
+    async with services.sessions() as session:
+        return await repositories.count_waiting_for(
+            session, role=principal.role, agency=agency, sub=principal.sub
+        )
+
+
+async def _promotion_tasks(session: Any, principal: Principal, limit: int) -> list[Task]:
     agency = None if principal.role in NATIONAL else principal.agency
     out = []
     for p in await repositories.promotions_waiting_for(
-        session, role=principal.role, agency=agency, sub=principal.sub
+        session, role=principal.role, agency=agency, sub=principal.sub, limit=limit
     ):
         escalated = p.escalated_to_role == principal.role and p.pending_role != principal.role
         out.append(

@@ -27,6 +27,8 @@ async def test_auditor_finds_a_refusal_verifies_and_reads_the_charts(api: Api) -
     assert "Rantai hash utuh" in verified.text, verified.text
     report = await auditor.get(f"/audit/processes/{pid}/reconciliation")
     assert report.status_code == 200 and "sesuai" in report.text, report.text
+    charts = await auditor.get("/audit/charts")
+    assert charts.status_code == 200 and "time-in-stage.svg" in charts.text
     for name in ("time-in-stage", "refusals", "deadlines"):
         svg = await auditor.http.get(f"/audit/charts/{name}.svg")
         assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"

@@ -71,9 +71,15 @@ async def search(request: Request) -> Response:
             )
         except DomainError as err:
             error = err
-    data = await audit.chart_data(services(request), who.principal())
-    context = {"q": q, "items": items, "next_cursor": next_cursor, "error": error, "charts": data}
+    context = {"q": q, "items": items, "next_cursor": next_cursor, "error": error}
     return render(request, "audit.html", context, status=422 if error else 200)
+
+
+@router.get("/audit/charts", response_class=HTMLResponse)
+async def charts_page(request: Request) -> Response:
+    who = _auditor(request)
+    data = await audit.chart_data(services(request), who.principal())
+    return render(request, "audit_charts.html", {"charts": data})
 
 
 @router.get("/audit/charts/{name}.svg")

@@ -18,6 +18,8 @@ from web.session import person, require_person
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
+# The first promotions shown, soonest due first (the overdue come first); the rest are counted.
+INBOX_ROWS = 50
 # Where each kind of task is acted on in the console.
 TASK_PAGES = {
     "promotion_decision": "/promotions/{id}",
@@ -36,15 +38,31 @@ async def landing(request: Request) -> Response:
 async def inbox(request: Request) -> Response:
     who = require_person(request)
     ctx = services(request)
-    tasks = (await inbox_reads.inbox(ctx, who.principal())).items
+    tasks = (await inbox_reads.inbox(ctx, who.principal(), limit=INBOX_ROWS)).items
+    promotions = await inbox_reads.waiting_promotions(ctx, who.principal())
     now = datetime.now(UTC)
     leave = tuple(ctx.settings.joint_leave_days)
     rows: list[dict[str, Any]] = []
     for t in tasks:
         left = working_days_left(t.due_at, now, leave) if t.due_at else None
+        # Within a day (and always on a training rulebook, whose deadlines are minutes away) the
+        # time itself says more than "0 working days".
+        minutes = int((t.due_at - now).total_seconds() // 60) if t.due_at else None
+        soon = minutes is not None and abs(minutes) < 24 * 60
         page = TASK_PAGES.get(t.kind, "/selections/{id}").format(id=t.process_id)
         rows.append(
-            {"task": t, "left": left, "overdue": left is not None and left < 0, "page": page}
+            {
+                "task": t,
+                "left": left,
+                "minutes": minutes if soon else None,
+                "overdue": minutes is not None and minutes < 0,
+                "page": page,
+            }
         )
-    rows.sort(key=lambda r: (not r["overdue"], r["left"] is None, r["left"] or 0))
-    return render(request, "inbox.html", {"rows": rows, "flash": take_flash(request)})
+    rows.sort(key=lambda r: (not r["overdue"], r["task"].due_at is None, r["task"].due_at or now))
+    context = {
+        "rows": rows,
+        "flash": take_flash(request),
+        "more": max(promotions - INBOX_ROWS, 0),
+    }
+    return render(request, "inbox.html", context)
