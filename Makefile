@@ -13,7 +13,7 @@ UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
   --custom-compile-command 'make lock'
 
-.PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean
+.PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean i18n
 
 # 1. uv itself, at the version and hashes the lock pins (pip bootstraps it, checking the hashes);
 # 2. `uv pip sync`: exactly the lock, hashes required, anything else in the venv removed;
@@ -60,6 +60,14 @@ typecheck-tests: setup
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The console's catalogs: extract every marked string, update both catalogs (no fuzzy guesses), then
+# compile; translate the new Indonesian entries in between (tests/web/test_catalogs.py checks).
+i18n: setup
+	$(BIN)/pybabel extract -F web/babel.cfg -k N_ --no-location --omit-header -w 100 \
+	  -o web/translations/messages.pot .
+	$(BIN)/pybabel update -w 100 --no-fuzzy-matching -i web/translations/messages.pot -d web/translations
+	$(BIN)/pybabel compile -d web/translations
 
 ROLE ?= agency_hr
 SUB ?= dev-user
