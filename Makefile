@@ -84,6 +84,7 @@ bench: setup
 	$(BIN)/python -m bench.promotion_period
 	$(BIN)/python -m bench.selection_scale
 	$(BIN)/python -m bench.audit_ledger
+	$(BIN)/python -m bench.talent_scale
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
