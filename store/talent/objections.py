@@ -18,9 +18,9 @@ from domain.errors import NotFound, WrongStage
 from domain.talent import committee
 from domain.talent.committee import Stage
 from domain.talent.explanation import digest
-from domain.talent.rulebook import get_talent_rulebook
+from domain.talent.rulebook import TalentRulebook, get_talent_rulebook
 from store.talent.entries import Stamp, written
-from store.talent.people import _append, _people, conflicts_of, explain_with, seat_of
+from store.talent.people import _append, _people, chunks, conflicts_of, explain_with, seat_of
 from store.talent.records import replace_pool_of_review
 from store.talent.reviews import lock
 from store.talent_models import PoolMember, TalentObjection, TalentPerson, TalentReview
@@ -156,31 +156,46 @@ async def finalize(session: AsyncSession, process_id: str, now: datetime) -> dic
             )
         ).all()
     }
-    people = [p for p in await _people(session, process_id) if p.published_box is not None]
-    if not review.finalized:
-        for p in people:
-            o = objections.get(p.nip)
-            p.final_box = o.new_box if o is not None and o.status == "upheld" else p.published_box
-            if o is not None:
-                explain_with(rb, p, {"status": o.status, "answer": o.answer, "new_box": o.new_box})
-        members = [
-            PoolMember(
-                agency=p.agency,
-                nip=p.nip,
-                name=p.name,
-                box=p.final_box,
-                talent_score=p.talent_score,
-                review_id=process_id,
-                record=p.record,
-                joined_at=now,
-            )
-            for p in people
-            if p.final_box in rb.pool_boxes
-        ]
-        await replace_pool_of_review(session, [p.nip for p in people], members)
-        review.finalized = True
-    pool = [{"nip": p.nip, "box": p.final_box} for p in people if p.final_box in rb.pool_boxes]
+    finalized, review.finalized = review.finalized, True
+    await session.flush()
+    pool: list[dict[str, Any]] = []
+    async for chunk in chunks(session, process_id):
+        people = [p for p in chunk if p.published_box is not None]
+        if not finalized:
+            await _final_boxes(session, rb, people, objections, now)
+        pool += [{"nip": p.nip, "box": p.final_box} for p in people if p.final_box in rb.pool_boxes]
     return counts | {"pool": len(pool), "digest": digest(pool)}
+
+
+async def _final_boxes(
+    session: AsyncSession,
+    rb: TalentRulebook,
+    people: list[TalentPerson],
+    objections: dict[str, TalentObjection],
+    now: datetime,
+) -> None:
+    """One chunk's final boxes (an upheld objection's new box, else the published one), and its
+    place in the pool: the chunk's people leave the pool, its boxes 7-9 join it."""
+    for p in people:
+        o = objections.get(p.nip)
+        p.final_box = o.new_box if o is not None and o.status == "upheld" else p.published_box
+        if o is not None:
+            explain_with(rb, p, {"status": o.status, "answer": o.answer, "new_box": o.new_box})
+    members = [
+        PoolMember(
+            agency=p.agency,
+            nip=p.nip,
+            name=p.name,
+            box=p.final_box,
+            talent_score=p.talent_score,
+            review_id=p.process_id,
+            record=p.record,
+            joined_at=now,
+        )
+        for p in people
+        if p.final_box in rb.pool_boxes
+    ]
+    await replace_pool_of_review(session, [p.nip for p in people], members)
 
 
 async def pool_rows(session: AsyncSession, process_id: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ appending its own ledger entry.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -35,9 +35,35 @@ def seat_of(review: TalentReview, member_id: str) -> str | None:
     return next((m["seat"] for m in review.committee if m["id"] == member_id), None)
 
 
+# People are read, changed and written a chunk at a time, and let go of after each: a province's
+# review (100,000 people) never holds every row in memory at once.
+CHUNK = 1000
+
+
 async def _people(session: AsyncSession, process_id: str) -> list[TalentPerson]:
     stmt = select(TalentPerson).where(TalentPerson.process_id == process_id)
     return list((await session.scalars(stmt.order_by(TalentPerson.nip))).all())
+
+
+async def chunks(session: AsyncSession, process_id: str) -> AsyncIterator[list[TalentPerson]]:
+    """The review's people in NIP order, ``CHUNK`` at a time; each chunk's changes are flushed and
+    its rows let go of before the next is read."""
+    after = ""
+    while True:
+        stmt = (
+            select(TalentPerson)
+            .where(TalentPerson.process_id == process_id, TalentPerson.nip > after)
+            .order_by(TalentPerson.nip)
+            .limit(CHUNK)
+        )
+        rows = list((await session.scalars(stmt)).all())
+        if not rows:
+            return
+        yield rows
+        await session.flush()
+        for row in rows:
+            session.expunge(row)
+        after = rows[-1].nip
 
 
 # ---- cut-off and scoring (activities) --------------------------------------------------------------
@@ -68,9 +94,10 @@ async def cut_off(
         )
         review.cut_off = True
         await session.flush()
-    people = await _people(session, process_id)
-    inputs = [{"nip": p.nip, "record": p.record} for p in people]
-    return {"included": len(people), "row_errors": len(row_errors), "digest": digest(inputs)}
+    inputs = [
+        {"nip": p.nip, "record": p.record} async for c in chunks(session, process_id) for p in c
+    ]
+    return {"included": len(inputs), "row_errors": len(row_errors), "digest": digest(inputs)}
 
 
 async def score_all(session: AsyncSession, process_id: str, cutoff: date) -> dict[str, Any]:
@@ -80,19 +107,19 @@ async def score_all(session: AsyncSession, process_id: str, cutoff: date) -> dic
     boxes: Counter[int] = Counter()
     excluded: Counter[str] = Counter()
     bound = []
-    for p in await _people(session, process_id):
-        assert p.record is not None
-        try:
-            s = score(TalentRecord.model_validate(p.record), rb, cutoff)
-        except Unscorable as err:
-            p.excluded_code, p.excluded_reason = err.code, err.message
-            excluded[err.code] += 1
-            continue
-        p.scores = s.model_dump(mode="json")
-        p.talent_score, p.computed_box, p.box = s.talent_score, s.box, s.box
-        boxes[s.box] += 1
-        bound.append({"nip": p.nip, "box": s.box, "talent_score": s.talent_score})
-    await session.flush()
+    async for chunk in chunks(session, process_id):
+        for p in chunk:
+            assert p.record is not None
+            try:
+                s = score(TalentRecord.model_validate(p.record), rb, cutoff)
+            except Unscorable as err:
+                p.excluded_code, p.excluded_reason = err.code, err.message
+                excluded[err.code] += 1
+                continue
+            p.scores = s.model_dump(mode="json")
+            p.talent_score, p.computed_box, p.box = s.talent_score, s.box, s.box
+            boxes[s.box] += 1
+            bound.append({"nip": p.nip, "box": s.box, "talent_score": s.talent_score})
     return {
         "scored": len(bound),
         "excluded": sum(excluded.values()),
@@ -245,17 +272,18 @@ async def publish(session: AsyncSession, process_id: str, closes_at: datetime) -
     rb = get_talent_rulebook(review.rulebook_version)
     boxes: Counter[int] = Counter()
     bound = []
-    for p in await _people(session, process_id):
-        if p.scores is None or p.box is None:
-            continue
-        p.published_box = p.box
-        p.explanation = person_explanation(
-            Scored.model_validate(p.scores), rb, final_box=p.box, calibration=_calibration(p)
-        )
-        boxes[p.box] += 1
-        bound.append({"nip": p.nip, "box": p.box})
     review.objections_close_at = closes_at
     await session.flush()
+    async for chunk in chunks(session, process_id):
+        for p in chunk:
+            if p.scores is None or p.box is None:
+                continue
+            p.published_box = p.box
+            p.explanation = person_explanation(
+                Scored.model_validate(p.scores), rb, final_box=p.box, calibration=_calibration(p)
+            )
+            boxes[p.box] += 1
+            bound.append({"nip": p.nip, "box": p.box})
     return {
         "published": len(bound),
         "boxes": {str(b): boxes[b] for b in range(1, 10)},
