@@ -35,10 +35,12 @@ from actions.talent.common import (
 )
 from domain.enums import Role
 from domain.errors import NotFound, NotPermitted
+from domain.explanation import LedgerCheck
 from domain.talent.explanation import TalentExplanation, explain
 from domain.talent.filling import approval_checks
 from domain.talent.rulebook import DEFAULT_TALENT_RULEBOOK, get_talent_rulebook
 from infra.tokens import Principal
+from store import audit, ledger
 from store.talent import appointments, records, reviews
 from store.talent.objections import pool_rows
 from store.talent_models import (
@@ -237,3 +239,17 @@ async def explanation(
     final pool recomputed from the rows and checked against the digest the ledger bound."""
     pool = await pool_rows(session, process_id) if kind == "talent_review" else None
     return explain(process_id, kind, rows, ledger=ledger_check, pool=pool)
+
+
+async def review_explanation(
+    services: Services, principal: Principal, process_id: str
+) -> TalentExplanation:
+    """The auditor's explanation of a review, for a page (the API has its own route)."""
+    await _review(services, principal, process_id)
+    async with services.sessions() as session:
+        rows = await audit.process_rows(session, process_id)
+        verified = await ledger.verify(session, process_id)
+        check = LedgerCheck(
+            entries=verified.entries, verified=verified.ok, problem=verified.problem
+        )
+        return await explanation(session, process_id, "talent_review", rows, check)

@@ -164,15 +164,11 @@ def explain(
     counts["objections_upheld"] = sum(s.payload.get("upheld") is True for s in answers)
     counts["objections_rejected"] = sum(s.payload.get("upheld") is False for s in answers)
     digests = []
-    if pool is not None:
-        bound = next(
-            (
-                s.payload.get("digest")
-                for s in accepted
-                if s.kind == "talent_review.pool_established"
-            ),
-            None,
-        )
+    bound = next(
+        (s.payload.get("digest") for s in accepted if s.kind == "talent_review.pool_established"),
+        None,
+    )
+    if pool is not None and bound is not None:  # no pool established yet: nothing to check
         recomputed = digest(pool)
         digests.append(
             DigestCheck(

@@ -114,6 +114,11 @@ async def test_a_review_through_the_pages(api: Api, sessions, dev_env) -> None:
     assert r.status_code == 200 and "Jawaban Anda dicatat." in r.text, r.text
     assert review["counts"]["included"] > 0
 
+    auditor = browser(api)
+    await auditor.sign_in("auditor", "Inspektorat", "aud-1", agency)
+    page = await auditor.get(f"/talent/{pid}")
+    assert "Untuk auditor" in page.text and "rantai terverifikasi" in page.text
+
     posts = await hr.get("/talent-posts")
     assert posts.status_code == 200 and "Persetujuan manajemen talenta: tidak berlaku" in posts.text
     assert "No talent-management approval" in posts.text

@@ -106,6 +106,9 @@ async def _page(request: Request, review_id: str, form: FormState, status: int =
     except DomainError:
         trace = []
     seat = next((m["seat"] for m in r.committee if m["id"] == who.sub), None)
+    audited = None
+    if who.role == "auditor":
+        audited = await reads.review_explanation(ctx, principal, review_id)
     committee = who.role == "talent_committee" and seat is not None
     boxes = (r.counts or {}).get("boxes") or {}
     context = {
@@ -121,6 +124,7 @@ async def _page(request: Request, review_id: str, form: FormState, status: int =
         "can_cancel": who.role == "agency_hr" or (committee and seat == "chair"),
         "timeline": [e for e in trace if e["outcome"] == "accepted"][-40:],
         "refusals": sum(e["outcome"] == "refused" for e in trace),
+        "audited": audited,
         "form": form,
         "flash": take_flash(request),
     }
