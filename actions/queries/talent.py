@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.schemas.reviews import Task
 from actions.schemas.talent import (
     ApprovalRead,
     CriticalPostRead,
@@ -253,3 +254,58 @@ async def review_explanation(
             entries=verified.entries, verified=verified.ok, problem=verified.problem
         )
         return await explanation(session, process_id, "talent_review", rows, check)
+
+
+# ---- the inbox ----------------------------------------------------------------------------------
+
+_COMMITTEE_WORK = {
+    "calibration": "calibrate, then close calibration",
+    "objection": "answer the objections",
+    "answering": "answer every objection, then establish the pool",
+}
+
+
+async def tasks(session: AsyncSession, principal: Principal) -> list[Task]:
+    """What waits for the caller in talent management: the committee's stage work, an employee's
+    open objection window, the appointing authority's appointment."""
+    if principal.role == Role.APPOINTING_AUTHORITY.value:
+        rows = await appointments.waiting_for(session, principal.sub)
+        return [
+            Task(
+                kind="talent_appointment",
+                process_id=a.process_id,
+                due_at=None,
+                title=f"Appoint {a.successor_name} to {a.post_title} (talent pool)",
+                action=f"/v1/talent-appointments/{a.process_id}/appointment",
+            )
+            for a in rows
+        ]
+    if principal.role not in (Role.TALENT_COMMITTEE.value, Role.EMPLOYEE.value):
+        return []
+    stages = (
+        list(_COMMITTEE_WORK) if principal.role == Role.TALENT_COMMITTEE.value else ["objection"]
+    )
+    out = []
+    for r in await reviews.list_reviews(session, agency=None, stage=None, limit=200):
+        if r.stage not in stages or not sees_review(principal, r):
+            continue
+        if principal.role == Role.TALENT_COMMITTEE.value:
+            if any(m["id"] == principal.sub for m in r.committee):
+                out.append(_task(r, "talent_review", _COMMITTEE_WORK[r.stage], None))
+            continue
+        mine = await session.get(TalentPerson, (r.process_id, principal.sub))
+        filed = await session.get(TalentObjection, (r.process_id, principal.sub))
+        if mine is not None and mine.published_box is not None and filed is None:
+            out.append(_task(r, "talent_objection", "object to your box", r.objections_close_at))
+    return out
+
+
+def _task(r: TalentReview, kind: str, what: str, due: Any) -> Task:
+    action = (
+        f"/v1/talent-reviews/{r.process_id}/objections"
+        if kind == "talent_objection"
+        else f"/v1/talent-reviews/{r.process_id}"
+    )
+    return Task(
+        kind=kind, process_id=r.process_id, due_at=due, title=f"{r.title}: {what}", action=action
+    )

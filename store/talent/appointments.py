@@ -83,3 +83,12 @@ async def list_appointments(
         stmt = stmt.where(TalentAppointment.agency == agency)
     stmt = stmt.order_by(TalentAppointment.created_at.desc()).limit(limit)
     return list((await session.scalars(stmt)).all())
+
+
+async def waiting_for(session: AsyncSession, authority_id: str) -> list[TalentAppointment]:
+    """Appointments at the appointment stage whose named appointing authority is ``authority_id``."""
+    stmt = select(TalentAppointment).where(
+        TalentAppointment.stage == "appointment",
+        TalentAppointment.appointing_authority_id == authority_id,
+    )
+    return list((await session.scalars(stmt.order_by(TalentAppointment.created_at))).all())

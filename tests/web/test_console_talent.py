@@ -80,13 +80,19 @@ async def test_a_review_through_the_pages(api: Api, sessions, dev_env) -> None:
     move |= {"justification": "Temuan audit unit kerja yang belum tercermin", "request_id": "m-2"}
     r = await chair.post(f"/talent/{pid}/moves", move)
     assert r.status_code == 200 and "Pemindahan dicatat." in r.text, r.text
+    tasks = (await api.get("/v1/me/tasks", "talent_committee", agency, sub="tc-chair")).json()
+    assert [t["kind"] for t in tasks["items"]] == ["talent_review"], tasks
     await chair.get(f"/talent/{pid}")
     r = await chair.post(f"/talent/{pid}/close-calibration", {"request_id": chair.request_id()})
     assert r.status_code == 200, r.text
     await stage_of(api, pid, agency, "objection")
 
+    tasks = (await api.get("/v1/me/tasks", "employee", agency, sub=someone["nip"])).json()
+    assert [t["kind"] for t in tasks["items"]] == ["talent_objection"], tasks
     me = browser(api)
     await me.sign_in("employee", "Pegawai", someone["nip"], agency)
+    inbox = await me.get("/inbox")
+    assert "/me/talent" in inbox.text
     page = await me.get("/me/talent")
     assert "Asal setiap angka" in page.text and "LOW CONFIDENCE" in page.text
     assert "Talent committee moved you" in page.text or "moved you" in page.text

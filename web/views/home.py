@@ -25,6 +25,9 @@ TASK_PAGES = {
     "promotion_decision": "/promotions/{id}",
     "review_conflict_declaration": "/reviews/{id}",
     "review_verdict": "/reviews/{id}",
+    "talent_review": "/talent/{id}",
+    "talent_objection": "/me/talent",
+    "talent_appointment": "/talent-appointments/{id}",
 }
 
 
