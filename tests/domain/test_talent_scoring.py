@@ -134,3 +134,17 @@ def test_a_csv_row_and_a_bad_one() -> None:
     with pytest.raises(RowError) as err:
         record_from_row({**row, "ratings": "2025"})
     assert err.value.column == "ratings"
+
+
+def test_the_training_rulebook_counts_minutes_and_is_refused_in_production() -> None:
+    from domain.durations import DurationUnit
+    from domain.errors import RuleViolation
+    from domain.talent.rulebook import rulebook_for_start
+
+    training = rulebook_for_start("BKN-TM-2025-training", "training")
+    assert training.duration_unit is DurationUnit.MINUTES and training.training
+    assert training.successor_review.duration_unit is DurationUnit.MINUTES
+    assert rulebook_for_start(None, "production").duration_unit is DurationUnit.WORKING_DAYS
+    with pytest.raises(RuleViolation) as err:
+        rulebook_for_start("BKN-TM-2025-training", "production")
+    assert err.value.code == "training_rulebook_not_allowed"

@@ -18,6 +18,9 @@ from temporalio.testing import WorkflowEnvironment
 from actions.history import reconcile_process
 from actions.services import Services
 from actions.talent import people, reviews
+from activities.calendar import national_holidays
+from domain.calendar import WorkingCalendar
+from domain.durations import DurationUnit, after
 from domain.talent.records import TalentRecord
 from infra.settings import Settings
 from store import audit, ledger
@@ -175,3 +178,21 @@ async def test_a_whole_review_of_2000_employees_on_the_training_rulebook(
     assert report is not None and report.ok, report
     state = await ts_env.client.get_workflow_handle(run.id).query(TalentReviewWorkflow.state)
     assert state.stage == "completed"
+
+
+async def test_on_the_legal_rulebook_the_objection_window_counts_working_days(
+    services: Services, ts_env: WorkflowEnvironment
+) -> None:
+    run = TalentRun(services, "PEMKAB-LEGAL")
+    await run.import_records(population(40, "PEMKAB-LEGAL", seed=9))
+    await run.start(rulebook="BKN-TM-2025")
+    await run.until("calibration")
+    published = await run.act(reviews.CLOSE_CALIBRATION, run.member(1), {})
+    now = published.updated_at
+    years = [now.year, now.year + 1]
+    calendar = WorkingCalendar(sorted(national_holidays(years)))
+    expected = after(now, 5, DurationUnit.WORKING_DAYS, calendar)
+    assert published.stage == "objection" and published.objections_close_at is not None
+    assert abs((published.objections_close_at - expected).total_seconds()) < 120
+    assert (published.objections_close_at - now).days >= 5  # at least a weekend in 5 working days
+    await run.act(reviews.CANCEL, run.who("agency_hr"), {"reason": "test finished"})
