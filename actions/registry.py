@@ -27,7 +27,7 @@ from domain.processes import (
     review_body_chain_id,
     reviewer_chain_id,
 )
-from domain.reconcile import SHAPES, ProcessShape
+from domain.reconcile_shapes import SHAPES, ProcessShape
 from domain.selection.stages import Stage
 from domain.talent.committee import Stage as TalentStage
 from domain.talent.filling import AppointmentStage
