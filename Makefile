@@ -61,6 +61,14 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The console's catalogs: extract every marked string, update both catalogs (no fuzzy guesses), then
+# compile; translate the new Indonesian entries in between (tests/web/test_catalogs.py checks).
+i18n: setup
+	$(BIN)/pybabel extract -F web/babel.cfg -k N_ --no-location --omit-header -w 100 \
+	  -o web/translations/messages.pot .
+	$(BIN)/pybabel update -w 100 --no-fuzzy-matching -i web/translations/messages.pot -d web/translations
+	$(BIN)/pybabel compile -d web/translations
+
 ROLE ?= agency_hr
 SUB ?= dev-user
 AGENCY ?=
@@ -76,6 +84,7 @@ bench: setup
 	$(BIN)/python -m bench.promotion_period
 	$(BIN)/python -m bench.selection_scale
 	$(BIN)/python -m bench.audit_ledger
+	$(BIN)/python -m bench.talent_scale
 
 # The console's catalogs: extract every marked string (templates and web/*.py), merge it into the
 # id and en catalogs (new strings arrive untranslated: write their Indonesian), compile them.

@@ -13,12 +13,15 @@ from temporalio.worker import Worker
 from actions.checkpoint_schedule import ensure_checkpoint_schedule
 from activities.calendar import CalendarActivities
 from activities.checkpoints import CheckpointActivities
-from activities.hr import HrActivities, HrSource, TableHrSource
+from activities.hr import HrActivities, HrSource, TableHrSource, TableTalentSource, TalentSource
 from activities.hr_http import SiasnConfig, SiasnHttpSource
+from activities.hr_talent_http import SiasnTalentSource
 from activities.ledger import LedgerActivities
 from activities.periods import PeriodActivities, TableCandidateSource
 from activities.reviews import ReviewActivities
 from activities.selections import SelectionActivities
+from activities.talent import TalentActivities
+from activities.talent_appointments import TalentAppointmentActivities
 from activities.webhooks import DeliveryConfig, WebhookActivities
 from infra.db import create_engine, session_factory
 from infra.logging import configure_logging
@@ -31,6 +34,8 @@ from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import PromotionPeriodWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 from workflows.selection import OpenSelectionWorkflow
+from workflows.talent_appointment import TalentAppointmentWorkflow
+from workflows.talent_review import TalentReviewWorkflow
 from workflows.webhooks import WebhookDispatcherWorkflow
 
 log = structlog.get_logger(__name__)
@@ -42,6 +47,8 @@ WORKFLOWS = [
     LedgerCheckpointWorkflow,
     PromotionPeriodWorkflow,
     OpenSelectionWorkflow,
+    TalentReviewWorkflow,
+    TalentAppointmentWorkflow,
 ]
 
 
@@ -51,6 +58,15 @@ def hr_source(settings: Settings, sessions: async_sessionmaker[AsyncSession]) ->
         return SiasnHttpSource(SiasnConfig.from_settings(settings))
     if settings.hr_source == "table":
         return TableHrSource(sessions)
+    raise ValueError(f"MERITFLOW_HR_SOURCE must be 'table' or 'http', not {settings.hr_source!r}")
+
+
+def talent_source(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> TalentSource:
+    """Talent inputs from the same place as employee records (``MERITFLOW_HR_SOURCE``)."""
+    if settings.hr_source == "http":
+        return SiasnTalentSource(SiasnHttpSource(SiasnConfig.from_settings(settings)))
+    if settings.hr_source == "table":
+        return TableTalentSource(sessions)
     raise ValueError(f"MERITFLOW_HR_SOURCE must be 'table' or 'http', not {settings.hr_source!r}")
 
 
@@ -75,6 +91,9 @@ def build_worker(
     )
     periods = PeriodActivities(sessions, TableCandidateSource(sessions))
     selection = SelectionActivities(sessions, writer)
+    talents = talent_source(settings, sessions)
+    talent = TalentActivities(sessions, talents, writer)
+    appointment = TalentAppointmentActivities(sessions, talents, writer)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -100,6 +119,19 @@ def build_worker(
             selection.close_screening,
             selection.close_component,
             selection.compute_shortlist,
+            talent.record_talent_review,
+            talent.record_talent_review_batch,
+            talent.cutoff,
+            talent.score,
+            talent.close_calibration,
+            talent.publish,
+            talent.close_objections,
+            talent.finalize,
+            talent.refresh_succession,
+            appointment.record_talent_appointment,
+            appointment.record_talent_appointment_batch,
+            appointment.check_successor,
+            appointment.prepare_selection,
         ],
     )
 

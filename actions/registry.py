@@ -27,13 +27,19 @@ from domain.processes import (
     review_body_chain_id,
     reviewer_chain_id,
 )
-from domain.reconcile import SHAPES, ProcessShape
+from domain.reconcile_shapes import SHAPES, ProcessShape
 from domain.selection.stages import Stage
+from domain.talent.committee import Stage as TalentStage
+from domain.talent.filling import AppointmentStage
 from store import events, repositories, reviews, selections, webhooks
+from store.talent import appointments as talent_appointments
+from store.talent import reviews as talent_reviews
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import PromotionPeriodWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 from workflows.selection import OpenSelectionWorkflow
+from workflows.talent_appointment import TalentAppointmentWorkflow
+from workflows.talent_review import TalentReviewWorkflow
 
 Loader = Callable[[AsyncSession, str], Awaitable[Target | None]]
 
@@ -90,6 +96,39 @@ async def _period(session: AsyncSession, process_id: str) -> Target | None:
     return Target(
         ProcessKind.PROMOTION_PERIOD, v.id, v.agency, v.status, None, v.rulebook_version, v
     )
+
+
+async def _talent_review(session: AsyncSession, process_id: str) -> Target | None:
+    v = await talent_reviews.get(session, process_id)
+    if v is None:
+        return None
+    return Target(
+        ProcessKind.TALENT_REVIEW, v.process_id, v.agency, v.stage, None, v.rulebook_version, v
+    )
+
+
+async def _talent_appointment(session: AsyncSession, process_id: str) -> Target | None:
+    v = await talent_appointments.get(session, process_id)
+    if v is None:
+        return None
+    return Target(
+        ProcessKind.TALENT_APPOINTMENT,
+        v.process_id,
+        v.agency,
+        v.stage,
+        v.successor_nip,
+        v.rulebook_version,
+        v,
+    )
+
+
+async def _talent_records(_session: AsyncSession, process_id: str) -> Target | None:
+    """``talent-records-<agency>``: an agency's talent inputs, approval, posts and plans."""
+    kind = ProcessKind.TALENT_RECORDS
+    agency = process_id.removeprefix("talent-records").removeprefix("-") or None
+    if agency_chain_id(kind, agency) != process_id:
+        return None
+    return Target(kind, process_id, agency, label=f"talent records of {agency or 'all agencies'}")
 
 
 async def _employee_records(_session: AsyncSession, process_id: str) -> Target | None:
@@ -198,6 +237,30 @@ REGISTRY: dict[ProcessKind, ProcessSpec] = {
             stages=("running", "completed"),
             route="/v1/promotion-periods",
             actions="actions.periods",
+        ),
+        ProcessSpec(
+            ProcessKind.TALENT_REVIEW,
+            TalentReviewWorkflow,
+            _talent_review,
+            stages=tuple(s.value for s in TalentStage),
+            route="/v1/talent-reviews",
+            actions="actions.talent.reviews",
+        ),
+        ProcessSpec(
+            ProcessKind.TALENT_APPOINTMENT,
+            TalentAppointmentWorkflow,
+            _talent_appointment,
+            stages=tuple(s.value for s in AppointmentStage),
+            route="/v1/talent-appointments",
+            actions="actions.talent.appointments",
+        ),
+        ProcessSpec(
+            ProcessKind.TALENT_RECORDS,
+            None,
+            _talent_records,
+            stages=(),
+            route="/v1/talent",
+            actions="actions.talent.records",
         ),
         ProcessSpec(
             ProcessKind.EMPLOYEE_RECORDS,

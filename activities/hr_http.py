@@ -155,35 +155,40 @@ class SiasnHttpSource:
         )
 
     async def _fetch(self, nip: str) -> Any:
+        return await self.get_json(EMPLOYEE_PATH.format(nip=nip), f"NIP {nip}", nip=nip)
+
+    async def get_json(
+        self, path: str, what: str, *, params: dict[str, Any] | None = None, nip: str | None = None
+    ) -> Any:
+        """GET ``path`` with this adapter's credentials and retries; 404 is EmployeeNotFound."""
         attempts = self._config.retries + 1
         last = ""
         async with self._client() as http:
             for attempt in range(1, attempts + 1):
                 retry_after: float | None = None
                 try:
-                    response = await http.get(EMPLOYEE_PATH.format(nip=nip))
+                    response = await http.get(path, params=params)
                 except httpx.TimeoutException:
                     last = f"no answer within {self._config.timeout_seconds:g} s"
                 except httpx.TransportError as exc:
                     last = f"connection failed ({type(exc).__name__})"
                 else:
                     if response.status_code == 404:
-                        raise EmployeeNotFound(nip)
+                        raise EmployeeNotFound(nip or what)
                     if response.is_success:
-                        return _json(response, nip)
+                        return _json(response, what)
                     status = response.status_code
                     if status < 500 and status not in RETRYABLE_STATUSES:
                         raise HrSourceRejected(
-                            f"The HR source refused the request for NIP {nip} with HTTP {status}."
+                            f"The HR source refused the request for {what} with HTTP {status}."
                         )
                     last = f"HTTP {status}"
                     retry_after = _retry_after(response)
-                log.warning("hr_http.attempt_failed", nip=nip, attempt=attempt, error=last)
+                log.warning("hr_http.attempt_failed", what=what, attempt=attempt, error=last)
                 if attempt < attempts:
                     await asyncio.sleep(self._delay(attempt, retry_after))
         raise HrSourceUnavailable(
-            f"The HR source did not give the record of NIP {nip} after {attempts} attempts "
-            f"(last: {last})."
+            f"The HR source did not give {what} after {attempts} attempts (last: {last})."
         )
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
@@ -194,11 +199,11 @@ class SiasnHttpSource:
         return float(min(delay, cfg.backoff_max_seconds))
 
 
-def _json(response: httpx.Response, nip: str) -> Any:
+def _json(response: httpx.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        raise HrRecordInvalid(f"The HR source answered for NIP {nip} with no JSON.") from exc
+        raise HrRecordInvalid(f"The HR source answered for {what} with no JSON.") from exc
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -297,12 +302,12 @@ def parse_siasn_date(value: str) -> date:
     raise ValueError(f"not a date: {value!r}")
 
 
-def _education(value: str) -> str:
+def education(value: str) -> str:
     key = value.upper().replace("-", "").replace(" ", "")
     return EDUCATION_ALIASES.get(key, key)
 
 
-def _lookup(table: dict[str, str], value: str, what: str) -> str:
+def lookup(table: dict[str, str], value: str, what: str) -> str:
     try:
         return table[value.strip().lower()]
     except KeyError:
@@ -324,7 +329,7 @@ def map_siasn_record(nip: str, body: Any) -> EmployeeRecord:
         "agency": u.instansi,
         "grade": grade,
         "rank_since": rank_since,
-        "education": _education(u.pendidikan),
+        "education": education(u.pendidikan),
         "supervisor_nip": u.atasan or None,
         "credit_points": u.angka_kredit or 0,
         "ratings": _ratings(pns.skp),
@@ -358,7 +363,7 @@ def _position(jabatan: list[_Jabatan]) -> dict[str, Any]:
     latest = max(jabatan, key=lambda j: parse_siasn_date(j.tmt))
     return {
         "position": latest.nama,
-        "position_kind": _lookup(POSITION_KINDS, latest.jenis or "pelaksana", "jenisJabatan"),
+        "position_kind": lookup(POSITION_KINDS, latest.jenis or "pelaksana", "jenisJabatan"),
         "has_position_decree": bool(latest.nomor_sk and latest.nomor_sk.strip()),
     }
 
@@ -366,5 +371,5 @@ def _position(jabatan: list[_Jabatan]) -> dict[str, Any]:
 def _ratings(skp: list[_Skp]) -> list[dict[str, Any]]:
     by_year: dict[int, str] = {}
     for s in skp:
-        by_year[s.tahun] = _lookup(RATINGS, s.predikat, "predikatKinerja")
+        by_year[s.tahun] = lookup(RATINGS, s.predikat, "predikatKinerja")
     return [{"year": y, "rating": r} for y, r in sorted(by_year.items())]

@@ -27,6 +27,8 @@ from api.routes import (
     public,
     reviews,
     selections,
+    talent,
+    talent_reviews,
     tasks,
     webhooks,
 )
@@ -78,7 +80,13 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
                 selections.CSV_MAX_BYTES,
                 "csv_too_large",
                 "The CSV file",
-            )
+            ),
+            BodyLimit(
+                re.compile(r"^/v1/talent/records/import$"),
+                talent.CSV_MAX_BYTES,
+                "csv_too_large",
+                "The CSV file",
+            ),
         ],
     )
     for module in (
@@ -95,6 +103,8 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         events,
         promotion_periods,
         selections,
+        talent_reviews,
+        talent,
         public,
     ):
         app.include_router(module.router)

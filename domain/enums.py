@@ -15,6 +15,10 @@ class Role(StrEnum):
     # The role admits the caller; membership of the selection's panel or scorer list decides.
     SELECTION_COMMITTEE = "selection_committee"
     ASSESSOR = "assessor"
+    # Talent management: the agency's talent committee (its seats are named per talent review) and
+    # an employee reading their own box and filing their own objection (subject = their NIP).
+    TALENT_COMMITTEE = "talent_committee"
+    EMPLOYEE = "employee"
     AUDITOR = "auditor"
     ADMIN = "admin"
 

@@ -23,22 +23,27 @@ class ProcessKind(StrEnum):
     REVIEW = "review"
     SELECTION = "selection"
     PROMOTION_PERIOD = "promotion_period"
+    TALENT_REVIEW = "talent_review"
+    TALENT_APPOINTMENT = "talent_appointment"
     # Administered objects (no workflow): see the module's docstring.
     EMPLOYEE_RECORDS = "employee_records"
     WEBHOOK_SUBSCRIPTIONS = "webhook_subscriptions"
     REVIEW_BODY = "review_body"
     REVIEWER = "reviewer"
+    # An agency's talent data, approval, critical posts and succession plans (no workflow).
+    TALENT_RECORDS = "talent_records"
 
 
 _AGENCY_CHAINS = {
     ProcessKind.EMPLOYEE_RECORDS: "employee-records",
     ProcessKind.WEBHOOK_SUBSCRIPTIONS: "webhook-subscriptions",
+    ProcessKind.TALENT_RECORDS: "talent-records",
 }
 
 
 def agency_chain_id(kind: ProcessKind, agency: str | None) -> str:
-    """The ledger chain of an agency's employee records or webhook subscriptions; national ones
-    (no agency) share one chain."""
+    """The ledger chain of an agency's employee records, webhook subscriptions or talent records;
+    national ones (no agency) share one chain."""
     prefix = _AGENCY_CHAINS[kind]
     return f"{prefix}-{agency}" if agency else prefix
 

@@ -42,6 +42,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from domain.ledger import HASHED_FIELDS, LedgerEntryIn, canonical_json, entry_columns
+from domain.reconcile_shapes import SHAPES as SHAPES  # re-exported: callers import it from here
+from domain.reconcile_shapes import ProcessShape
 
 EventType = Literal[
     "workflow_started",
@@ -77,46 +79,6 @@ class Difference(BaseModel):
     detail: str
     entry_id: str | None = None
     event_id: int | None = None
-
-
-class ProcessShape(BaseModel):
-    """What a kind of process writes: its start entry, the activities that write its entries."""
-
-    start_kind: str
-    record_activities: tuple[str, ...]
-    # False where one update may write several entries (each still by its own activity).
-    one_entry_per_update: bool = True
-    # False for a workflow that continues as new: one start entry for the chain, in its first run.
-    start_in_every_run: bool = True
-
-    @property
-    def recorders(self) -> str:
-        return " or ".join(self.record_activities)
-
-
-SHAPES: dict[str, ProcessShape] = {  # keyed by domain.processes.ProcessKind
-    "promotion": ProcessShape(
-        start_kind="promotion.started",
-        record_activities=("record_promotion", "record_promotion_batch"),
-    ),
-    "selection": ProcessShape(
-        start_kind="selection.started",
-        record_activities=("record_selection", "record_selection_batch"),
-        one_entry_per_update=False,
-    ),
-    "review": ProcessShape(
-        start_kind="review.requested",
-        record_activities=("record_review", "record_review_batch"),
-        one_entry_per_update=False,
-    ),
-    # The period's activities write its entries in their own transactions (no entry id in their
-    # input), so these are matched by count; updates it has none.
-    "promotion_period": ProcessShape(
-        start_kind="promotion_period.started",
-        record_activities=("prepare_period", "finish_period"),
-        start_in_every_run=False,
-    ),
-}
 
 
 class ReconciliationReport(BaseModel):

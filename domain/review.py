@@ -21,6 +21,8 @@ class SubjectType(StrEnum):
     ASSESSMENT_REPORT = "assessment_report"
     SHORTLIST = "shortlist"
     PROMOTION_TECHNICAL_APPROVAL = "promotion_technical_approval"
+    # A JPT post filled from the talent pool: the oversight body reviews the proposed successor.
+    TALENT_SUCCESSOR = "talent_successor"
 
 
 class Quorum(StrEnum):
@@ -89,6 +91,15 @@ REVIEW_RULES: dict[SubjectType, ReviewRule] = {
     ),
     SubjectType.SHORTLIST: ReviewRule(
         subject_type=SubjectType.SHORTLIST,
+        body_kind=BodyKind.OVERSIGHT,
+        reviewers=3,
+        quorum=Quorum.MAJORITY,
+        reminder_after_days=5,
+        due_after_days=10,
+    ),
+    # [GK] As the shortlist: the oversight body checks the procedure that named the successor.
+    SubjectType.TALENT_SUCCESSOR: ReviewRule(
+        subject_type=SubjectType.TALENT_SUCCESSOR,
         body_kind=BodyKind.OVERSIGHT,
         reviewers=3,
         quorum=Quorum.MAJORITY,

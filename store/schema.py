@@ -8,6 +8,7 @@ from store import (
     request_models,
     review_models,
     selection_models,
+    talent_models,
     webhook_models,
 )
 from store.models import Base
@@ -19,5 +20,6 @@ __all__ = [
     "request_models",
     "review_models",
     "selection_models",
+    "talent_models",
     "webhook_models",
 ]

@@ -10,7 +10,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from infra.settings import Settings
 from web import auth
 from web.render import HERE
-from web.views import audit, home, periods, promotions, public, reviews, selections
+from web.views import (
+    audit,
+    home,
+    periods,
+    promotions,
+    public,
+    reviews,
+    selections,
+    talent,
+    talent_posts,
+)
 
 SESSION_COOKIE = "meritflow_session"
 
@@ -30,5 +40,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     # per page, cold, on a slow connection.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, home, promotions, periods, reviews, selections, public, audit):
+    for module in (
+        auth, home, promotions, periods, reviews, selections, talent, talent_posts, public, audit,
+    ):  # fmt: skip
         app.include_router(module.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from actions.queries import talent
 from actions.schemas.reviews import Task, TaskList
 from actions.services import Services
 from domain.enums import Role
@@ -26,6 +27,7 @@ async def inbox(services: Services, principal: Principal, *, limit: int = 500) -
         if principal.role in (Role.SELECTION_COMMITTEE.value, Role.ASSESSOR.value,
                               Role.APPOINTING_AUTHORITY.value, Role.AGENCY_HR.value):  # fmt: skip
             tasks += [selection_task(r) for r in await selections.tasks_for(session, principal.sub)]
+        tasks += await talent.tasks(session, principal)
     tasks.sort(key=lambda t: (t.due_at is None, t.due_at or datetime.max))
     return TaskList(items=tasks)
 

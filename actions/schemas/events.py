@@ -50,9 +50,11 @@ class EmployeeChangedData(BaseModel):
 
 
 class PostVacatedData(BaseModel):
-    """``id.go.bkn.post.vacated.v1``: a post fell vacant. A JPT post starts an open selection
-    (id ``selection-<agency>-<post_id>-<YYYYMMDD of vacated_on>``), unless the agency fills it from
-    its talent pool; any other post is recorded with the reason no selection was started."""
+    """``id.go.bkn.post.vacated.v1``: a post fell vacant. A JPT post is filled from the talent pool
+    (``talent-appointment-<agency>-<post_id>-<YYYYMMDD>``) where the agency's approval is current
+    and a qualified successor in box 9 exists, otherwise by open selection
+    (``selection-<agency>-<post_id>-<YYYYMMDD>``); any other post is recorded with the reason
+    nothing was started."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -62,21 +64,27 @@ class PostVacatedData(BaseModel):
     agency: Agency | None = Field(
         None, description="Defaults to the token's agency; required with a national token"
     )
-    vacated_on: date = Field(description="When the post fell vacant: one vacancy, one selection")
+    vacated_on: date = Field(description="When the post fell vacant: one vacancy, one process")
     post_level: PostKind = Field(
-        description="pratama, madya, utama (JPT: open selection); administrator, pengawas, "
-        "functional (filled within the agency)"
+        description="pratama, madya, utama (JPT: talent pool or open selection); administrator, "
+        "pengawas, functional (filled within the agency)"
     )
-    filled_by: FilledBy = Field(
-        "open_selection",
-        description="talent_management: a JPT post filled from the talent pool of an agency whose "
-        "merit system is approved (UU 5/2014 Pasal 111); no selection is started",
+    filled_by: FilledBy | None = Field(
+        None,
+        description="open_selection: the agency asks for an open selection; talent_management or "
+        "absent: the rules decide (a current approval and a qualified successor in box 9, "
+        "UU 5/2014 Pasal 111), open selection otherwise",
     )
     post_title: str | None = Field(None, min_length=1, max_length=300)
     appointing_authority_id: str | None = Field(
         None, min_length=1, max_length=100, description="The PPK's subject in their bearer token"
     )
-    rulebook_version: str | None = Field(None, description="Defaults to the rulebook in force")
+    rulebook_version: str | None = Field(
+        None, description="The open selection's rulebook; defaults to the rulebook in force"
+    )
+    talent_rulebook_version: str | None = Field(
+        None, description="The talent-management rulebook; defaults to the rulebook in force"
+    )
     oversight_body: str = Field("BKN-OVERSIGHT", min_length=1, max_length=64)
     assessment_body: str | None = Field(None, max_length=64)
 
@@ -88,7 +96,9 @@ class EventAccepted(BaseModel):
     status: Literal["accepted", "accepted_not_routed"]
     duplicate: bool = Field(description="True when this (source, id) was received before")
     process_id: str | None = Field(None, description="The process the event started or maps to")
-    process_kind: str | None = Field(None, description="promotion_period, selection")
+    process_kind: str | None = Field(
+        None, description="promotion_period, selection, talent_appointment"
+    )
     process_ids: list[str] = Field(
         default_factory=list, description="Processes notified (employee.changed)"
     )

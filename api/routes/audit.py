@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.queries import audit as audit_reads
+from actions.queries import talent as talent_reads
 from actions.reconciliation import reconcile
 from actions.schemas.audit import EntryPage
 from api.auth import PrincipalDep, can_see_agency
@@ -26,6 +27,7 @@ from domain.explanation import LedgerCheck, PromotionExplanation, explain_promot
 from domain.reconcile import ReconciliationReport
 from domain.selection.explanation import ApplicantRecord, SelectionExplanation, explain_selection
 from domain.selection.scheme import ScoringScheme
+from domain.talent.explanation import TalentExplanation
 from store import audit, ledger, repositories, selections
 from store.models import PromotionView
 from store.selection_models import Selection
@@ -40,8 +42,10 @@ router = APIRouter()
 # How many applicants one read of the selection's roster takes while building an explanation.
 APPLICANT_PAGE = 1000
 
+TALENT_KINDS = ("talent_review", "talent_appointment")
 Explanation = Annotated[
-    PromotionExplanation | SelectionExplanation, Field(discriminator="process_kind")
+    PromotionExplanation | SelectionExplanation | TalentExplanation,
+    Field(discriminator="process_kind"),
 ]
 
 
@@ -186,7 +190,7 @@ async def _explain_selection(
 )
 async def explanation(
     process_id: str, principal: PrincipalDep, session: SessionDep
-) -> PromotionExplanation | SelectionExplanation:
+) -> PromotionExplanation | SelectionExplanation | TalentExplanation:
     rows = await audit.process_rows(session, process_id)
     view = await repositories.get_promotion(session, process_id)
     sel = await selections.get(session, process_id) if view is None else None
@@ -199,7 +203,7 @@ async def explanation(
     if not (rows or view or sel) or not can_see_agency(principal, agency):
         raise _not_visible(process_id)
     kind = rows[0]["process_kind"] if rows else ("selection" if sel is not None else "promotion")
-    if kind not in ("promotion", "selection"):
+    if kind not in ("promotion", "selection", *TALENT_KINDS):
         raise ApiError(
             422, "explanation_unsupported", f"Processes of kind {kind!r} have no explanation yet."
         )
@@ -207,6 +211,11 @@ async def explanation(
     check = LedgerCheck(entries=verified.entries, verified=verified.ok, problem=verified.problem)
     if kind == "selection":
         return await _explain_selection(session, process_id, rows, sel, check)
+    if kind in TALENT_KINDS:
+        talent: Literal["talent_review", "talent_appointment"] = (
+            "talent_review" if kind == "talent_review" else "talent_appointment"
+        )
+        return await talent_reads.explanation(session, process_id, talent, rows, check)
     return explain_promotion(process_id, rows, _view_data(view), check)
 
 

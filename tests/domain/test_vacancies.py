@@ -1,30 +1,38 @@
-"""How a vacated post is filled: open selection for a JPT post, another way otherwise."""
+"""How a vacated post is filled: a JPT post by talent management or open selection (the rules of
+``domain.talent.filling``, tested in ``test_talent_rules.py``), any other post within the agency."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
 from domain.selection.rulebook import POST_LEVELS
-from domain.vacancies import POST_KINDS, how_filled
+from domain.talent.filling import decide
+from domain.talent.rulebook import get_talent_rulebook
+from domain.vacancies import POST_KINDS, from_decision, is_jpt, within_agency
 
 
 @pytest.mark.parametrize("level", POST_LEVELS)
-def test_a_jpt_post_is_filled_by_open_selection(level: str) -> None:
-    filling = how_filled(level)
-    assert filling.open_selection and filling.route == "open_selection"
-    assert "UU 5/2014" in filling.legal_basis
-
-
-@pytest.mark.parametrize("level", POST_LEVELS)
-def test_an_approved_talent_pool_fills_a_jpt_post_without_selection(level: str) -> None:
-    filling = how_filled(level, "talent_management")
-    assert not filling.open_selection and filling.route == "talent_management"
-    assert filling.legal_basis == "UU 5/2014 Pasal 111" and "talent pool" in filling.reason
+def test_a_jpt_post_is_for_the_rules_to_route(level: str) -> None:
+    assert is_jpt(level)
+    d = decide(
+        post_level=level,
+        filled_by=None,
+        approval=None,
+        has_plan=False,
+        candidates=[],
+        rb=get_talent_rulebook("BKN-TM-2025"),
+        on=date(2027, 1, 4),
+    )
+    filling = from_decision(d)
+    assert filling.route == "open_selection" and "UU 5/2014" in filling.legal_basis
+    assert "No talent-management approval" in filling.reason
 
 
 @pytest.mark.parametrize("level", [k for k in POST_KINDS if k not in POST_LEVELS])
-@pytest.mark.parametrize("filled_by", ["open_selection", "talent_management"])
-def test_other_posts_are_filled_within_the_agency(level: str, filled_by: str) -> None:
-    filling = how_filled(level, filled_by)  # type: ignore[arg-type]
-    assert not filling.open_selection and filling.route == "within_agency"
+def test_other_posts_are_filled_within_the_agency(level: str) -> None:
+    assert not is_jpt(level)
+    filling = within_agency(level)
+    assert filling.route == "within_agency"
     assert level in filling.reason and "not a high leadership post" in filling.reason

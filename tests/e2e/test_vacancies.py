@@ -1,5 +1,6 @@
-"""A vacated post (``id.go.bkn.post.vacated.v1``): an open selection for a JPT post, the reason
-recorded for a post filled another way. The HTTP API, a real worker, the Temporal dev server."""
+"""A vacated post (``id.go.bkn.post.vacated.v1``): an open selection for a JPT post of an agency
+without a talent-management approval, the reason recorded for a post filled within the agency. The
+HTTP API, a real worker, the Temporal dev server (the talent-pool route: test_talent_vacancies)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ async def test_a_vacated_jpt_post_starts_an_open_selection(
     sid = f"selection-KEMENPANRB-{post}-20261130"
     assert body["status"] == "accepted" and body["process_id"] == sid, body
     assert body["process_kind"] == "selection" and "open selection" in body["detail"]
+    assert "No talent-management approval" in body["detail"]
     selection = await api.get(f"/v1/selections/{sid}", "agency_hr")
     assert selection.status_code == 200, selection.text
     assert selection.json()["stage"] == "planning"
@@ -58,7 +60,7 @@ async def test_a_vacated_jpt_post_starts_an_open_selection(
     ("data", "route", "words"),
     [
         ({"post_level": "administrator"}, "within_agency", "not a high leadership post"),
-        ({"post_level": "madya", "filled_by": "talent_management"}, "talent_management", "talent"),
+        ({"post_level": "functional"}, "within_agency", "not a high leadership post"),
     ],
 )
 async def test_a_post_filled_another_way_is_recorded_with_the_reason(
@@ -70,7 +72,7 @@ async def test_a_post_filled_another_way_is_recorded_with_the_reason(
     assert r.status_code == 202, r.text
     body = r.json()
     assert body["status"] == "accepted_not_routed" and body["process_id"] is None
-    assert "no selection started" in body["detail"] and words in body["detail"], body
+    assert "nothing started" in body["detail"] and words in body["detail"], body
     assert "UU 5/2014" in body["detail"]
     again = await send(api, event, "KEMENPANRB")
     assert again.status_code == 200 and again.json()["status"] == "accepted_not_routed"

@@ -17,6 +17,9 @@ from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import PromotionPeriodWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 from workflows.selection import OpenSelectionWorkflow
+from workflows.talent_appointment import TalentAppointmentWorkflow
+from workflows.talent_contracts import StartTalentReview, TalentReviewState
+from workflows.talent_review import TalentReviewWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
 
@@ -48,6 +51,11 @@ def test_histories_are_committed() -> None:
     # A period's first opening (three runs), and the same period opened again later (two runs).
     assert {f"promotion-period-run-{n}" for n in (1, 2, 3)} <= names
     assert {f"promotion-period-reopened-run-{n}" for n in (1, 2)} <= names
+    # Talent management (python -m tests.histories.capture_talent): reviews on the pipeline, and
+    # appointments with their successor review.
+    assert {f"talent-review-{s}" for s in ("completed", "no-objection", "cancelled")} <= names
+    assert {f"talent-appointment-{s}" for s in ("appointed", "rejected", "fell-back")} <= names
+    assert "review-successor-appointed" in names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -58,6 +66,8 @@ async def test_history_replays(path: Path) -> None:
             ThirdPartyReviewWorkflow,
             PromotionPeriodWorkflow,
             OpenSelectionWorkflow,
+            TalentReviewWorkflow,
+            TalentAppointmentWorkflow,
         ],
         data_converter=pydantic_data_converter,
     )
@@ -80,6 +90,27 @@ async def test_changed_command_order_is_caught() -> None:
     # Unsandboxed: the sandbox would re-import this test module, which reads files at import.
     replayer = Replayer(
         workflows=[ReorderedPromotionWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    )
+    with pytest.raises(workflow.NondeterminismError):
+        await replayer.replay_workflow(load(path))
+
+
+@workflow.defn(name="TalentReviewWorkflow")
+class ReorderedTalentReviewWorkflow:
+    """A review that reads the HR source before recording its start: replay must refuse it."""
+
+    @workflow.run
+    async def run(self, inp: StartTalentReview) -> TalentReviewState:
+        await workflow.sleep(timedelta(seconds=1))
+        raise AssertionError("unreachable in replay")
+
+
+async def test_a_reordered_talent_review_is_caught() -> None:
+    path = next(p for p in HISTORIES if p.stem == "talent-review-completed")
+    replayer = Replayer(
+        workflows=[ReorderedTalentReviewWorkflow],
         data_converter=pydantic_data_converter,
         workflow_runner=UnsandboxedWorkflowRunner(),
     )

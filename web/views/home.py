@@ -30,6 +30,9 @@ TASK_PAGES = {
     "score": "/selections/{id}/scoring",
     "plenary_vote": "/selections/{id}/decision",
     "appointment": "/selections/{id}/decision",
+    "talent_review": "/talent/{id}",
+    "talent_objection": "/me/talent",
+    "talent_appointment": "/talent-appointments/{id}",
 }
 
 
