@@ -87,6 +87,23 @@ async def test_start_and_plan_refusals_are_shown_beside_their_fields(api: Api, s
     # someone else's agency does not see it at all
     other = await person(api, "agency_hr", "hr-x", "Lain", agency="KEMENKEU")
     assert (await other.get(f"/selections/{pid}")).status_code == 404
+    # HR may not cancel; the appointing authority may, with a reason
+    page = await hr.get(f"/selections/{pid}/decision")
+    assert "Batalkan seleksi" not in page.text
+    ppk = await person(api, "appointing_authority", "ppk-1", "Pak PPK")
+    page = await ppk.get(f"/selections/{pid}")
+    assert f"/selections/{pid}/decision#cancel-h" in page.text
+    await ppk.get(f"/selections/{pid}/decision")
+    r = await ppk.post(f"/selections/{pid}/cancel", {"reason": " ", "request_id": ppk.request_id()})
+    assert r.status_code == 422 and 'id="e-reason-cancel"' in r.text
+    r = await ppk.post(
+        f"/selections/{pid}/cancel",
+        {"reason": "formasi dihapus", "request_id": ppk.request_id()},
+    )
+    assert "Seleksi telah dibatalkan." in r.text, r.text
+    await setup.until(api.http, api.settings, pid, lambda b: b["stage"] == "cancelled")
+    public = await browser(api).get(f"/public/selections/{pid}")
+    assert "Seleksi dibatalkan" in public.text and "formasi dihapus" in public.text
 
 
 @pytest.mark.timeout(600)
