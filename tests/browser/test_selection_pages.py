@@ -71,7 +71,7 @@ async def test_an_open_selection_through_every_page(site: Site) -> None:
     await accessible(ppk)
     await ppk.check("input[name='applicant_id'][value='a1']")
     await ppk.fill("#f-reason-appoint", "Nilai tertinggi dan visi reformasi birokrasi.")
-    await step.done(ppk, "Tetapkan", "Penetapan telah dicatat.")
+    await step.done(ppk, "Tetapkan pelamar ini", "Penetapan telah dicatat.")
     await step.wait_for(site, pid, "completed")
 
     # ---- the public: every stage's announcement, linkable, printable, readable at 360 px ---------
