@@ -86,13 +86,5 @@ bench: setup
 	$(BIN)/python -m bench.audit_ledger
 	$(BIN)/python -m bench.talent_scale
 
-# The console's catalogs: extract every marked string (templates and web/*.py), merge it into the
-# id and en catalogs (new strings arrive untranslated: write their Indonesian), compile them.
-I18N := web/translations
-i18n: setup
-	$(BIN)/pybabel extract -F web/babel.cfg -k N_ -o $(I18N)/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching
-	$(BIN)/pybabel compile -d $(I18N) -D messages
-
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
