@@ -13,7 +13,7 @@ UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
   --custom-compile-command 'make lock'
 
-.PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean i18n
+.PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean i18n screenshots
 
 # 1. uv itself, at the version and hashes the lock pins (pip bootstraps it, checking the hashes);
 # 2. `uv pip sync`: exactly the lock, hashes required, anything else in the venv removed;
@@ -78,6 +78,10 @@ token: setup
 # The training rulebook (minutes), against `make run`; DEMO_ARGS=--timers adds a 3-minute escalation.
 demo: setup
 	$(BIN)/python -m cli.demo $(DEMO_ARGS)
+
+# The console's main pages in both languages, as docs/screenshots/*.png (the README shows them).
+screenshots: setup
+	MERITFLOW_DOCS_SHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser/test_promotion_pages.py tests/browser/test_selection_pages.py
 
 bench: setup
 	$(BIN)/python -m bench.promotion_decisions

@@ -9,7 +9,7 @@ import httpx
 from infra.tokens import mint_token
 from tests.browser.conftest import Site
 from tests.conftest import employee
-from tests.helpers.pages import accessible, sign_in
+from tests.helpers.pages import DOCS_SHOTS, accessible, docs_shots, sign_in
 
 
 async def _setup(site: Site) -> dict:
@@ -60,6 +60,10 @@ async def test_a_promotion_through_every_page(site: Site) -> None:
     await accessible(hr)
 
     await _wait_for_step(site, pid, "supervisor")
+    if DOCS_SHOTS:
+        sup = await site.page()
+        await sign_in(sup, "supervisor", "Sari Atasan", rec["supervisor_nip"])
+        await docs_shots(sup, [("inbox", "/inbox"), ("promotion-decision", f"/promotions/{pid}")])
     await _decide(site, pid, "supervisor", rec["supervisor_nip"], "Sari Atasan")
     await _decide(site, pid, "promotion_board", "board-1", "Budi Board")
     await _decide(site, pid, "agency_hr", "hr-dewi", "Dewi HR")
@@ -84,6 +88,10 @@ async def test_a_promotion_through_every_page(site: Site) -> None:
     )
     await hr.goto(f"/promotions/{pid}")
     await hr.wait_for_selector("text=800/KP/2027/7")
+    await docs_shots(
+        hr, [("promotion", f"/promotions/{pid}"), ("landing", "/"), ("signin", "/signin")]
+    )
+
     assert "completed" in await hr.inner_text("dl.facts")
 
 

@@ -13,7 +13,7 @@ import pytest
 from tests.browser import selection_steps as step
 from tests.browser.conftest import Site
 from tests.helpers import selection_setup as setup
-from tests.helpers.pages import accessible
+from tests.helpers.pages import accessible, docs_shots
 
 NAMES = ("Pelamar 1", "Pelamar 2", "Pelamar 3", "Pelamar 4")
 
@@ -96,6 +96,17 @@ async def test_an_open_selection_through_every_page(site: Site) -> None:
     assert "tidak lanjut" in text and "197601" not in text
     overflow = await public.evaluate("document.documentElement.scrollWidth")
     assert overflow <= 360, f"the page is {overflow} px wide on a 360 px screen"
+    await docs_shots(public, [("public-announcements", f"/public/selections/{pid}")])
+    auditor = await step.persona(site, "auditor", "inspektorat-1", "Ani Auditor")
+    await docs_shots(
+        auditor,
+        [
+            ("audit-trace", f"/audit/processes/{pid}"),
+            ("audit-verify", f"/audit/processes/{pid}/verify"),
+            ("audit-charts", "/audit/charts"),
+            ("selection", f"/selections/{pid}"),
+        ],
+    )
     await public.emulate_media(media="print")
     assert not await public.locator("header.top").is_visible()
     assert await public.locator("table.results").first.is_visible()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.async_playwright import Axe
@@ -34,3 +36,26 @@ async def sign_in(
     await page.fill("#p-agency", agency)
     await page.click("button:has-text('Masuk sebagai persona ini')")
     await page.wait_for_url("**/inbox")
+
+
+# `make screenshots` sets this: the main pages, in both languages, for docs/ and the README.
+DOCS_SHOTS = os.environ.get("MERITFLOW_DOCS_SHOTS")
+
+
+async def docs_shots(page: Page, shots: list[tuple[str, str]]) -> None:
+    """Each (name, path) as ``<DOCS_SHOTS>/<name>-<lang>.png`` in Indonesian and in English, as the
+    signed-in person of ``page`` sees it (the language chosen with the page's own switcher)."""
+    if not DOCS_SHOTS:
+        return
+    Path(DOCS_SHOTS).mkdir(parents=True, exist_ok=True)
+    for lang in ("id", "en"):
+        await page.goto(shots[0][1])
+        await page.select_option("#lang-choice", lang)
+        await page.click("form[action='/language'] button")
+        await page.wait_for_load_state()
+        for name, path in shots:
+            await page.goto(path)
+            await page.screenshot(path=f"{DOCS_SHOTS}/{name}-{lang}.png")
+    await page.goto(shots[0][1])
+    await page.select_option("#lang-choice", "id")
+    await page.click("form[action='/language'] button")
