@@ -4,6 +4,7 @@ server, the run's database), driven by Playwright in Debian's Chromium, checked 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -32,6 +33,10 @@ ARGS = [
     "--disable-sync",
 ]
 
+# CI sets MERITFLOW_REQUIRE_BROWSER after installing Chromium: there a missing browser is a failure,
+# not a skip, so the console's browser tests cannot pass by not running.
+if shutil.which(CHROMIUM) is None and os.environ.get("MERITFLOW_REQUIRE_BROWSER"):
+    raise RuntimeError(f"{CHROMIUM} is missing but MERITFLOW_REQUIRE_BROWSER is set")
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium")
 
 
