@@ -165,6 +165,7 @@ class LedgerWriter:
         No await separates the last look at the queue from the end of the task, so a request
         queued meanwhile is either seen here or finds this task done and starts the next one.
         """
+        batch: list[_Request] = []
         try:
             # Closing the connection awaits: whatever was queued meanwhile is written before the
             # task ends (the outer loop's test is its last step).
@@ -172,15 +173,18 @@ class LedgerWriter:
                 async with self.engine.connect() as conn:
                     await _durable(conn)
                     while self._queue:
-                        await self._write(conn, self._take())
+                        batch = self._take()
+                        await self._write(conn, batch)
+                        batch = []
                         # Let the callers just answered queue their next appends into this drain.
                         await asyncio.sleep(0)
-        except BaseException as err:  # no connection (or the task cancelled): nobody waits forever
+        except BaseException as err:  # no connection, or the task cancelled: nobody waits forever
             log.warning("ledger_writer.stopped", queued=len(self._queue), error=repr(err))
-            queued, self._queue = self._queue, []
-            for request in queued:
+            stranded, self._queue = [*batch, *self._queue], []
+            for request in stranded:
                 _answer(request, err if isinstance(err, Exception) else RuntimeError(repr(err)))
-            raise
+            if not isinstance(err, Exception):
+                raise
 
     async def wait_idle(self) -> None:
         """Until every queued append is answered and the connection is back in the pool."""
@@ -216,7 +220,7 @@ class LedgerWriter:
 
 
 def _answer(request: _Request, outcome: list[Appended] | BaseException) -> None:
-    if request.done.done():  # pragma: no cover - only the writer answers
+    if request.done.done():  # answered already (a batch cut short after its answers)
         return
     if isinstance(outcome, BaseException):
         request.done.set_exception(outcome)
