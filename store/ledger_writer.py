@@ -7,8 +7,9 @@ a handful of SQLAlchemy Core statements in ONE transaction (no ORM unit of work 
 
 1. each request's ``before`` statements (read-model rows that take their own lock first);
 2. the chain heads of every process in the batch: created if absent, then locked in process-id
-   order (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the head INSERT takes the database's
-   write lock before anything is read, and only this task writes the ledger in this process);
+   order (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the head INSERT comes before step 1
+   and takes the database's write lock before anything is read, and only this task writes the
+   ledger in this process);
 3. the entry ids already stored (a retried activity gets its entry back, never a second one);
 4. the new entries (one multi-row INSERT) and their heads moved one step each (the triggers of
    migration 0011 allow nothing else);
@@ -250,12 +251,16 @@ async def _commit(conn: AsyncConnection, batch: list[_Request]) -> list[list[App
     async with conn.begin():
         tx = Tx(conn)
         process_ids = sorted({e.process_id for request in batch for e in request.entries})
-        # A write first: on SQLite it takes the database's write lock before anything is read
-        # (a read first could not upgrade later if another process wrote meanwhile).
-        await _create_heads(tx, process_ids)
+        # SQLite: a write first takes the database's write lock before anything is read (a read
+        # first could not upgrade later if another process wrote meanwhile). PostgreSQL: the
+        # requests' own rows first, then the heads, the order the actions lock them in.
+        if tx.dialect == "sqlite":
+            await _create_heads(tx, process_ids)
         for request in batch:
             if request.before is not None:
                 await request.before(tx)
+        if tx.dialect != "sqlite":
+            await _create_heads(tx, process_ids)
         results = await _append_all(tx, batch, process_ids)
         for request, appended in zip(batch, results, strict=True):
             if request.after is not None:
