@@ -158,3 +158,23 @@ def test_the_fast_hashes_are_the_domain_hashes(clean: tuple[Path, Path, str]) ->
         assert verify_entries.ledger_leaf_hash(rec["entry_id"], rec["hash"]) == (
             merkle.ledger_leaf_hash(rec["entry_id"], rec["hash"])
         )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a":1,"a":2}',
+        b'{"a":NaN}',
+        b'{"a":123456789012345678901234567890}',
+        b'{"a":-9223372036854775809,"b":18446744073709551616}',
+        b'{"a":"\\ud800"}',
+        b'{"a":1e400}',
+        b'{"a":0.1,"b":-0.0,"c":1.7976931348623157e308,"d":5e-324}',
+        b'{"a":"\\u00fc\\n","b":"\xc3\xbc"}',
+        b'{"a":[1,{"b":null}],"c":true}',
+    ],
+)
+def test_lines_read_as_json_reads_them(raw: bytes) -> None:
+    from integrity.verify_parallel import _loads
+
+    assert repr(_loads(raw)) == repr(json.loads(raw))
