@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from array import array
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -39,7 +38,6 @@ from integrity.verify_entries import (
 )
 
 MIN_CHUNK_BYTES = 1 << 20
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 _BLOCK = 1 << 20
 # At one line, the order the sequential checker meets problems in.
 CONTENT, LINK, LEAF = 0, 1, 2
@@ -100,16 +98,26 @@ def _lines(path: Path, start: int, end: int) -> Iterator[bytes]:
             yield raw
 
 
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_float(v) for v in value)
+    return False
+
+
 def _loads(raw: bytes) -> Any:
     """``json.loads``, through orjson where the two agree. orjson refuses what json may read
-    (NaN, lone surrogates: json then decides, and its refusal is the sequential message) and reads
-    numbers of 19 digits or more as floats where json keeps integers: such lines go to json."""
-    if _LONG_DIGITS.search(raw) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(raw)
+    (NaN, lone surrogates: json then decides, and its refusal is the sequential message), and
+    reads an integer past 64 bits as a float where json keeps it whole: a line with a float in it
+    is read again by json (floats themselves both round correctly; they are rare in a ledger)."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+    return json.loads(raw) if _has_float(value) else value
 
 
 def _record(number: int, raw: bytes) -> dict[str, Any] | None:
