@@ -126,8 +126,9 @@ async def test_a_retried_page_starts_nothing_twice(
     first = await ActivityEnvironment().run(starter.start_page, page(agency, queue))
     assert first.started == 4
     runs = {
-        n: (await dev_env.client.get_workflow_handle(promotion_workflow_id(n, PERIOD)).describe())
-        .run_id
+        n: (
+            await dev_env.client.get_workflow_handle(promotion_workflow_id(n, PERIOD)).describe()
+        ).run_id
         for n in nips
     }
     # A retry whose earlier attempt heartbeated two of the four as started by it.
