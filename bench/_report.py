@@ -147,7 +147,8 @@ def render(result: dict[str, Any]) -> str:
     for side, h in (result.get("health") or {}).items():
         lines.append(
             f"Temporal server, {side}: {h['workflows']} workflows ({h['absent']} absent), "
-            f"{h['workflow_task_timeouts']} workflow task timeouts, "
+            f"{h['workflow_task_timeouts']} workflow task timeouts "
+            f"({h.get('of_which_sticky_schedule_to_start', 0)} sticky schedule-to-start), "
             f"{h['workflow_task_failures']} failures, {h['stuck']} stuck {h['stuck_ids']}"
         )
     for key, s in result.get("scale", {}).items():
