@@ -114,7 +114,9 @@ def render(result: dict[str, Any]) -> str:
         f"software    : temporalio {m['temporalio']}, {m['temporal_cli']}, uvicorn {m['uvicorn']}",
         f"parameters  : N={p['promotions']} promotions x {p['steps']} approvals = "
         f"{p['decisions']}, concurrency {p['concurrency']}, {p['reads']} reads, "
-        f"Temporal state in {p['temporal_db']}, BKN step as {p['bkn_step']}, "
+        f"Temporal state in {p['temporal_db']}, database {p.get('database')}, "
+        f"{'deployment ' + str(p['deployment']) + ', ' if p.get('deployment') else ''}"
+        f"BKN step as {p['bkn_step']}, "
         f"poll {p['poll_ms']} ms, settle {p['settle_ms']} ms, "
         f"request timeout {p['request_timeout_s']:.0f} s",
         f"measured    : {result['method']}",
