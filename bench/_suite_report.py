@@ -117,6 +117,10 @@ def summary(
         },
         "approvals_per_s_by_processes": scale,
         "ledger_appends": ledger if ledger is not None else "bench/ledger_appends.py absent",
+        "console_pages_p95_ms": {
+            page: v.get("p95_ms")
+            for page, v in (_get(results.get("console"), "pages") or {}).items()
+        },
         "failed": failed,
     }
 
@@ -155,6 +159,11 @@ def render_summary(s: dict[str, Any]) -> str:
         lines.append(
             "approvals/s by workers + APIs on one database: "
             + ", ".join(f"{k}: {_cell(v)}" for k, v in scale.items())
+        )
+    if s["console_pages_p95_ms"]:
+        lines.append(
+            "console pages, p95 ms with 10,000 processes (target 50 for the inbox and a process "
+            "page): " + ", ".join(f"{k} {_cell(v)}" for k, v in s["console_pages_p95_ms"].items())
         )
     if s["failed"]:
         lines.append(f"FAILED steps: {', '.join(s['failed'])}")

@@ -127,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
         wall = round(time.perf_counter() - t0, 1)
         if code != 0:
             failed.append(f"{step} (exit {code})")
-        results[step] = _read(output) if step in ("decisions", "ledger", "period") else None
+        results[step] = (
+            _read(output) if step in ("decisions", "ledger", "period", "console") else None
+        )
         sys.stderr.write(f"=== {step}: {wall} s, exit {code}\n")
     load_end = [round(x, 2) for x in os.getloadavg()]
     out = summary(results, args, started, load_start, load_end, failed)
