@@ -23,8 +23,8 @@ from actions.targets import Target
 from domain.enums import Role
 from domain.ledger import entry_id
 from infra.tokens import Principal
+from store.stamped import Stamp
 from store.talent import reviews
-from store.talent.entries import Stamp
 from store.talent_models import (
     TalentAppointment,
     TalentObjection,

@@ -28,7 +28,8 @@ from domain.talent.records import REQUIRED_COLUMNS, RowError, TalentRecord, reco
 from domain.talent.rulebook import DEFAULT_TALENT_RULEBOOK, get_talent_rulebook
 from domain.talent.succession import CriticalPost
 from infra.tokens import Principal
-from store.talent import entries, records
+from store import stamped
+from store.talent import records
 from store.talent.succession import refresh_post
 
 KIND = ProcessKind.TALENT_RECORDS
@@ -48,12 +49,12 @@ def _visible(principal: Principal, target: Target) -> bool:
 async def _append(
     session: AsyncSession, a: Attempt[Any], kind: str, payload: dict[str, Any], subject: str | None
 ) -> None:
-    await entries.append(
+    await stamped.append(
         session,
         stamp(a),
         process_id=a.target.process_id,
-        kind=KIND,
-        entry_kind=kind,
+        process_kind=KIND,
+        kind=kind,
         agency=a.target.agency,
         stage=None,
         subject=subject,
