@@ -28,7 +28,7 @@ from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
 from integrity.checkpoint_signing import optional_signer
-from store.group_commit import GroupCommit
+from store.ledger_writer import writer_for
 from workflows.checkpoint import LedgerCheckpointWorkflow
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import PromotionPeriodWorkflow
@@ -77,9 +77,9 @@ def build_worker(
     *,
     task_queue: str | None = None,
 ) -> Worker:
-    # One writer for the process's ledger appends: group commit, and no transaction left open
-    # by an activity cancelled mid-write.
-    writer = GroupCommit(sessions)
+    # One writer for the process's ledger appends: group commit over one connection, and no
+    # transaction left open by an activity cancelled mid-write.
+    writer = writer_for(sessions)
     ledger = LedgerActivities(sessions, writer)
     hr = HrActivities(hr_source(settings, sessions))
     calendar = CalendarActivities(settings.joint_leave_days)
