@@ -9,8 +9,14 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.contracts import AssignRequest, AssignResult, RecordReview, ReviewRecords
-from domain.review import accreditation_ok
+from activities.contracts import (
+    AssignRequest,
+    AssignResult,
+    RecordReview,
+    ReviewRecords,
+    RosterRequest,
+)
+from domain.review import RosterSnapshot, accreditation_ok
 from store import ledger, reviews
 from store.group_commit import GroupCommit
 
@@ -93,3 +99,16 @@ async def _apply(session: AsyncSession, req: RecordReview, now: datetime) -> int
                 session, c.reviewer_id, c.persons, reason=c.reason, review_id=req.review_id, now=now
             )
     return row.seq
+
+
+class RosterActivities:
+    """The roster a process assigns its own reviewers from, read once (when its start did not
+    carry it)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name="load_review_roster")
+    async def load_review_roster(self, req: RosterRequest) -> RosterSnapshot:
+        async with self._sessions() as session:
+            return await reviews.roster_snapshot(session, req.body_code, req.persons)
