@@ -136,7 +136,9 @@ class BknReview(PromotionCore):
     async def _load_roster(self, request: ReviewRequest) -> RosterSnapshot:
         """The body's roster: as the start gave it, or read once per run."""
         given = self._require()[0].review_roster
-        if self._roster is None and given is not None and given.body_code == request.body_code:
+        usable = given is not None and given.body_code == request.body_code
+        if self._roster is None and given is not None and usable and given.reviewers:
+            # A start that found no body or an empty roster is read again when the step opens.
             self._roster = given
         if self._roster is None:
             self._roster = await workflow.execute_activity_method(
