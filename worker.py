@@ -18,7 +18,8 @@ from activities.hr_http import SiasnConfig, SiasnHttpSource
 from activities.hr_talent_http import SiasnTalentSource
 from activities.ledger import LedgerActivities
 from activities.periods import PeriodActivities, TableCandidateSource
-from activities.reviews import ReviewActivities
+from activities.promotion_reviews import PromotionReviewActivities
+from activities.reviews import ReviewActivities, RosterActivities
 from activities.selections import SelectionActivities
 from activities.talent import TalentActivities
 from activities.talent_appointments import TalentAppointmentActivities
@@ -86,6 +87,8 @@ def build_worker(
     # The worker enforces its own delivery policy (budget, loopback), whatever a dispatcher carries.
     webhook = WebhookActivities(sessions, DeliveryConfig.from_settings(settings))
     review = ReviewActivities(sessions, writer)
+    roster = RosterActivities(sessions)
+    promotion_review = PromotionReviewActivities(ledger, review)
     checkpoint = CheckpointActivities(
         sessions, optional_signer(settings), settings.published_checkpoints_dir
     )
@@ -107,6 +110,8 @@ def build_worker(
             review.assign_reviewers,
             review.record_review,
             review.record_review_batch,
+            roster.load_review_roster,
+            promotion_review.record_promotion_review_batch,
             checkpoint.create_checkpoint,
             periods.prepare_period,
             periods.claim_page,

@@ -27,7 +27,7 @@ from domain.rulebook import (
 )
 from domain.training import require_usable
 from infra.tokens import Principal
-from store import repositories
+from store import repositories, reviews
 from store.models import PromotionView
 from workflows.contracts import DecisionInput, PromotionState, StartPromotion, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
@@ -102,6 +102,9 @@ def from_state(row: PromotionView, state: PromotionState, now: datetime) -> Prom
             due_at=p.due_at,
             auto_approve_at=p.auto_approve_at,
             review_id=p.review_id,
+            reviewers=[
+                s.reviewer_id for s in (state.review.seats if state.review else []) if not s.recused
+            ],
         )
     return to_read(row).model_copy(
         update={
@@ -165,6 +168,13 @@ async def _start(a: Attempt[PromotionCreate]) -> Started:
         rulebook_version=rulebook.version,
         requested_by=a.actor,
     )
+    # BKN's roster travels with the start: the promotion assigns its reviewer itself, with no
+    # activity of its own (standing conflicts with the employee or their supervisor excluded).
+    supervisor = (target.row.record or {}).get("supervisor_nip")
+    persons = [body.nip] + ([str(supervisor)] if supervisor else [])
+    async with a.services.sessions() as session:
+        roster = await reviews.roster_snapshot(session, start.technical_approval_body, persons)
+    start = start.model_copy(update={"review_roster": roster})
     # The read-model row exists before the workflow does, so the workflow's first writes (which
     # update that row) can never land before it and be lost.
     async with a.services.sessions() as session, session.begin():

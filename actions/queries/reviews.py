@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actions.queries.waiting import until_changed
 from actions.reviews import may_read, to_read
 from actions.schemas.reviews import ReviewPage, ReviewRead
 from actions.services import Services
@@ -18,6 +19,13 @@ async def get(services: Services, principal: Principal, review_id: str) -> Revie
     if view is None or not may_read(principal, view, {s.reviewer_id for s in seats}):
         raise NotFound(f"No review '{review_id}' is visible to you.")
     return to_read(view, seats)
+
+
+async def get_when_changed(
+    services: Services, principal: Principal, review_id: str, *, seen: str | None, wait_s: float
+) -> tuple[ReviewRead, str]:
+    """The review and its version, once it differs from ``seen`` or ``wait_s`` has passed."""
+    return await until_changed(lambda: get(services, principal, review_id), seen, wait_s)
 
 
 async def page(
