@@ -17,6 +17,7 @@ from activities.hr import HrActivities, HrSource, TableHrSource, TableTalentSour
 from activities.hr_http import SiasnConfig, SiasnHttpSource
 from activities.hr_talent_http import SiasnTalentSource
 from activities.ledger import LedgerActivities
+from activities.period_starts import OneByOneSnapshotSource, PeriodStarter, TableSnapshotSource
 from activities.periods import PeriodActivities, TableCandidateSource
 from activities.promotion_reviews import PromotionReviewActivities
 from activities.reviews import ReviewActivities, RosterActivities
@@ -93,6 +94,12 @@ def build_worker(
         sessions, optional_signer(settings), settings.published_checkpoints_dir
     )
     periods = PeriodActivities(sessions, TableCandidateSource(sessions))
+    snapshots = (
+        OneByOneSnapshotSource(hr_source(settings, sessions))
+        if settings.hr_source == "http"
+        else TableSnapshotSource(sessions)
+    )
+    starter = PeriodStarter(client, sessions, snapshots, calendar)
     selection = SelectionActivities(sessions, writer)
     talents = talent_source(settings, sessions)
     talent = TalentActivities(sessions, talents, writer)
@@ -117,6 +124,7 @@ def build_worker(
             periods.claim_page,
             periods.record_page,
             periods.finish_period,
+            starter.start_page,
             selection.record_selection,
             selection.record_selection_batch,
             selection.close_registration,

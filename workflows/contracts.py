@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.eligibility import EligibilityResult
+from domain.employee import EmployeeRecord
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
 from domain.ledger import Actor
 from domain.processes import promotion_workflow_id as promotion_workflow_id  # re-exported
@@ -28,6 +29,12 @@ class StartPromotion(BaseModel):
     # The technical approval body's roster as the starter read it: the promotion assigns BKN's
     # reviewer from it itself. None: the promotion reads it once, when BKN's step first opens.
     review_roster: RosterSnapshot | None = None
+    # Given by a starter that has them at hand (a period's page, activities/period_starts.py), so
+    # the first workflow task decides at once; absent, the promotion fetches them by activity.
+    # The calendar is used only if ``holiday_years`` covers every year the promotion counts in.
+    snapshot: EmployeeRecord | None = None
+    holidays: list[date] | None = None
+    holiday_years: list[int] = Field(default_factory=list)
 
 
 class DecisionInput(BaseModel):

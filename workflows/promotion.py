@@ -139,6 +139,9 @@ class PromotionWorkflow(BknReview):
         return self.state()
 
     async def _snapshot(self, nip: str) -> EmployeeRecord | None:
+        given = self._require()[0].snapshot
+        if given is not None:  # started with it (a period's page): no activity
+            return given
         try:
             return await workflow.execute_activity_method(
                 HrActivities.snapshot_employee,
@@ -156,6 +159,9 @@ class PromotionWorkflow(BknReview):
     async def _calendar(self, period: date) -> WorkingCalendar:
         start_year = workflow.now().year
         years = sorted({start_year, start_year + 1, period.year})
+        inp = self._require()[0]
+        if inp.holidays is not None and set(years) <= set(inp.holiday_years):
+            return WorkingCalendar(inp.holidays)  # started with it: no activity
         result = await workflow.execute_activity_method(
             CalendarActivities.load_holidays,
             HolidaysRequest(years=years),
