@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from actions import cursors
 from actions.promotions import to_read
 from actions.queries.waiting import until_changed
 from actions.schemas.promotions import PromotionPage, PromotionRead
@@ -67,8 +68,13 @@ async def page(
         agency = principal.agency
     async with services.sessions() as session:
         rows = await repositories.list_promotions(
-            session, agency=agency, status=status, period=period, limit=limit + 1, after=cursor
+            session,
+            agency=agency,
+            status=status,
+            period=period,
+            limit=limit + 1,
+            after=cursors.after_id(cursor),
         )
     items = [to_read(r) for r in rows[:limit]]
-    next_cursor = items[-1].id if len(rows) > limit and items else None
+    next_cursor = cursors.next_of(items[-1].id if len(rows) > limit and items else None)
     return PromotionPage(items=items, next_cursor=next_cursor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actions import cursors
 from actions.queries.waiting import until_changed
 from actions.reviews import may_read, to_read
 from actions.schemas.reviews import ReviewPage, ReviewRead
@@ -49,11 +50,12 @@ async def page(
             body_code=body_code,
             reviewer_id=mine,
             limit=limit + 1,
-            after=cursor,
+            after=cursors.after_id(cursor),
         )
         items = [
             to_read(r, list(await reviews.seats_of(session, r.review_id))) for r in rows[:limit]
         ]
     return ReviewPage(
-        items=items, next_cursor=items[-1].id if len(rows) > limit and items else None
+        items=items,
+        next_cursor=cursors.next_of(items[-1].id if len(rows) > limit and items else None),
     )

@@ -6,7 +6,6 @@ answers with the action's result.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -19,6 +18,7 @@ from api.actions import act, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
+from api.params import IsoDate
 from domain.enums import PromotionStatus
 
 router = APIRouter(prefix="/v1/promotions", tags=["promotions"])
@@ -68,7 +68,7 @@ async def list_promotions(
     ctx: ContextDep,
     agency: str | None = None,
     status: PromotionStatus | None = None,
-    period: date | None = None,
+    period: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> PromotionPage:
