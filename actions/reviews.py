@@ -16,8 +16,6 @@ from store.review_models import ReviewSeat, ReviewView
 from workflows.contracts import DeclarationInput, VerdictInput
 from workflows.review import ThirdPartyReviewWorkflow
 
-REVIEWERS = frozenset({Role.REVIEWER.value})
-
 
 def to_read(view: ReviewView, seats: list[ReviewSeat]) -> ReviewRead:
     concluded = view.status != "open"
@@ -111,7 +109,6 @@ DECLARE = Action(
     refused="review.declaration_refused",
     body=DeclarationCreate,
     result=ReviewRead,
-    roles=REVIEWERS,
     visible=_visible,
     execute=_declare,
     summary="Declare a conflict of interest with the review's subject, or none",
@@ -123,7 +120,6 @@ VERDICT = Action(
     refused="review.verdict_refused",
     body=VerdictCreate,
     result=ReviewRead,
-    roles=REVIEWERS,
     visible=_visible,
     execute=_verdict,
     summary="Approve, return with findings, or reject",
