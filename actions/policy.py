@@ -100,6 +100,16 @@ class Rule:
             or principal.role in self.national
         )
 
+    def sees_target(self, principal: Principal, target: Target) -> bool:
+        """:meth:`sees`, for a loaded object: a national object (no agency) is everyone's; an
+        employee sees a talent review whose population includes their agency."""
+        if target.agency is None:
+            return True
+        if target.kind is ProcessKind.TALENT_REVIEW and principal.role == Role.EMPLOYEE.value:
+            population = getattr(target.row, "population", None) or {}
+            return principal.agency in population.get("agencies", [])
+        return self.sees(principal, target.agency)
+
 
 # fmt: off
 def _act(op: str, who: frozenset[str], scope: Scope, api: str = "", *console: str,
@@ -156,7 +166,8 @@ _ACTIONS = (
          f"POST {WH}/deliveries/replay-dead", kind=K.WEBHOOK_SUBSCRIPTIONS,
          param="subscription_id"),
     # -- inbound events: the route picks the action by the event's type
-    _act("events.receive", HR_WRITERS, S.OWN_AGENCY, "POST /v1/events"),
+    # (an event of a known type is then its action's: agency HR may open a period, see below)
+    _act("events.receive", SENDERS, S.OWN_AGENCY, "POST /v1/events"),
     _act("promotion_period.open", HR_WRITERS, S.OWN_AGENCY, "", "POST /periods"),
     _act("selection.open_for_vacancy", SENDERS, S.OWN_AGENCY),
     _act("event.unknown_type", SENDERS, S.OWN_AGENCY),
@@ -349,6 +360,6 @@ async def authorize_read(
         return
     if rule.kind is not None and rule.param is not None and rule.param in path:
         target: Target | None = await load_target(services, rule.kind, path[rule.param])
-        if target is None or not rule.sees(principal, target.agency):
+        if target is None or not rule.sees_target(principal, target):
             raise NotFound(f"No {rule.kind.value.replace('_', ' ')} is visible to you.")
     raise forbidden(principal, rule.roles)
