@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from actions.employees import CHANGED
-from actions.inbound import SENDERS
 from actions.periods import OPENED
 from actions.pipeline import Action
 from actions.schemas.events import EventAccepted
@@ -59,7 +58,6 @@ UNKNOWN: Action[ce.CloudEvent, EventAccepted] = Action(
     refused="event.refused",
     body=ce.CloudEvent,
     result=EventAccepted,
-    roles=SENDERS,
     locate=_unknown_type,
     execute=_never,
 )

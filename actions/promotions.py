@@ -34,19 +34,6 @@ from workflows.promotion import PromotionWorkflow
 
 log = structlog.get_logger(__name__)
 
-STARTERS = frozenset({Role.HR_SYSTEM.value, Role.AGENCY_HR.value, Role.ADMIN.value})
-CHAIN_ROLES = frozenset(
-    r.value
-    for r in (
-        Role.SUPERVISOR,
-        Role.PROMOTION_BOARD,
-        Role.AGENCY_HR,
-        Role.BKN,
-        Role.APPOINTING_AUTHORITY,
-        Role.ADMIN,
-    )
-)
-
 
 class Started(BaseModel):
     """A start's answer: the process, and whether this request created it."""
@@ -231,7 +218,6 @@ START = Action(
     refused="promotion.start_refused",
     body=PromotionCreate,
     result=Started,
-    roles=STARTERS,
     locate=_locate,
     precheck=_check_start,
     execute=_start,
@@ -274,7 +260,6 @@ DECIDE = Action(
     refused="promotion.decision_refused",
     body=DecisionCreate,
     result=PromotionRead,
-    roles=CHAIN_ROLES,
     visible=_chain_visible,
     execute=_decide,
     summary="Approve, return for correction, or reject the pending step",

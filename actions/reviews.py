@@ -31,8 +31,6 @@ from workflows.promotion import PromotionWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 from workflows.review_records import seat_status
 
-REVIEWERS = frozenset({Role.REVIEWER.value})
-
 
 def to_read(view: ReviewView, seats: list[ReviewSeat]) -> ReviewRead:
     concluded = view.status != "open"
@@ -178,7 +176,6 @@ DECLARE = Action(
     refused="review.declaration_refused",
     body=DeclarationCreate,
     result=ReviewRead,
-    roles=REVIEWERS,
     visible=_visible,
     execute=_declare,
     summary="Declare a conflict of interest with the review's subject, or none",
@@ -190,7 +187,6 @@ VERDICT = Action(
     refused="review.verdict_refused",
     body=VerdictCreate,
     result=ReviewRead,
-    roles=REVIEWERS,
     visible=_visible,
     execute=_verdict,
     summary="Approve, return with findings, or reject",

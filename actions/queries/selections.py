@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions import cursors
+from actions import cursors, policy
 from actions.schemas.selections import (
     ApplicantPage,
     PanelMemberRead,
@@ -40,15 +40,7 @@ from store import selections
 from store.selection_models import Selection, SelectionApplicant
 
 # Roles that see candidates' personal data (NIP, birth date) besides the selection's own panel.
-APPLICANT_READERS = frozenset(
-    {
-        Role.AGENCY_HR.value,
-        Role.HR_SYSTEM.value,
-        Role.AUDITOR.value,
-        Role.BKN.value,
-        Role.ADMIN.value,
-    }
-)
+APPLICANT_READERS = policy.APPLICANT_READERS
 
 
 async def visible(session: AsyncSession, principal: Principal, process_id: str) -> Selection:
