@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from actions.statuses import BY_STATUS, status_for
+from api import outages
 from domain.errors import (
     Conflict,
     DomainError,
@@ -111,6 +112,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    outages.install(app, render)  # a database or Temporal outage: 503 + Retry-After, not 500
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

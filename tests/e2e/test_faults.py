@@ -26,7 +26,7 @@ import pytest
 from infra.settings import Settings
 from tests.conftest import PERIOD, employee
 from tests.helpers.live_stack import LiveStack, live_stack
-from tests.helpers.walkers import Client, walk_promotion
+from tests.helpers.walkers import ROLE_SUB, Client, walk_promotion
 
 PROMOTIONS = 6
 CONCURRENCY = 3
@@ -132,3 +132,65 @@ async def test_decisions_survive_killed_worker_and_temporal_server(
             faults = await injector
             assert faults == ["worker", "temporal"], faults
             await _check(c, list(pids))
+
+
+async def test_decisions_while_temporal_is_down_answer_503_then_succeed(
+    migrated_url: str, tmp_path: Path, settings: Settings
+) -> None:
+    """The Temporal server is down: a decision answers 503 with Retry-After and a sentence (not 500),
+    and reads of the process still answer; the same request, sent again after the restart, is
+    accepted once and recorded once."""
+    async with live_stack(migrated_url, tmp_path) as stack:
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=90.0) as http:
+            c = Client(http, settings)
+            (nip,) = (await _prepare(c))[:1]
+            r = await c.send("POST", "/v1/promotions", {"nip": nip, "period": PERIOD.isoformat()},
+                             "hr_system", "hr")  # fmt: skip
+            assert r.status_code in (200, 201), r.text
+            pid = r.json()["id"]
+            pending = await _pending(c, pid)
+            stack.kill("temporal")
+            body = {"decision": "approve", "justification": "checked", "step": pending["step"]}
+            role = pending.get("escalated_to_role") or pending["role"]
+            sub = pending.get("actor_id") or ROLE_SUB.get(role, f"{role}-1")
+            headers = {**c.auth(role, sub), "X-Request-Id": "down-1"}
+            url = f"/v1/promotions/{pid}/decisions"
+            during = await http.post(url, json=body, headers=headers)
+            assert during.status_code == 503, during.text
+            assert int(during.headers["Retry-After"]) > 0
+            assert during.json()["error"] == "temporal_unavailable", during.text
+            read = await http.get(f"/v1/promotions/{pid}", headers=c.auth("auditor", "reader"))
+            assert read.status_code in (200, 503), read.text
+            await stack.restart("temporal")
+            deadline = asyncio.get_running_loop().time() + 120
+            after = during
+            while after.status_code == 503 or _in_progress(after):
+                assert asyncio.get_running_loop().time() < deadline, after.text
+                await asyncio.sleep(1.0)
+                after = await http.post(url, json=body, headers=headers)
+            assert after.status_code < 300, after.text
+            entries = (await c.get(f"/v1/processes/{pid}/ledger")).json()["entries"]
+            step = pending["step"]
+            accepted = [
+                e
+                for e in entries
+                if e["outcome"] == "accepted"
+                and e["kind"].startswith("promotion.decision")
+                and e["payload"].get("step") == step
+            ]
+            assert len(accepted) == 1, accepted
+            refused = [e for e in entries if e["payload"].get("request_id") == "down-1"]
+            assert refused == [], refused  # an outage is not a refusal
+
+
+def _in_progress(r: httpx.Response) -> bool:
+    return r.status_code == 409 and r.json().get("error") == "request_in_progress"
+
+
+async def _pending(c: Client, pid: str) -> dict[str, Any]:
+    for _ in range(600):
+        p = (await c.get(f"/v1/promotions/{pid}")).json()
+        if p.get("pending") and not p["pending"].get("review_id"):
+            return dict(p["pending"])
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{pid} never waited for a decision")
