@@ -105,3 +105,8 @@ backup: setup
 restore: setup
 	@test -n '$(FROM)' || { echo 'usage: make restore FROM=data/backups/meritflow-<time>.sqlite3'; exit 2; }
 	$(BIN)/python -m cli.backup restore '$(FROM)' --yes
+
+# Fault injection, the long profile (CI runs the short one inside the suite): promotions and a
+# selection walked while the worker, Temporal, the API (and PostgreSQL's connections) are killed.
+chaos: setup
+	MERITFLOW_CHAOS_PROFILE=long $(BIN)/python -m pytest -q -s tests/e2e/test_faults.py $(PYTEST_ARGS)

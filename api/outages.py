@@ -7,7 +7,8 @@ the app is rendered like any other ``Unavailable``:
 
 - SQLite's write lock held longer than the busy timeout (``database is locked``);
 - a PostgreSQL connection refused, dropped or terminated (``OperationalError``, ``InterfaceError``,
-  an invalidated connection, a pool that hands out no connection in time);
+  an invalidated connection or a transaction left on one, a pool that hands out no connection in
+  time);
 - a Temporal RPC that failed for want of the server (``UNAVAILABLE``, ``DEADLINE_EXCEEDED``, ...).
 
 Anything else (a bug: no such table, a constraint) is still a 500 with its traceback in the log.
@@ -47,6 +48,8 @@ def database_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sa_exc.TimeoutError | sa_exc.InterfaceError | ConnectionError):
         return True
+    if isinstance(exc, sa_exc.PendingRollbackError):
+        return True  # its connection was lost mid-transaction (a terminated backend)
     if isinstance(exc, sa_exc.OperationalError):
         orig = exc.orig
         if type(orig).__module__.split(".")[0] in ("sqlite3", "aiosqlite"):
@@ -94,6 +97,7 @@ def install(app: FastAPI, render: Callable[[DomainError], JSONResponse]) -> None
         sa_exc.InterfaceError,
         sa_exc.DBAPIError,
         sa_exc.TimeoutError,
+        sa_exc.PendingRollbackError,
         ConnectionError,
         RPCError,
         WorkflowUpdateRPCTimeoutOrCancelledError,
