@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from actions.statuses import BY_STATUS, status_for
+from api import outages
 from domain.errors import (
     Conflict,
     DomainError,
@@ -118,6 +119,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    outages.install(app, render)  # a database or Temporal outage: 503 + Retry-After, not 500
 
 
 def allowed_methods(request: Request) -> list[str]:
