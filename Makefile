@@ -14,6 +14,7 @@ LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
   --custom-compile-command 'make lock'
 
 .PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean i18n screenshots
+.PHONY: backup restore chaos
 
 # 1. uv itself, at the version and hashes the lock pins (pip bootstraps it, checking the hashes);
 # 2. `uv pip sync`: exactly the lock, hashes required, anything else in the venv removed;
@@ -90,3 +91,20 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+
+# Backup and restore of the configured database (README, "Backup and restore"): SQLite's online
+# backup API, or pg_dump on PostgreSQL. `make restore FROM=<path>` replaces the database: stop the
+# stack first.
+TO ?=
+FROM ?=
+backup: setup
+	$(BIN)/python -m cli.backup backup $(if $(TO),--to '$(TO)')
+
+restore: setup
+	@test -n '$(FROM)' || { echo 'usage: make restore FROM=data/backups/meritflow-<time>.sqlite3'; exit 2; }
+	$(BIN)/python -m cli.backup restore '$(FROM)' --yes
+
+# Fault injection, the long profile (CI runs the short one inside the suite): promotions and a
+# selection walked while the worker, Temporal, the API (and PostgreSQL's connections) are killed.
+chaos: setup
+	MERITFLOW_CHAOS_PROFILE=long $(BIN)/python -m pytest -q -s tests/e2e/test_faults.py $(PYTEST_ARGS)
