@@ -53,9 +53,11 @@ def test_histories_are_committed() -> None:
     # A period's first opening (three runs), and the same period opened again later (two runs).
     assert {f"promotion-period-run-{n}" for n in (1, 2, 3)} <= names
     assert {f"promotion-period-reopened-run-{n}" for n in (1, 2)} <= names
-    # The same since promotions are started by an activity with the client, a page per call.
-    assert {f"promotion-period-client-starts-run-{n}" for n in (1, 2, 3)} <= names
-    assert {f"promotion-period-client-starts-reopened-run-{n}" for n in (1, 2)} <= names
+    # The same since promotions are started by an activity with the client: one call per run
+    # (client-starts), and as first merged, one call per page (client-pages).
+    for kind in ("client-starts", "client-pages"):
+        assert {f"promotion-period-{kind}-run-{n}" for n in (1, 2, 3)} <= names
+        assert {f"promotion-period-{kind}-reopened-run-{n}" for n in (1, 2)} <= names
     # Talent management (python -m tests.histories.capture_talent): reviews on the pipeline, and
     # appointments with their successor review.
     assert {f"talent-review-{s}" for s in ("completed", "no-objection", "cancelled")} <= names
