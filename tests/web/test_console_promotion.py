@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 
 from store import ledger
-from tests.e2e.test_promotion_api import Api, new_employee
 from tests.helpers.browser import Browser
+from tests.helpers.promotion_api import Api, new_employee
 
 
 def browser(api: Api) -> Browser:
