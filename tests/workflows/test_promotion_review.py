@@ -24,7 +24,7 @@ from domain.review import BodyKind, Finding, RosterSnapshot, SubjectType, Verdic
 from infra.settings import Settings
 from store import ledger, reviews
 from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
-from tests.workflows.test_promotion import actor, decide, start_input, wait_pending
+from tests.helpers.promotion_workflow import actor, decide, start_input, wait_pending
 from worker import build_worker
 from workflows.contracts import (
     DeclarationInput,

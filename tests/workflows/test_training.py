@@ -15,8 +15,7 @@ from domain.rulebook import TRAINING_VERSION
 from infra.settings import Settings
 from store import ledger
 from tests.conftest import PERIOD, employee, put_employee
-from tests.helpers.waits import eventually, recorded
-from tests.workflows.test_promotion import (
+from tests.helpers.promotion_workflow import (
     STARTED,
     actor,
     decide,
@@ -26,6 +25,7 @@ from tests.workflows.test_promotion import (
     wait_seated,
     worker,
 )
+from tests.helpers.waits import eventually, recorded
 from workflows.contracts import PromotionState, ReviewState, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
 
