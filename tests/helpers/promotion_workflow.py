@@ -121,6 +121,7 @@ async def pertek_approved(env: WorkflowEnvironment, handle: WorkflowHandle) -> N
         VerdictInput(actor=reviewer, verdict=Verdict.APPROVE, justification="pertek ok"),
     )
     assert answer.review.status == "concluded"
+    assert answer.promotion.pending is not None
     assert answer.promotion.pending.step is Step.APPOINTING_AUTHORITY
 
 

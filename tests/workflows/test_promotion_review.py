@@ -25,6 +25,7 @@ from infra.settings import Settings
 from store import ledger, reviews
 from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
 from tests.helpers.promotion_workflow import actor, decide, start_input, wait_pending
+from tests.helpers.waits import refusal_type
 from worker import build_worker
 from workflows.contracts import (
     DeclarationInput,
@@ -305,13 +306,14 @@ async def test_conflict_then_a_return_with_findings_sends_the_promotion_back(
             PromotionWorkflow.review_verdict,
             VerdictInput(actor=reviewer(first), verdict=Verdict.APPROVE, justification="ok"),
         )
-    assert err.value.cause.type == "conflict_declaration_required"
+    assert refusal_type(err) == "conflict_declaration_required"
     answer = await h.execute_update(
         PromotionWorkflow.review_declare,
         DeclarationInput(actor=reviewer(first), has_conflict=True, reason="former colleague"),
     )
     substitute = next(x.reviewer_id for x in answer.review.seats if not x.recused)
-    assert substitute != first and answer.promotion.pending.step is Step.BKN_TECHNICAL_APPROVAL
+    assert substitute != first and answer.promotion.pending is not None
+    assert answer.promotion.pending.step is Step.BKN_TECHNICAL_APPROVAL
     await h.execute_update(
         PromotionWorkflow.review_declare,
         DeclarationInput(actor=reviewer(substitute), has_conflict=False),
@@ -328,7 +330,8 @@ async def test_conflict_then_a_return_with_findings_sends_the_promotion_back(
     )
     # The verdict's answer is the promotion after the review: back at agency HR, with the finding.
     assert answer.review.status == "concluded" and answer.review.outcome is Verdict.RETURN
-    assert answer.promotion.pending.step is Step.AGENCY_HR and answer.promotion.review is None
+    assert answer.promotion.pending is not None and answer.promotion.review is None
+    assert answer.promotion.pending.step is Step.AGENCY_HR
     assert answer.promotion.return_count == 1
     async with sessions() as s:
         conflicts = await reviews.conflicted_reviewers(s, [first], [rec["nip"]])
@@ -358,7 +361,7 @@ async def test_conflict_then_a_return_with_findings_sends_the_promotion_back(
             PromotionWorkflow.review_declare,
             DeclarationInput(actor=reviewer(substitute), has_conflict=False, review_id=review_id),
         )
-    assert err.value.cause.type == "review_closed"
+    assert refusal_type(err) == "review_closed"
 
 
 @pytest.mark.usefixtures("worker")
@@ -368,7 +371,8 @@ async def test_the_due_date_in_working_days_approves_by_silence(ts_env, settings
     await put_employee(sessions, rec)
     h = await start_with_body(ts_env, settings, sessions, rec, "BKN-D", give_roster=False)
     opened = seated(await to_bkn(h, rec, given=False))
-    assert opened.due_at is not None and opened.due_at - opened.reminder_at >= timedelta(days=2)
+    assert opened.due_at is not None and opened.reminder_at is not None
+    assert opened.due_at - opened.reminder_at >= timedelta(days=2)
     await skip_days(ts_env, 15)
     await wait_pending(h, Step.APPOINTING_AUTHORITY)
     async with sessions() as s:

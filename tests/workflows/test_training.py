@@ -70,10 +70,10 @@ async def test_reminder_and_escalation_come_after_minutes(ts_env, settings, sess
     assert state.pending is not None and not state.pending.reminded
     await ts_env.sleep(timedelta(seconds=60))  # 2.5 minutes in
     state = await pending(h, lambda s: s.pending.reminded)
-    assert not state.pending.escalated
+    assert state.pending is not None and not state.pending.escalated
     await ts_env.sleep(timedelta(seconds=60))  # 3.5 minutes in
     state = await pending(h, lambda s: s.pending.escalated)
-    assert state.pending.escalated_to == "agency_hr"
+    assert state.pending is not None and state.pending.escalated_to == "agency_hr"
     kinds = await recorded(sessions, h.id, "promotion.reminder_sent", "promotion.escalated")
     assert kinds.index("promotion.reminder_sent") < kinds.index("promotion.escalated")
     state = await decide(h, actor("agency_hr", "hr-head"))  # the escalation role acts
