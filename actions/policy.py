@@ -334,11 +334,11 @@ def action_roles(name: str) -> frozenset[str]:
 
 
 def route_rule(table: Mapping[str, Rule], method: str, path: str) -> Rule:
-    """The rule of a route; a route without one is refused to everyone (403 ``no_policy``)."""
+    """The rule of a route; a route without one is refused to everyone (403 ``forbidden``)."""
     rule = table.get(f"{method} {path}")
     if rule is None:
         raise NotPermitted(
-            f"No authorization rule covers {method} {path}; nobody may call it.", code="no_policy"
+            f"No authorization rule covers {method} {path}; nobody may call it.", code="forbidden"
         )
     return rule
 

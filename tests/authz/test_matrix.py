@@ -127,7 +127,7 @@ async def test_every_route_against_every_caller(stack: Stack) -> None:
             if want == expect.ALLOW:
                 outcomes["allowed"] += 1
                 refused_for_role = r.status_code in (401, 403) and _code(r) in (
-                    "forbidden_role", "no_policy", "unauthenticated", "invalid_token",
+                    "forbidden_role", "unauthenticated", "invalid_token",
                 )  # fmt: skip
                 if refused_for_role or (route.console and _to_signin(r)):
                     wrong.append(case + " " + _gist(r))

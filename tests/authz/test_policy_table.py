@@ -63,4 +63,4 @@ def test_a_route_without_a_rule_is_refused() -> None:
 
     with pytest.raises(NotPermitted) as err:
         policy.route_rule(policy.API, "GET", "/v1/not-declared")
-    assert err.value.code == "no_policy"
+    assert err.value.code == "forbidden"
