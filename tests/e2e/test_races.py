@@ -31,7 +31,7 @@ from store import ledger
 from store.event_models import InboundEvent
 from store.selection_models import Selection
 from tests.conftest import new_nip
-from tests.e2e.test_promotion_api import AGENCY, Api, new_employee
+from tests.e2e.test_promotion_api import AGENCY, Api, new_employee, started
 
 COPIES = 10
 REPORT = Path("data/reports/races.jsonl")  # one line per race: docs/reliability-authz.md
@@ -165,3 +165,30 @@ async def test_ten_copies_of_one_cloudevent_are_accepted_once(
     rows = await _ledger(sessions, pid)
     assert not [r for r in rows if r.outcome == "refused"], [r.payload for r in rows]
     _record("cloudevent, one (source, id)", answers, processes=1)
+
+
+async def test_thirty_decisions_under_one_idempotency_key_decide_once(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The key, not only ``X-Request-Id``: 30 copies of the supervisor's approval under one
+    ``Idempotency-Key`` apply once; the others are the first answer or still in progress."""
+    rec = await new_employee(api)
+    pid = await started(api, rec)
+    approve = {"decision": "approve", "justification": "file checked", "step": "supervisor"}
+    h = {**api.auth("supervisor", rec["supervisor_nip"]), "Idempotency-Key": uuid.uuid4().hex}
+    url = f"/v1/promotions/{pid}/decisions"
+    answers = list(
+        await asyncio.gather(*(api.http.post(url, json=approve, headers=h) for _ in range(30)))
+    )
+    ok = [a for a in answers if a.status_code == 200]
+    assert ok and all(a.json() == ok[0].json() for a in ok)
+    for a in answers:
+        if a.status_code != 200:
+            assert (a.status_code, a.json()["error"]) == IN_PROGRESS, a.text
+            assert int(a.headers["Retry-After"]) >= 1
+    again = await api.http.post(url, json=approve, headers=h)
+    assert again.status_code == 200 and again.json() == ok[0].json()
+    rows = await _ledger(sessions, pid)
+    assert [r.payload["step"] for r in rows if r.kind == "promotion.decision"] == ["supervisor"]
+    assert not [r for r in rows if r.outcome == "refused"]
+    _record("promotion decision x30, one Idempotency-Key", answers, processes=1)
