@@ -31,7 +31,7 @@ from store import ledger
 from store.event_models import InboundEvent
 from store.selection_models import Selection
 from tests.conftest import new_nip
-from tests.e2e.test_promotion_api import AGENCY, Api, new_employee, started
+from tests.helpers.promotion_api import AGENCY, Api, new_employee, started
 
 COPIES = 10
 REPORT = Path("data/reports/races.jsonl")  # one line per race: docs/reliability-authz.md
