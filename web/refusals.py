@@ -66,6 +66,7 @@ REFUSALS = (
     N_("refusal:invalid_box"),
     N_("refusal:invalid_committee"),
     N_("refusal:invalid_cursor"),
+    N_("refusal:invalid_wait"),
     N_("refusal:invalid_json"),
     N_("refusal:invalid_request_id"),
     N_("refusal:invalid_score"),

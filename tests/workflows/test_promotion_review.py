@@ -281,6 +281,12 @@ async def test_the_review_opens_with_the_decision_and_skips_standing_conflicts(
     # No second workflow: the review is the promotion's.
     with pytest.raises(RPCError):
         await ts_env.client.get_workflow_handle(review_state.review_id).describe()
+    for _ in range(2000):  # read once, the review's entries are written after the query saw it
+        async with sessions() as s:
+            view = await reviews.get_review(s, review_state.review_id)
+        if view is not None and view.status == "open":
+            break
+        await asyncio.sleep(0.05)
     async with sessions() as s:
         view = await reviews.get_review(s, review_state.review_id)
         seats = await reviews.seats_of(s, review_state.review_id)
@@ -400,3 +406,45 @@ async def test_a_body_unknown_when_the_step_opens_fails_the_promotion(
     assert result.status is PromotionStatus.FAILED
     assert "could not be reviewed" in (result.outcome_reason or "")
     assert isinstance(state, PromotionState)
+
+
+@pytest.mark.usefixtures("worker")
+async def test_a_review_short_of_reviewers_fills_its_seat_when_the_roster_changes(
+    ts_env, settings, sessions
+) -> None:
+    await register_body(sessions, "BKN-R", reviewers=["r-1"], head="r-head")
+    rec = employee()
+    await put_employee(sessions, rec)
+    h = await start_with_body(ts_env, settings, sessions, rec, "BKN-R", give_roster=True)
+    seated(await to_bkn(h, rec))
+    answer = await h.execute_update(
+        PromotionWorkflow.review_declare,
+        DeclarationInput(actor=reviewer("r-1"), has_conflict=True, reason="neighbour"),
+    )
+    assert answer.review.escalated and not [x for x in answer.review.seats if not x.recused]
+    # A reviewer joins the roster; the console's registration signals the promotion.
+    await register_body(sessions, "BKN-R", reviewers=["r-1", "r-2"], head="r-head")
+    await h.signal(PromotionWorkflow.review_roster_changed)
+    for _ in range(2000):
+        state = (await h.query(PromotionWorkflow.state)).review
+        if state is not None and any(x.reviewer_id == "r-2" for x in state.seats):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the new reviewer was never seated")
+    await h.execute_update(
+        PromotionWorkflow.review_declare,
+        DeclarationInput(actor=reviewer("r-2"), has_conflict=False),
+    )
+    answer = await h.execute_update(
+        PromotionWorkflow.review_verdict,
+        VerdictInput(actor=reviewer("r-2"), verdict=Verdict.APPROVE, justification="ok"),
+    )
+    assert answer.promotion.pending.step is Step.APPOINTING_AUTHORITY
+    async with sessions() as s:
+        trail = [e.kind for e in await ledger.entries(s, answer.review.review_id)]
+    assert trail[3:6] == [
+        "review.reviewer_recused",
+        "review.roster_insufficient",
+        "review.reviewers_assigned",
+    ]
