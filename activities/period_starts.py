@@ -2,20 +2,24 @@
 
 A period workflow that starts its promotions as children pays a workflow task, a command and two
 history events per child in its own history, one start at a time through its own task queue; a
-client start is one RPC. So ``start_period_page`` takes the next members, puts each promotion's
-read-model row in place, and starts ``PromotionWorkflow`` for each with the client, at most
-``max_in_flight`` RPCs at once. Each promotion is started with what its first workflow task
-needs — the employee's snapshot from the HR source and the holiday calendar of the years it
-counts working days in — so that task assesses eligibility and opens the first step at once
-instead of waiting on two activities (``workflows/contracts.py`` ``StartPromotion``: the optional
-``snapshot``, ``holidays`` and ``holiday_years``; a promotion without them fetches them itself).
-An employee the HR source does not have is started without a snapshot: the promotion's own
-snapshot activity then fails it as it always did.
+client start is one RPC. So ``start_period_page`` takes the next members a page at a time, puts
+each promotion's read-model row in place, and starts ``PromotionWorkflow`` for each with the
+client, at most ``max_in_flight`` RPCs at once. One call works through a whole run's members (the
+period workflow's own tasks would otherwise queue behind the first tasks of the promotions it has
+just started), writing the period's counters and heartbeating its cursor after every page. Each
+promotion is started with what its first workflow task needs — the employee's snapshot from the
+HR source and the holiday calendar of the years it counts working days in — so that task
+assesses eligibility and opens the first step at once instead of waiting on two activities
+(``workflows/contracts.py`` ``StartPromotion``: the optional ``snapshot``, ``holidays`` and
+``holiday_years``; a promotion without them fetches them itself). An employee the HR source does
+not have is started without a snapshot: the promotion's own snapshot activity then fails it as it
+always did.
 
 Retry-safe: the conflict policy USE_EXISTING answers a running promotion's handle instead of an
 error, REJECT_DUPLICATE refuses one that finished within retention (both count as "already
-running"), and the promotions this call started are heartbeated, so a retried attempt counts
-them as started, not as already running. The page's counters are written as absolute values.
+running"); the heartbeat carries the cursor after the last page written and the promotions
+started so far in the page under way, so a retried attempt resumes there and counts those as
+started, not as already running. The period's counters are written as absolute values.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class StartPage(BaseModel):
     after: int = Field(ge=0)
     limit: int = Field(ge=1)
     max_in_flight: int = Field(ge=1)
+    # Members per page within the call (each page written and heartbeated); None: all at once.
+    page_size: int | None = Field(default=None, ge=1)
     # The period's totals before this page, and its run: the page writes the new totals.
     started: int = 0
     already_running: int = 0
@@ -136,46 +142,60 @@ class PeriodStarter:
 
     @activity.defn(name="start_period_page")
     async def start_page(self, req: StartPage) -> StartedPage:
-        async with self._sessions() as session:
-            rows = await events.member_page(session, req.period_id, req.after, req.limit)
-        if not rows:
-            return StartedPage(taken=0, cursor=req.after)
-        nips = [nip for _, nip in rows]
+        """Up to ``limit`` members after ``after``, a page of ``page_size`` at a time: each page's
+        promotions started, then its rows and the period's counters written, then a heartbeat
+        with the new cursor; a retried call resumes after the last page it heartbeated."""
+        progress = _Progress.resume(req)
         now = datetime.now(UTC)
-        # A separate writing transaction: on SQLite one that reads first may fail to upgrade.
-        async with self._sessions() as session, session.begin():
-            await events.insert_promotions_if_absent(
-                session,
-                promotions=[(promotion_workflow_id(nip, req.period), nip) for nip in nips],
-                agency=req.agency,
-                period=req.period,
-                promotion_type=req.promotion_type,
-                rulebook_version=req.rulebook_version,
-                now=now,
-            )
-        snapshots = await self._snapshots.snapshots(nips)
         years = sorted({now.year, now.year + 1, req.period.year})
         holidays = (await self._calendar.load_holidays(HolidaysRequest(years=years))).dates
-        started, existing = await self._start_all(req, nips, snapshots, holidays, years)
-        cursor = rows[-1][0]
-        totals = (req.started + len(started), req.already_running + len(existing))
-        async with self._sessions() as session, session.begin():
-            await events.update_period(
-                session,
-                req.period_id,
-                now=datetime.now(UTC),
-                cursor=cursor,
-                started=totals[0],
-                already_running=totals[1],
-                runs=req.runs,
+        while progress.taken < req.limit:
+            size = min(req.page_size or req.limit, req.limit - progress.taken)
+            async with self._sessions() as session:
+                rows = await events.member_page(session, req.period_id, progress.cursor, size)
+            if not rows:
+                break
+            nips = [nip for _, nip in rows]
+            # A separate writing transaction: on SQLite one that reads first may fail to upgrade.
+            async with self._sessions() as session, session.begin():
+                await events.insert_promotions_if_absent(
+                    session,
+                    promotions=[(promotion_workflow_id(nip, req.period), nip) for nip in nips],
+                    agency=req.agency,
+                    period=req.period,
+                    promotion_type=req.promotion_type,
+                    rulebook_version=req.rulebook_version,
+                    now=datetime.now(UTC),
+                )
+            snapshots = await self._snapshots.snapshots(nips)
+            started, existing = await self._start_all(
+                req, nips, snapshots, holidays, years, progress
             )
-            await events.mark_members(session, req.period_id, started, "started")
-            await events.mark_members(session, req.period_id, existing, "already_running")
-        log.info(
-            "period.page_started", period_id=req.period_id, cursor=cursor, started=len(started)
-        )
+            progress.page_done(rows[-1][0], len(rows), len(started), len(existing))
+            async with self._sessions() as session, session.begin():
+                await events.update_period(
+                    session,
+                    req.period_id,
+                    now=datetime.now(UTC),
+                    cursor=progress.cursor,
+                    started=req.started + progress.started,
+                    already_running=req.already_running + progress.already_running,
+                    runs=req.runs,
+                )
+                await events.mark_members(session, req.period_id, started, "started")
+                await events.mark_members(session, req.period_id, existing, "already_running")
+            activity.heartbeat(progress.details())
+            log.info(
+                "period.page_started",
+                period_id=req.period_id,
+                cursor=progress.cursor,
+                started=len(started),
+            )
         return StartedPage(
-            taken=len(rows), cursor=cursor, started=len(started), already_running=len(existing)
+            taken=progress.taken,
+            cursor=progress.cursor,
+            started=progress.started,
+            already_running=progress.already_running,
         )
 
     async def _start_all(
@@ -185,19 +205,18 @@ class PeriodStarter:
         snapshots: dict[str, EmployeeRecord],
         holidays: list[date],
         years: list[int],
+        progress: _Progress,
     ) -> tuple[list[str], list[str]]:
-        earlier = _heartbeat_details()
         gate = asyncio.Semaphore(req.max_in_flight)
-        done: set[str] = set()
 
         async def start(nip: str) -> bool:
             async with gate:
                 new = await self._start_one(req, nip, snapshots.get(nip), holidays, years)
             # Started by an attempt before this one, which the heartbeat remembers: started.
-            new = new or nip in earlier
+            new = new or nip in progress.page
             if new:
-                done.add(nip)
-                activity.heartbeat({"started": sorted(done | earlier)})
+                progress.page.add(nip)
+                activity.heartbeat(progress.details())
             return new
 
         outcomes = await asyncio.gather(*(start(nip) for nip in nips))
@@ -243,9 +262,40 @@ class PeriodStarter:
         return bool(getattr(response, "started", True))
 
 
-def _heartbeat_details() -> set[str]:
-    """The promotions an earlier attempt of this call started, from its last heartbeat."""
-    details = activity.info().heartbeat_details
-    if not details or not isinstance(details[0], dict):
-        return set()
-    return {str(n) for n in details[0].get("started", [])}
+class _Progress:
+    """How far one call has come, as its heartbeats carry it: the cursor after the last page
+    written, the members taken and the counts since the call began, and the promotions started so
+    far in the page under way."""
+
+    def __init__(self, cursor: int) -> None:
+        self.cursor = cursor
+        self.taken = self.started = self.already_running = 0
+        self.page: set[str] = set()
+
+    @classmethod
+    def resume(cls, req: StartPage) -> _Progress:
+        progress = cls(req.after)
+        details = activity.info().heartbeat_details
+        last = details[-1] if details else None
+        if isinstance(last, dict):
+            progress.cursor = int(last.get("cursor", req.after))
+            progress.taken = int(last.get("taken", 0))
+            progress.started = int(last.get("started", 0))
+            progress.already_running = int(last.get("already_running", 0))
+            progress.page = {str(n) for n in last.get("page", [])}
+        return progress
+
+    def page_done(self, cursor: int, taken: int, started: int, already_running: int) -> None:
+        self.cursor, self.page = cursor, set()
+        self.taken += taken
+        self.started += started
+        self.already_running += already_running
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "cursor": self.cursor,
+            "taken": self.taken,
+            "started": self.started,
+            "already_running": self.already_running,
+            "page": sorted(self.page),
+        }

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
@@ -25,9 +25,10 @@ SETTLE_S = 15.0
 SAMPLE_IDS = 5
 
 
-async def history_counts(client: Client, wid: str) -> tuple[int, int, int]:
-    """(workflow task timeouts, workflow task failures, events) over every run of ``wid``."""
-    timeouts = failures = events = 0
+async def history_counts(client: Client, wid: str) -> tuple[int, int, int, int]:
+    """(workflow task timeouts, of which a sticky queue's schedule-to-start, workflow task
+    failures, events) over every run of ``wid``."""
+    timeouts = sticky = failures = events = 0
     run_id: str | None = None
     while True:
         handle = client.get_workflow_handle(wid, run_id=run_id)
@@ -36,6 +37,8 @@ async def history_counts(client: Client, wid: str) -> tuple[int, int, int]:
             events += 1
             if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
                 timeouts += 1
+                kind = e.workflow_task_timed_out_event_attributes.timeout_type
+                sticky += kind == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START
             elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
                 failures += 1
             elif e.HasField("workflow_execution_continued_as_new_event_attributes"):
@@ -43,7 +46,7 @@ async def history_counts(client: Client, wid: str) -> tuple[int, int, int]:
                     e.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
                 )
         if next_run is None:
-            return timeouts, failures, events
+            return timeouts, sticky, failures, events
         run_id = next_run
 
 
@@ -71,19 +74,22 @@ async def health(
     return {
         "workflows": len(ids),
         "workflow_task_timeouts": sum(c[0] for c in counts),
-        "workflow_task_failures": sum(c[1] for c in counts),
-        "history_events": sum(c[2] for c in counts),
-        "absent": sum(c[3] for c in counts),
+        # Of those, the worker's sticky queue not polled in time (the task then went to the
+        # normal queue); the others are tasks a worker took and did not finish in time.
+        "of_which_sticky_schedule_to_start": sum(c[1] for c in counts),
+        "workflow_task_failures": sum(c[2] for c in counts),
+        "history_events": sum(c[3] for c in counts),
+        "absent": sum(c[4] for c in counts),
         "stuck": len(stuck),
         "stuck_ids": stuck[:SAMPLE_IDS],
     }
 
 
-async def _counts(client: Client, wid: str) -> tuple[int, int, int, int]:
+async def _counts(client: Client, wid: str) -> tuple[int, int, int, int, int]:
     try:
         return (*await history_counts(client, wid), 0)
     except RPCError:
-        return 0, 0, 0, 1
+        return 0, 0, 0, 0, 1
 
 
 async def _statuses(client: Client, ids: Sequence[str], concurrency: int) -> list[bool]:

@@ -75,7 +75,8 @@ def render(res: dict[str, Any]) -> str:
         f"{mf_['max_events_per_run']} events)"
         + (f", bare {bp['runs']} (largest {bp['max_events_per_run']})" if bp else ""),
         f"Temporal server, over {h['workflows']} histories: {h['workflow_task_timeouts']} workflow "
-        f"task timeouts, {h['workflow_task_failures']} failures; stuck (still starting): "
+        f"task timeouts ({h.get('of_which_sticky_schedule_to_start', 0)} sticky schedule-to-start), "
+        f"{h['workflow_task_failures']} failures; stuck (still starting): "
         f"{h['stuck']}",
         f"every promotion past eligibility after: {mf_['all_assessed_s']:.1f} s; "
         f"tally {mf_['tally']}",

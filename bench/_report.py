@@ -114,7 +114,9 @@ def render(result: dict[str, Any]) -> str:
         f"software    : temporalio {m['temporalio']}, {m['temporal_cli']}, uvicorn {m['uvicorn']}",
         f"parameters  : N={p['promotions']} promotions x {p['steps']} approvals = "
         f"{p['decisions']}, concurrency {p['concurrency']}, {p['reads']} reads, "
-        f"Temporal state in {p['temporal_db']}, BKN step as {p['bkn_step']}, "
+        f"Temporal state in {p['temporal_db']}, database {p.get('database')}, "
+        f"{'deployment ' + str(p['deployment']) + ', ' if p.get('deployment') else ''}"
+        f"BKN step as {p['bkn_step']}, "
         f"poll {p['poll_ms']} ms, settle {p['settle_ms']} ms, "
         f"request timeout {p['request_timeout_s']:.0f} s",
         f"measured    : {result['method']}",
@@ -147,7 +149,8 @@ def render(result: dict[str, Any]) -> str:
     for side, h in (result.get("health") or {}).items():
         lines.append(
             f"Temporal server, {side}: {h['workflows']} workflows ({h['absent']} absent), "
-            f"{h['workflow_task_timeouts']} workflow task timeouts, "
+            f"{h['workflow_task_timeouts']} workflow task timeouts "
+            f"({h.get('of_which_sticky_schedule_to_start', 0)} sticky schedule-to-start), "
             f"{h['workflow_task_failures']} failures, {h['stuck']} stuck {h['stuck_ids']}"
         )
     for key, s in result.get("scale", {}).items():

@@ -100,6 +100,28 @@ def summary(
         _row("client polls per promotion", "~24", per_promotion, "0", "0",
              None if per_promotion is None else per_promotion == 0),
     ]  # fmt: skip
+    dp, lp = results.get("decisions@postgres"), results.get("ledger@postgres")
+    if dp is not None:
+        pr, pg_scale = _get(dp, "ratio_meritflow_over_bare"), _get(dp, "scale") or {}
+        hpg = [_get(dp, "health", "meritflow") or {}] + [
+            v.get("health", {}) for v in pg_scale.values()
+        ]
+        two = _get(pg_scale, "2+2", "per_s")
+        one = _get(dp, "meritflow", "per_s")
+        rows += [
+            _row("PostgreSQL: approvals/s vs bare Temporal updates", "-",
+                 _ratio_cell(pr, one, _get(dp, "bare", "per_s"), "/s"), "≥ 0.5×", "≥ 0.8×",
+                 None if pr is None else pr >= 0.5),
+            _row("PostgreSQL: approvals/s, 1 worker + 1 API → 2 + 2", "6.0 → 6.85 (by hand)",
+                 f"{one} → {two}" if two is not None else None, "-", "-", None),
+            _row("PostgreSQL: workflow-task timeouts / stuck (1+1, 2+2)", "-",
+                 " ; ".join(f"{h.get('workflow_task_timeouts')} / {h.get('stuck')}" for h in hpg),
+                 "0", "0", all(not h.get("workflow_task_timeouts") and not h.get("stuck")
+                               for h in hpg)),
+        ]  # fmt: skip
+    if lp is not None:
+        lpr = _find_rate(lp)
+        rows.append(_row("PostgreSQL: ledger appends/s, 20 writers", "-", lpr, "-", "-", None))
     scale = {
         "1+1": _get(d, "meritflow", "per_s"),
         **{k: v.get("per_s") for k, v in (_get(d, "scale") or {}).items()},
@@ -117,6 +139,10 @@ def summary(
         },
         "approvals_per_s_by_processes": scale,
         "ledger_appends": ledger if ledger is not None else "bench/ledger_appends.py absent",
+        "console_pages_p95_ms": {
+            page: v.get("p95_ms")
+            for page, v in (_get(results.get("console"), "pages") or {}).items()
+        },
         "failed": failed,
     }
 
@@ -155,6 +181,11 @@ def render_summary(s: dict[str, Any]) -> str:
         lines.append(
             "approvals/s by workers + APIs on one database: "
             + ", ".join(f"{k}: {_cell(v)}" for k, v in scale.items())
+        )
+    if s["console_pages_p95_ms"]:
+        lines.append(
+            "console pages, p95 ms with 10,000 processes (target 50 for the inbox and a process "
+            "page): " + ", ".join(f"{k} {_cell(v)}" for k, v in s["console_pages_p95_ms"].items())
         )
     if s["failed"]:
         lines.append(f"FAILED steps: {', '.join(s['failed'])}")

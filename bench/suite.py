@@ -13,8 +13,9 @@ bare Temporal updates (bench/promotion_decisions.py, also 1 + 1 against 2 + 2 pr
 ``bench/ledger_appends.py`` when that module exists (another branch writes it); until then the
 summary says it was not measured.
 
-``--postgres`` runs the benchmarks that have a Meritflow database of their own on a fresh
-database of the PostgreSQL server instead of SQLite. ``--deployment BASE_URL --temporal
+``--postgres`` runs ``--postgres-steps`` (default: the approvals, with 1 + 1 against 2 + 2
+processes, and the ledger appends) once more after the SQLite runs, on a fresh database of the
+PostgreSQL server; the summary shows both. ``--deployment BASE_URL --temporal
 HOST:PORT`` drives a running deployment for the approvals (repeat ``--deployment`` for several
 API processes); the period needs the database and is skipped there.
 """
@@ -49,10 +50,12 @@ MODULES = {
 BARE_STARTS = 2000
 
 
-def _argv(step: str, args: argparse.Namespace, output: Path) -> list[str] | None:
-    """The command of one step, or None when it cannot run in this mode."""
+def _argv(
+    step: str, args: argparse.Namespace, output: Path, postgres: str | None
+) -> list[str] | None:
+    """The command of one step (on ``postgres`` if given), or None when it cannot run here."""
     py = [sys.executable, "-m", MODULES[step]]
-    pg = ["--postgres", args.postgres] if args.postgres else []
+    pg = ["--postgres", postgres] if postgres else []
     if step == "decisions":
         if args.deployment:
             deploy = [x for url in args.deployment for x in ("--deployment", url)]
@@ -62,7 +65,7 @@ def _argv(step: str, args: argparse.Namespace, output: Path) -> list[str] | None
     if step == "ledger":
         if not (ROOT / "bench" / "ledger_appends.py").exists():
             return None
-        return [*py, *_ledger_flags(args), "--output", str(output)]
+        return [*py, *_ledger_flags(postgres)]  # it prints its JSON (saved to ``output`` here)
     if step == "period":
         if args.deployment:
             return None
@@ -82,19 +85,19 @@ def _argv(step: str, args: argparse.Namespace, output: Path) -> list[str] | None
     return py  # the others keep their own defaults and outputs
 
 
-def _ledger_flags(args: argparse.Namespace) -> list[str]:
-    """The hook for bench/ledger_appends.py: 20 writers at the durable setting (its defaults);
-    ``--postgres`` is passed on only if the module says it takes it."""
+def _ledger_flags(postgres: str | None) -> list[str]:
+    """The hook for bench/ledger_appends.py: 20 writers at the durable setting (its defaults),
+    ``--postgres`` (a switch: the server at 127.0.0.1:5432) passed on if the module takes it."""
     source = (ROOT / "bench" / "ledger_appends.py").read_text(encoding="utf-8")
-    return ["--postgres", args.postgres] if args.postgres and "--postgres" in source else []
+    return ["--postgres"] if postgres and '"--postgres"' in source else []
 
 
-def _suffix(args: argparse.Namespace) -> str:
-    return "-deployment" if args.deployment else ("-postgres" if args.postgres else "")
+def _suffix(args: argparse.Namespace, postgres: str | None = None) -> str:
+    return "-deployment" if args.deployment else ("-postgres" if postgres else "")
 
 
-def _output(step: str, args: argparse.Namespace) -> Path:
-    suffix = _suffix(args)
+def _output(step: str, args: argparse.Namespace, postgres: str | None) -> Path:
+    suffix = _suffix(args, postgres)
     names = {"decisions": "promotion_decisions", "ledger": "ledger_appends",
              "period": "promotion_period", "console": "console_pages"}  # fmt: skip
     return DATA / f"{names.get(step, step)}{suffix}.json"
@@ -105,30 +108,61 @@ def run(args: argparse.Namespace) -> int:
     load_start = [round(x, 2) for x in os.getloadavg()]
     results: dict[str, Any] = {}
     failed: list[str] = []
-    for step in args.only:
-        output = _output(step, args)
-        argv = _argv(step, args, output)
+    runs = [(step, None) for step in args.only]
+    if args.postgres and not args.deployment:
+        # After the SQLite runs: the same steps on PostgreSQL (decisions: 1 + 1 against 2 + 2).
+        runs += [(step, args.postgres) for step in args.only if step in args.postgres_steps]
+    for step, postgres in runs:
+        key = f"{step}@postgres" if postgres else step
+        output = _output(step, args, postgres)
+        argv = _argv(step, args, output, postgres)
         if argv is None:
-            sys.stderr.write(f"\n=== {step}: not run in this mode (see bench/suite.py)\n")
-            results[step] = None
+            why = (
+                "bench/ledger_appends.py is not in this tree yet: not measured"
+                if step == "ledger"
+                else "needs the deployment's database: not run with --deployment"
+            )
+            sys.stderr.write(f"\n=== {key}: {why}\n")
+            results[key] = None
             continue
-        sys.stderr.write(f"\n=== {step}: {' '.join(argv[1:])}  (load {os.getloadavg()[0]:.2f})\n")
+        sys.stderr.write(f"\n=== {key}: {' '.join(argv[1:])}  (load {os.getloadavg()[0]:.2f})\n")
         sys.stderr.flush()
         t0 = time.perf_counter()
-        code = subprocess.run(argv, cwd=ROOT, check=False).returncode
+        if step == "ledger":
+            code = _run_printing_json(argv, output)
+        else:
+            code = subprocess.run(argv, cwd=ROOT, check=False).returncode
         wall = round(time.perf_counter() - t0, 1)
         if code != 0:
-            failed.append(f"{step} (exit {code})")
-        results[step] = _read(output) if step in ("decisions", "ledger", "period") else None
-        sys.stderr.write(f"=== {step}: {wall} s, exit {code}\n")
+            failed.append(f"{key} (exit {code})")
+        results[key] = (
+            _read(output) if step in ("decisions", "ledger", "period", "console") else None
+        )
+        sys.stderr.write(f"=== {key}: {wall} s, exit {code}\n")
     load_end = [round(x, 2) for x in os.getloadavg()]
     out = summary(results, args, started, load_start, load_end, failed)
     print(render_summary(out))
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"suite{_suffix(args)}.json"
+    path = DATA / f"suite{_suffix(args, args.postgres)}.json"
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"\nJSON: {path}")
     return 1 if failed else 0
+
+
+def _run_printing_json(argv: list[str], output: Path) -> int:
+    """Run a benchmark that prints its JSON on stdout; show it, and keep it in ``output``."""
+    done = subprocess.run(argv, cwd=ROOT, check=False, stdout=subprocess.PIPE, text=True)
+    sys.stdout.write(done.stdout)
+    text = done.stdout
+    start, end = text.find("{"), text.rfind("}")
+    if start >= 0 and end > start:
+        try:
+            data = json.loads(text[start : end + 1])
+        except ValueError:
+            return done.returncode or 1
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return done.returncode
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -149,6 +183,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="URL",
         help="Meritflow's databases on this PostgreSQL server instead of SQLite",
     )
+    parser.add_argument(
+        "--postgres-steps",
+        default="decisions,ledger",
+        help="the steps run once more on PostgreSQL with --postgres (default decisions,ledger)",
+    )
     parser.add_argument("--deployment", action="append", default=[], metavar="BASE_URL")
     parser.add_argument("--temporal", metavar="HOST:PORT", help="the deployment's Temporal")
     parser.add_argument("--jwt-secret", help="the deployment's token secret (or env)")
@@ -158,6 +197,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    args.postgres_steps = [s.strip() for s in args.postgres_steps.split(",") if s.strip()]
     unknown = [s for s in args.only if s not in STEPS]
     if unknown:
         parser.error(f"unknown steps {unknown}; known: {', '.join(STEPS)}")

@@ -2,8 +2,9 @@
 
 Run:       the first run stores the period's members (the employees named by the HR trigger, or the
            agency's candidates pulled from the HR source) through an activity; then every run takes
-           pages of members in order, one ``start_period_page`` activity per page
-           (activities/period_starts.py), which starts one ``PromotionWorkflow`` per employee with
+           the members in order, one ``start_period_page`` activity per run working through them
+           a page at a time (activities/period_starts.py): it starts one ``PromotionWorkflow`` per
+           employee with
            the Temporal client (id ``promotion-<nip>-<YYYY-MM>``, conflict policy USE_EXISTING and
            reuse policy REJECT_DUPLICATE: an id already taken — running, or finished within
            retention — counts as "already running" and starts nothing), at most ``max_in_flight``
@@ -53,10 +54,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.promotion import PromotionWorkflow
 
 PERIOD_ACTIVITY_TIMEOUT = timedelta(minutes=2)
-# A page of starts (200 RPCs at 50 in flight) takes seconds; a worker lost mid-page is noticed by
-# its silence, the promotions it started are in its last heartbeat.
-START_PAGE_TIMEOUT = timedelta(minutes=10)
-START_PAGE_HEARTBEAT = timedelta(seconds=30)
+# A run's starts (5,000 at most, a page at a time) take minutes on a loaded server; a worker lost
+# mid-run is noticed by its silence, and its last heartbeat says where to resume.
+START_PAGE_TIMEOUT = timedelta(hours=2)
+START_PAGE_HEARTBEAT = timedelta(minutes=2)
 STARTS_BY_CLIENT_PATCH = "period-starts-promotions-by-client"
 PERIOD_ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=30)
@@ -131,11 +132,14 @@ class PromotionPeriodWorkflow:
         # runs from before it replay their child starts.
         by_client = workflow.patched(STARTS_BY_CLIENT_PATCH)
         while self._cursor < self._requested and taken < inp.children_per_run:
-            limit = min(inp.page_size, inp.children_per_run - taken)
             if by_client:
-                taken += await self._start_page(inp, limit)
+                # The rest of this run in one call, a page at a time inside it: the period's own
+                # tasks then never wait in the task queue behind the promotions it started.
+                taken += await self._start_page(inp, inp.children_per_run - taken)
             else:
-                taken += await self._next_page(inp, limit)
+                taken += await self._next_page(
+                    inp, min(inp.page_size, inp.children_per_run - taken)
+                )
             if workflow.info().is_continue_as_new_suggested():
                 break
         if self._cursor < self._requested:
@@ -171,7 +175,8 @@ class PromotionPeriodWorkflow:
         return result.requested
 
     async def _start_page(self, inp: PeriodInput, limit: int) -> int:
-        """Start the promotions of the next ``limit`` members (one activity); how many it took."""
+        """Start the promotions of the next ``limit`` members (one activity, a page at a time
+        inside it); how many members it took."""
         page = await workflow.execute_activity_method(
             PeriodStarter.start_page,
             StartPage(
@@ -185,6 +190,7 @@ class PromotionPeriodWorkflow:
                 after=self._cursor,
                 limit=limit,
                 max_in_flight=inp.max_in_flight,
+                page_size=inp.page_size,
                 started=self._started,
                 already_running=self._already_running,
                 runs=inp.run,

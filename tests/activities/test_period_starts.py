@@ -133,9 +133,8 @@ async def test_a_retried_page_starts_nothing_twice(
     }
     # A retry whose earlier attempt heartbeated two of the four as started by it.
     retry = ActivityEnvironment()
-    retry.info = dataclasses.replace(
-        retry.info, attempt=2, heartbeat_details=[{"started": nips[:2]}]
-    )
+    earlier = {"cursor": 0, "taken": 0, "started": 0, "already_running": 0, "page": nips[:2]}
+    retry.info = dataclasses.replace(retry.info, attempt=2, heartbeat_details=[earlier])
     again = await retry.run(starter.start_page, page(agency, queue))
     assert (again.started, again.already_running) == (2, 2)
     # Without a heartbeat, every one is found running: none is started a second time.
@@ -144,3 +143,28 @@ async def test_a_retried_page_starts_nothing_twice(
     for n in nips:
         handle = dev_env.client.get_workflow_handle(promotion_workflow_id(n, PERIOD))
         assert (await handle.describe()).run_id == runs[n]
+
+
+async def test_a_call_works_page_by_page_and_resumes_after_the_last_page_written(
+    dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], queue: str
+) -> None:
+    agency = f"PP{uuid.uuid4().hex[:8].upper()}"
+    await prepared(sessions, agency)
+    starter = PeriodStarter(
+        dev_env.client, sessions, TableSnapshotSource(sessions), CalendarActivities([])
+    )
+    env = ActivityEnvironment()
+    beats: list[object] = []
+    env.on_heartbeat = lambda *details: beats.append(details[0])
+    paged = page(agency, queue).model_copy(update={"page_size": 3})
+    done = await env.run(starter.start_page, paged)
+    assert (done.taken, done.cursor, done.started) == (4, 4, 4)
+    # After each page, the cursor and the counts so far, no promotion of a page under way.
+    ends = [b for b in beats if isinstance(b, dict) and not b["page"]]
+    assert [(b["cursor"], b["started"]) for b in ends] == [(3, 3), (4, 4)]
+    # A retry after the first page was written takes up from its cursor: the fourth member alone,
+    # already running now, and the first page's count carried over.
+    retry = ActivityEnvironment()
+    retry.info = dataclasses.replace(retry.info, attempt=2, heartbeat_details=[ends[0]])
+    again = await retry.run(starter.start_page, paged)
+    assert (again.taken, again.cursor, again.started, again.already_running) == (4, 4, 3, 1)
