@@ -25,7 +25,9 @@ METHODS = {"get", "put", "post", "delete", "patch"}
 
 
 @pytest_asyncio.fixture
-async def http(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def http(
+    dev_env: WorkflowEnvironment, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan (database, Temporal client); no worker: reads and refusals only."""
     app = create_app(settings, client=dev_env.client)
     async with app.router.lifespan_context(app):
