@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions import temporal
+from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
 from actions.schemas.reviews import DeclarationCreate, ReviewRead, SeatRead, VerdictCreate
 from actions.targets import Target
@@ -77,13 +78,14 @@ async def _reread(a: Attempt[Any]) -> ReviewRead:
 
 async def _declare(a: Attempt[DeclarationCreate]) -> ReviewRead:
     d = DeclarationInput(actor=a.actor, **a.body.model_dump())
-    await temporal.update(
+    update = temporal.update(
         a.services.client,
         a.target.process_id,
         ThirdPartyReviewWorkflow.declare,
         d,
         update_id=a.update_id,
     )
+    await unless_lagging(update, a.target)  # the review closed, its row not yet: 503
     # The update answers once its entry and the read model are written.
     return await _reread(a)
 
@@ -95,13 +97,14 @@ async def _verdict(a: Attempt[VerdictCreate]) -> ReviewRead:
         justification=a.body.justification,
         findings=a.body.findings,
     )
-    await temporal.update(
+    update = temporal.update(
         a.services.client,
         a.target.process_id,
         ThirdPartyReviewWorkflow.verdict,
         v,
         update_id=a.update_id,
     )
+    await unless_lagging(update, a.target)  # the review closed, its row not yet: 503
     return await _reread(a)
 
 
