@@ -46,7 +46,7 @@ def database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database is busy or unreachable (not that the query is wrong)."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
-    if isinstance(exc, sa_exc.TimeoutError | sa_exc.InterfaceError | ConnectionError):
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.InterfaceError):
         return True
     if isinstance(exc, sa_exc.PendingRollbackError):
         return True  # its connection was lost mid-transaction (a terminated backend)
@@ -78,6 +78,13 @@ def as_unavailable(exc: BaseException) -> Unavailable | None:
             "few seconds.",
             code="temporal_unavailable",
             retry_after=TEMPORAL_RETRY_AFTER_S,
+        )
+    if isinstance(exc, ConnectionError):  # a driver's refused or reset connection, unwrapped
+        return Unavailable(
+            "A service this request needs is not reachable right now; send the same request "
+            "again in a few seconds.",
+            code="dependency_unavailable",
+            retry_after=DATABASE_RETRY_AFTER_S,
         )
     return None
 
