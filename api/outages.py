@@ -61,7 +61,11 @@ def database_unavailable(exc: BaseException) -> bool:
 def temporal_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, WorkflowUpdateRPCTimeoutOrCancelledError):
         return True
-    return isinstance(exc, RPCError) and exc.status in _TEMPORAL_DOWN
+    if not isinstance(exc, RPCError):
+        return False
+    # A dev server that is starting again answers "namespace not found" for a moment.
+    starting = exc.status == RPCStatusCode.NOT_FOUND and "namespace" in exc.message.lower()
+    return exc.status in _TEMPORAL_DOWN or starting
 
 
 def as_unavailable(exc: BaseException) -> Unavailable | None:

@@ -35,3 +35,6 @@ def test_temporal_down_is_unavailable_a_bad_request_is_not() -> None:
     down = as_unavailable(RPCError("tcp connect error", RPCStatusCode.UNAVAILABLE, b""))
     assert down is not None and down.code == "temporal_unavailable"
     assert as_unavailable(RPCError("bad", RPCStatusCode.INVALID_ARGUMENT, b"")) is None
+    starting = RPCError("Namespace default is not found.", RPCStatusCode.NOT_FOUND, b"")
+    assert as_unavailable(starting) is not None  # a server starting again
+    assert as_unavailable(RPCError("workflow not found", RPCStatusCode.NOT_FOUND, b"")) is None
