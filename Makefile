@@ -84,12 +84,10 @@ demo: setup
 screenshots: setup
 	MERITFLOW_DOCS_SHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser/test_promotion_pages.py tests/browser/test_selection_pages.py
 
+# Every benchmark in one run and issue 15's targets beside the numbers (bench/suite.py); e.g.
+# make bench BENCH_ARGS=--postgres, or BENCH_ARGS="--deployment URL --temporal HOST:PORT".
 bench: setup
-	$(BIN)/python -m bench.promotion_decisions
-	$(BIN)/python -m bench.promotion_period
-	$(BIN)/python -m bench.selection_scale
-	$(BIN)/python -m bench.audit_ledger
-	$(BIN)/python -m bench.talent_scale
+	$(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -28,7 +28,6 @@ from actions.services import Services
 from actions.targets import Target
 from domain import cloudevents as ce
 from domain.employee import EmployeeRecord
-from domain.enums import Role
 from domain.errors import RuleViolation
 from domain.ledger import canonical_json
 from domain.processes import ProcessKind, agency_chain_id
@@ -39,7 +38,6 @@ from workflows.promotion import PromotionWorkflow
 
 log = structlog.get_logger(__name__)
 KIND = ProcessKind.EMPLOYEE_RECORDS
-WRITERS = frozenset({Role.HR_SYSTEM.value, Role.AGENCY_HR.value, Role.ADMIN.value})
 CSV_COLUMNS = [
     "nip",
     "name",
@@ -91,7 +89,6 @@ UPSERT = Action(
     refused="employees.write_refused",
     body=EmployeeRecord,
     result=EmployeeRead,
-    roles=WRITERS,
     locate=_locate_record,
     execute=_upsert,
     subject=lambda b: b.nip,
@@ -183,7 +180,6 @@ IMPORT = Action(
     refused="employees.import_refused",
     body=EmployeeCsv,
     result=ImportResult,
-    roles=WRITERS,
     locate=_locate_file,
     execute=_import,
     summary="Import employees from CSV; all rows or none",

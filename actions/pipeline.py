@@ -32,6 +32,7 @@ from typing import Any, Generic, TypeVar
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from actions import policy
 from actions.refusals import record_refusal, refusal_entry
 from actions.registry import load_target
 from actions.requests import Request, claim, release, settle
@@ -41,7 +42,6 @@ from domain.errors import (
     DomainError,
     InProgress,
     NotFound,
-    NotPermitted,
     RuleViolation,
     Unavailable,
     from_transport,
@@ -88,7 +88,6 @@ class Action(Generic[B, R]):
     refused: str  # the ledger kind a refusal is recorded under
     body: type[B]
     result: type[R]
-    roles: frozenset[str]
     execute: Callable[[Attempt[B]], Awaitable[R]]
     # Seat or identity beyond the role (raises NotPermitted), once the body is known.
     authorize: Callable[[Attempt[B]], Awaitable[None]] | None = None
@@ -103,6 +102,15 @@ class Action(Generic[B, R]):
     # A body that is not JSON (a CSV file): its own reader into ``body`` (raises a DomainError).
     parse: Callable[[bytes], B] | None = None
     summary: str = field(default="")
+
+    @property
+    def rule(self) -> policy.Rule:
+        """Who may call it, and on which objects: the action's entry in ``actions/policy.py``."""
+        return policy.action_rule(self.name)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return policy.action_roles(self.name)
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -200,8 +208,11 @@ class _Run(Generic[B, R]):
 
     async def _guarded(self, raw: bytes) -> R:
         target, action, principal = self._target(), self.action, self.principal
-        visible = action.visible(principal, target) if action.visible else None
-        if not (visible if visible is not None else can_see_agency(principal, target.agency)):
+        if action.visible is not None:
+            visible = action.visible(principal, target)
+        else:
+            visible = action.rule.sees(principal, target.agency)
+        if not visible:
             raise NotFound(f"No {target.name} is visible to you.", code=target.missing)
         self._check_role()
         body = self.parsed if self.parsed is not None else self._parse(raw)
@@ -215,12 +226,8 @@ class _Run(Generic[B, R]):
         return await action.execute(attempt)
 
     def _check_role(self) -> None:
-        roles, role = self.action.roles, self.principal.role
-        if role not in roles:
-            raise NotPermitted(
-                f"The role '{role}' may not do this; allowed: {', '.join(sorted(roles))}.",
-                code="forbidden_role",
-            )
+        if self.principal.role not in self.action.roles:
+            raise policy.forbidden(self.principal, self.action.roles)
 
     def _parse(self, raw: bytes) -> B:
         try:

@@ -25,7 +25,6 @@ from store import reviews
 from workflows.review import ThirdPartyReviewWorkflow
 
 log = structlog.get_logger(__name__)
-ADMINS = frozenset({Role.ADMIN.value})
 OPEN_REVIEWS_TOLD = 500
 
 
@@ -54,7 +53,6 @@ REGISTER_BODY = Action(
     refused="review_body.register_refused",
     body=BodyCreate,
     result=BodyRead,
-    roles=ADMINS,
     locate=_locate_body,
     visible=_everyone,
     execute=_register_body,
@@ -97,7 +95,6 @@ REGISTER_REVIEWER = Action(
     refused="review_body.reviewer_refused",
     body=ReviewerCreate,
     result=ReviewerCreate,
-    roles=ADMINS,
     visible=_everyone,
     execute=_register_reviewer,
     subject=lambda b: b.id,
@@ -135,7 +132,6 @@ DECLARE_STANDING_CONFLICT = Action(
     refused="reviewer.conflict_refused",
     body=ConflictCreate,
     result=ConflictCreate,
-    roles=frozenset({Role.ADMIN.value, Role.REVIEWER.value}),
     visible=_everyone,
     authorize=_themselves,
     execute=_declare,

@@ -1,7 +1,13 @@
-"""Ledger and read-model writes: one transaction per batch of decisions, idempotent by entry id."""
+"""Ledger and read-model writes: one transaction per batch of decisions, idempotent by entry id.
+
+Entries go through the process's :class:`~store.ledger_writer.LedgerWriter` (group commit over
+SQLAlchemy Core); the promotion read model and the webhook outbox are written in the same
+transaction, only for entries written now (a retry finds its entries and writes nothing again).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -9,57 +15,58 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.contracts import PromotionRecords, RecordPromotion
-from store import ledger, repositories, webhooks
-from store.group_commit import GroupCommit
+from store import record_effects
+from store.ledger_writer import Appended, LedgerWriter, Tx, writer_for
 
 log = structlog.get_logger(__name__)
 
 
 class LedgerActivities:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], writer: GroupCommit | None = None
+        self, sessions: async_sessionmaker[AsyncSession], writer: LedgerWriter | None = None
     ) -> None:
         self._sessions = sessions
-        self._writer = writer or GroupCommit(sessions)
+        self._writer = writer or writer_for(sessions)
 
     @activity.defn(name="record_promotion")
     async def record_promotion(self, req: RecordPromotion) -> int:
         """One entry (runs from before batches). Returns its seq."""
-        now = datetime.now(UTC)
-        return await self._writer.run(lambda session: _apply(session, req, now))
+        return await record(self._writer, [req])
 
     @activity.defn(name="record_promotion_batch")
     async def record_promotion_batch(self, req: PromotionRecords) -> int:
         """Entries in decision order with the read model, together or not at all. Returns the
         last seq."""
-        now = datetime.now(UTC)
-
-        async def unit(session: AsyncSession) -> int:
-            seq = 0
-            for item in req.items:
-                seq = await _apply(session, item, now)
-            return seq
-
-        return await self._writer.run(unit)
+        return await record(self._writer, req.items)
 
 
-async def _apply(session: AsyncSession, req: RecordPromotion, now: datetime) -> int:
-    row, created = await ledger.append(session, req.entry, recorded_at=now)
-    if created:
-        if req.identity is not None:
-            # Whoever writes first creates the row (the API usually has), so no write can land
-            # on a row that does not exist yet.
-            await repositories.insert_promotion_if_absent(
-                session, process_id=req.process_id, now=now, **req.identity.model_dump()
-            )
-        patch = req.view.model_dump()
-        await repositories.apply_promotion_patch(session, req.process_id, patch, now=now)
-        # The outbox: events are queued in the same transaction as the decision.
-        await webhooks.enqueue_for_entry(session, row, req.view)
-    log.info(
-        "ledger.appended" if created else "ledger.already_recorded",
-        process_id=req.process_id,
-        kind=req.entry.kind,
-        seq=row.seq,
-    )
-    return row.seq
+async def record(writer: LedgerWriter, items: Sequence[RecordPromotion]) -> int:
+    """Append the items' entries with their read model and outbox rows; the last seq."""
+    now = datetime.now(UTC)
+
+    async def after(tx: Tx, appended: Sequence[Appended]) -> None:
+        for item, row in zip(items, appended, strict=True):
+            if row.created:
+                await _effects(tx, item, row, now)
+
+    appended = await writer.append([i.entry for i in items], recorded_at=now, after=after)
+    for item, row in zip(items, appended, strict=True):
+        log.info(
+            "ledger.appended" if row.created else "ledger.already_recorded",
+            process_id=item.process_id,
+            kind=item.entry.kind,
+            seq=row.seq,
+        )
+    return appended[-1].seq
+
+
+async def _effects(tx: Tx, req: RecordPromotion, row: Appended, now: datetime) -> None:
+    if req.identity is not None:
+        # Whoever writes first creates the row (the API usually has), so no write can land on a
+        # row that does not exist yet.
+        await record_effects.insert_promotion_if_absent(
+            tx, process_id=req.process_id, now=now, **req.identity.model_dump()
+        )
+    await record_effects.patch_promotion(tx, req.process_id, req.view.model_dump(), now=now)
+    # The outbox: events are queued in the same transaction as the decision.
+    await record_effects.enqueue_outbox(tx, row, req.view)

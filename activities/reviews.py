@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.contracts import AssignRequest, AssignResult, RecordReview, ReviewRecords
-from domain.review import accreditation_ok
-from store import ledger, reviews
-from store.group_commit import GroupCommit
+from activities.contracts import (
+    AssignRequest,
+    AssignResult,
+    RecordReview,
+    ReviewRecords,
+    RosterRequest,
+)
+from activities.ledger_items import append_items
+from domain.review import RosterSnapshot, accreditation_ok
+from store import reviews
+from store.ledger_writer import Appended, LedgerWriter, writer_for
 
 log = structlog.get_logger(__name__)
 _rng = random.SystemRandom()
@@ -20,10 +27,10 @@ _rng = random.SystemRandom()
 
 class ReviewActivities:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], writer: GroupCommit | None = None
+        self, sessions: async_sessionmaker[AsyncSession], writer: LedgerWriter | None = None
     ) -> None:
         self._sessions = sessions
-        self._writer = writer or GroupCommit(sessions)
+        self._writer = writer or writer_for(sessions)
 
     @activity.defn(name="assign_reviewers")
     async def assign_reviewers(self, req: AssignRequest) -> AssignResult:
@@ -64,32 +71,38 @@ class ReviewActivities:
     @activity.defn(name="record_review")
     async def record_review(self, req: RecordReview) -> int:
         """One entry (runs from before batches). Returns its seq."""
-        now = datetime.now(UTC)
-        return await self._writer.run(lambda session: _apply(session, req, now))
+        return await append_items(self._writer, [req], after=_apply)
 
     @activity.defn(name="record_review_batch")
     async def record_review_batch(self, req: ReviewRecords) -> int:
         """Entries in decision order with the read model, together. Returns the last seq."""
-        now = datetime.now(UTC)
-
-        async def unit(session: AsyncSession) -> int:
-            seq = 0
-            for item in req.items:
-                seq = await _apply(session, item, now)
-            return seq
-
-        return await self._writer.run(unit)
+        return await append_items(self._writer, req.items, after=_apply)
 
 
-async def _apply(session: AsyncSession, req: RecordReview, now: datetime) -> int:
-    row, created = await ledger.append(session, req.entry, recorded_at=now)
-    if created:
-        view = req.view.model_dump()
-        seats = [s.model_dump() for s in req.seats]
-        await reviews.save_review(session, req.review_id, view, seats, now=now)
-        if req.conflict is not None:
-            c = req.conflict
-            await reviews.add_conflicts(
-                session, c.reviewer_id, c.persons, reason=c.reason, review_id=req.review_id, now=now
-            )
-    return row.seq
+async def _apply(
+    session: AsyncSession,
+    req: RecordReview,
+    _row: Appended,
+    now: datetime,
+) -> None:
+    view = req.view.model_dump()
+    seats = [s.model_dump() for s in req.seats]
+    await reviews.save_review(session, req.review_id, view, seats, now=now)
+    if req.conflict is not None:
+        c = req.conflict
+        await reviews.add_conflicts(
+            session, c.reviewer_id, c.persons, reason=c.reason, review_id=req.review_id, now=now
+        )
+
+
+class RosterActivities:
+    """The roster a process assigns its own reviewers from, read once (when its start did not
+    carry it)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name="load_review_roster")
+    async def load_review_roster(self, req: RosterRequest) -> RosterSnapshot:
+        async with self._sessions() as session:
+            return await reviews.roster_snapshot(session, req.body_code, req.persons)

@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.ledger_items import append_items
 from activities.selection_contracts import (
     AnnouncementData,
     CloseRegistration,
@@ -36,37 +37,28 @@ from domain.selection.registration import RegistrationDecision, registration_dec
 from domain.selection.rulebook import get_selection_rulebook
 from domain.selection.scheme import ScoringScheme
 from domain.selection.stages import Stage
-from store import ledger, selections
-from store.group_commit import GroupCommit
+from store import selections
+from store.ledger_writer import Appended, LedgerWriter, writer_for
 
 log = structlog.get_logger(__name__)
 
 
 class SelectionActivities:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], writer: GroupCommit | None = None
+        self, sessions: async_sessionmaker[AsyncSession], writer: LedgerWriter | None = None
     ) -> None:
         self._sessions = sessions
-        self._writer = writer or GroupCommit(sessions)
+        self._writer = writer or writer_for(sessions)
 
     @activity.defn(name="record_selection")
     async def record_selection(self, req: RecordSelection) -> int:
         """One entry (runs from before batches). Returns its seq."""
-        now = datetime.now(UTC)
-        return await self._writer.run(lambda session: _record(session, req, now))
+        return await append_items(self._writer, [req], before=_view, after=_effects)
 
     @activity.defn(name="record_selection_batch")
     async def record_selection_batch(self, req: SelectionRecords) -> int:
         """Entries in decision order with the read model (panel, announcements), together."""
-        now = datetime.now(UTC)
-
-        async def unit(session: AsyncSession) -> int:
-            seq = 0
-            for item in req.items:
-                seq = await _record(session, item, now)
-            return seq
-
-        return await self._writer.run(unit)
+        return await append_items(self._writer, req.items, before=_view, after=_effects)
 
     @activity.defn(name="selection_close_registration")
     async def close_registration(self, req: CloseRegistration) -> RegistrationCount:
@@ -199,21 +191,17 @@ class SelectionActivities:
         )
 
 
-async def _record(session: AsyncSession, req: RecordSelection, now: datetime) -> int:
-    # The view upsert is the first statement: it takes the row's lock (SQLite's write lock) before
-    # anything is read. A retried activity writes the same view again, harmlessly: nothing later
-    # can have been written while the workflow waited for this one.
+async def _view(session: AsyncSession, req: RecordSelection, now: datetime) -> None:
+    # The view upsert takes the row's lock before the ledger heads are locked (the actions' order).
+    # A retried activity writes the same view again, harmlessly: nothing later can have been
+    # written while the workflow waited for this one.
     await selections.write_view(session, req.process_id, req.identity, req.view, now)
-    row, created = await ledger.append(session, req.entry, recorded_at=now)
-    if created:
-        if req.panel is not None:
-            await selections.replace_panel(session, req.process_id, req.panel)
-        if req.announcement is not None:
-            await selections.publish(session, req.process_id, req.announcement, now)
-    log.info(
-        "ledger.appended" if created else "ledger.already_recorded",
-        process_id=req.process_id,
-        kind=req.entry.kind,
-        seq=row.seq,
-    )
-    return row.seq
+
+
+async def _effects(
+    session: AsyncSession, req: RecordSelection, _row: Appended, now: datetime
+) -> None:
+    if req.panel is not None:
+        await selections.replace_panel(session, req.process_id, req.panel)
+    if req.announcement is not None:
+        await selections.publish(session, req.process_id, req.announcement, now)

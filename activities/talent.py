@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.hr import TalentSource
+from activities.ledger_items import append_items
 from activities.talent_contracts import (
     CutoffRequest,
     CutoffResult,
@@ -30,8 +31,7 @@ from activities.talent_contracts import (
 from domain.ledger import Actor
 from domain.talent.records import Population
 from domain.talent.rulebook import get_talent_rulebook
-from store import ledger
-from store.group_commit import GroupCommit
+from store.ledger_writer import LedgerWriter, writer_for
 from store.talent import objections, people, reviews, succession
 
 log = structlog.get_logger(__name__)
@@ -45,30 +45,21 @@ class TalentActivities:
         self,
         sessions: async_sessionmaker[AsyncSession],
         source: TalentSource,
-        writer: GroupCommit | None = None,
+        writer: LedgerWriter | None = None,
     ) -> None:
         self._sessions = sessions
         self._source = source
-        self._writer = writer or GroupCommit(sessions)
+        self._writer = writer or writer_for(sessions)
 
     @activity.defn(name="record_talent_review_batch")
     async def record_talent_review_batch(self, req: TalentReviewRecords) -> int:
         """Entries in decision order with the read model, in one transaction."""
-        now = datetime.now(UTC)
-
-        async def unit(session: AsyncSession) -> int:
-            seq = 0
-            for item in req.items:
-                seq = await _record(session, item, now)
-            return seq
-
-        return await self._writer.run(unit)
+        return await append_items(self._writer, req.items, before=_view)
 
     @activity.defn(name="record_talent_review")
     async def record_talent_review(self, req: RecordTalentReview) -> int:
         """One entry (the outbox's legacy path; new runs write batches)."""
-        now = datetime.now(UTC)
-        return await self._writer.run(lambda session: _record(session, req, now))
+        return await append_items(self._writer, [req], before=_view)
 
     @activity.defn(name="talent_cutoff")
     async def cutoff(self, req: CutoffRequest) -> CutoffResult:
@@ -130,14 +121,6 @@ class TalentActivities:
         return Tally(data=found)
 
 
-async def _record(session: AsyncSession, req: RecordTalentReview, now: datetime) -> int:
-    # The view first: it takes the review's lock before the ledger head (the writers' one order).
+async def _view(session: AsyncSession, req: RecordTalentReview, now: datetime) -> None:
+    # The view first: it takes the review's lock before the ledger heads (the writers' one order).
     await reviews.write_view(session, req.process_id, req.view, now)
-    row, created = await ledger.append(session, req.entry, recorded_at=now)
-    log.info(
-        "ledger.appended" if created else "ledger.already_recorded",
-        process_id=req.process_id,
-        kind=req.entry.kind,
-        seq=row.seq,
-    )
-    return row.seq

@@ -11,6 +11,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.hr import EmployeeNotFound, TalentSource
+from activities.ledger_items import append_items
 from activities.talent_contracts import (
     PrepareSelection,
     RecordTalentAppointment,
@@ -21,8 +22,8 @@ from activities.talent_contracts import (
 from domain.talent.filling import approval_checks
 from domain.talent.rulebook import get_talent_rulebook
 from domain.talent.succession import jpt_eligibility
-from store import ledger, selections
-from store.group_commit import GroupCommit
+from store import selections
+from store.ledger_writer import LedgerWriter, writer_for
 from store.talent import appointments
 from store.talent import records as talent_records
 
@@ -34,28 +35,19 @@ class TalentAppointmentActivities:
         self,
         sessions: async_sessionmaker[AsyncSession],
         source: TalentSource,
-        writer: GroupCommit | None = None,
+        writer: LedgerWriter | None = None,
     ) -> None:
         self._sessions = sessions
         self._source = source
-        self._writer = writer or GroupCommit(sessions)
+        self._writer = writer or writer_for(sessions)
 
     @activity.defn(name="record_talent_appointment_batch")
     async def record_talent_appointment_batch(self, req: TalentAppointmentRecords) -> int:
-        now = datetime.now(UTC)
-
-        async def unit(session: AsyncSession) -> int:
-            seq = 0
-            for item in req.items:
-                seq = await _record(session, item, now)
-            return seq
-
-        return await self._writer.run(unit)
+        return await append_items(self._writer, req.items, before=_view)
 
     @activity.defn(name="record_talent_appointment")
     async def record_talent_appointment(self, req: RecordTalentAppointment) -> int:
-        now = datetime.now(UTC)
-        return await self._writer.run(lambda session: _record(session, req, now))
+        return await append_items(self._writer, [req], before=_view)
 
     @activity.defn(name="talent_check_successor")
     async def check_successor(self, req: SuccessorCheckRequest) -> SuccessorCheck:
@@ -90,13 +82,5 @@ class TalentAppointmentActivities:
             )
 
 
-async def _record(session: AsyncSession, req: RecordTalentAppointment, now: datetime) -> int:
+async def _view(session: AsyncSession, req: RecordTalentAppointment, now: datetime) -> None:
     await appointments.write_view(session, req.process_id, req.view, now)
-    row, created = await ledger.append(session, req.entry, recorded_at=now)
-    log.info(
-        "ledger.appended" if created else "ledger.already_recorded",
-        process_id=req.process_id,
-        kind=req.entry.kind,
-        seq=row.seq,
-    )
-    return row.seq

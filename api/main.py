@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, openapi
 from api.deps import AppContext
 from api.middleware import BodyLimit, RequestContextMiddleware
 from api.routes import (
@@ -110,4 +110,5 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         public,
     ):
         app.include_router(module.router)
+    openapi.install(app)
     return app

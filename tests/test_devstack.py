@@ -17,7 +17,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from cli import devstack
 from infra.processes import Backoff, rotate
-from infra.settings import Settings
+from infra.settings import ROOT, Settings
 from infra.temporal_bin import find_temporal_cli, find_test_server
 
 
@@ -176,7 +176,7 @@ def test_entry_point_refuses_busy_port_and_exits_non_zero(tmp_path: Path) -> Non
         holder.listen()
         result = subprocess.run(
             [sys.executable, "-m", "cli.devstack"],
-            cwd=devstack.ROOT,
+            cwd=ROOT,
             env={**devstack.child_env(), **env},
             capture_output=True,
             text=True,

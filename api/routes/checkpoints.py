@@ -12,6 +12,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Query, Request
 
+from actions import cursors
 from actions.schemas.checkpoints import (
     CheckpointPage,
     CheckpointRead,
@@ -112,14 +113,13 @@ async def create_checkpoint(
 async def list_checkpoints(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[
-        int | None, Query(ge=1, description="next_cursor of the previous page")
-    ] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> CheckpointPage:
-    rows = await checkpoints.list_checkpoints(session, limit=limit + 1, before=cursor)
+    before = cursors.after_number(cursor)
+    rows = await checkpoints.list_checkpoints(session, limit=limit + 1, before=before)
     items = [to_read(cp) for cp in rows[:limit]]
-    next_cursor = str(items[-1].id) if len(rows) > limit and items else None
-    return CheckpointPage(items=items, next_cursor=next_cursor)
+    last = items[-1].id if len(rows) > limit and items else None
+    return CheckpointPage(items=items, next_cursor=cursors.next_of(last))
 
 
 async def _checkpoint(session: SessionDep, checkpoint_id: int) -> Checkpoint:

@@ -77,7 +77,7 @@ async def import_employees(
 ) -> list[str]:
     records = []
     for i in range(count):
-        extra = (
+        extra: dict[str, Any] = (
             {"rank_since": "2026-01-01"} if ineligible_every and i % ineligible_every == 0 else {}
         )
         records.append(employee(new_nip("19850202"), agency=agency, **extra))

@@ -14,8 +14,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.contracts import PromotionRecords
+from activities.contracts import PromotionReviewRecords
 from activities.ledger import LedgerActivities
+from activities.promotion_reviews import PromotionReviewActivities
+from activities.reviews import ReviewActivities
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
 from domain.ledger import Actor
 from domain.review import Verdict
@@ -27,12 +29,12 @@ from worker import build_worker
 from workflows.contracts import (
     DecisionInput,
     DeclarationInput,
+    ReviewState,
     StartPromotion,
     VerdictInput,
     promotion_workflow_id,
 )
 from workflows.promotion import PromotionWorkflow
-from workflows.review import ThirdPartyReviewWorkflow
 
 AGENCY = "KEMENPANRB"
 HR = Actor(id="simpeg", role="hr_system", agency=AGENCY)
@@ -111,20 +113,21 @@ async def decide(
 
 
 async def pertek_approved(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
-    """BKN's step is a third-party review: its assigned reviewer declares no conflict and approves."""
+    """BKN's step is a third-party review run inside the promotion: its assigned reviewer declares
+    no conflict and approves; the verdict's answer already shows the next step."""
     await wait_pending(handle, Step.BKN_TECHNICAL_APPROVAL)
-    review_id = await wait_review(handle)
-    review = env.client.get_workflow_handle(review_id)
-    state = await wait_seated(review)
+    await wait_review(handle)
+    state = await wait_seated(handle)
     reviewer = Actor(id=state.seats[0].reviewer_id, role="reviewer")
-    await review.execute_update(
-        ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=reviewer, has_conflict=False)
+    await handle.execute_update(
+        PromotionWorkflow.review_declare, DeclarationInput(actor=reviewer, has_conflict=False)
     )
-    await review.execute_update(
-        ThirdPartyReviewWorkflow.verdict,
+    answer = await handle.execute_update(
+        PromotionWorkflow.review_verdict,
         VerdictInput(actor=reviewer, verdict=Verdict.APPROVE, justification="pertek ok"),
     )
-    await wait_pending(handle, Step.APPOINTING_AUTHORITY)
+    assert answer.review.status == "concluded"
+    assert answer.promotion.pending.step is Step.APPOINTING_AUTHORITY
 
 
 async def wait_review(handle: WorkflowHandle) -> str:
@@ -137,15 +140,13 @@ async def wait_review(handle: WorkflowHandle) -> str:
     raise AssertionError("no review was started")
 
 
-async def wait_seated(review: WorkflowHandle):
+async def wait_seated(handle: WorkflowHandle) -> ReviewState:
+    """The open review of the promotion ``handle`` (it opens in the task that opened BKN's step)."""
     deadline = asyncio.get_running_loop().time() + 120
     while asyncio.get_running_loop().time() < deadline:
-        try:
-            state = await review.query(ThirdPartyReviewWorkflow.state)
-        except RPCError:  # the parent records the request before the child starts
-            state = None
-        if state is not None and state.status == "open":
-            return state
+        review = (await handle.query(PromotionWorkflow.state)).review
+        if review is not None and review.status == "open":
+            return review
         await asyncio.sleep(0.05)
     raise AssertionError("review never opened")
 
@@ -292,13 +293,13 @@ async def test_validator_refuses(ts_env, settings, sessions, who, decision, extr
     assert "promotion.decision" not in await kinds(sessions, h.id)
 
 
-class SlowAfterReview(LedgerActivities):
+class SlowAfterReview(PromotionReviewActivities):
     """Commits like the real activity, then lingers after the review outcome: the window in which
     the read model already shows the next step but the workflow has not heard back yet."""
 
-    @activity.defn(name="record_promotion_batch")
-    async def record_promotion_batch(self, req: PromotionRecords) -> int:
-        seq = await super().record_promotion_batch(req)
+    @activity.defn(name="record_promotion_review_batch")
+    async def record_promotion_review_batch(self, req: PromotionReviewRecords) -> int:
+        seq = await super().record_promotion_review_batch(req)
         if any(i.entry.kind == "promotion.review_concluded" for i in req.items):
             await asyncio.sleep(1.0)
         return seq
@@ -310,8 +311,8 @@ async def test_a_decision_made_as_soon_as_the_read_model_moves_is_not_lost(
     await register_body(sessions, "BKN")
     rec = employee()
     await put_employee(sessions, rec)
-    slow = SlowAfterReview(sessions)
-    async with worker_with(ts_env.client, sessions, settings, slow.record_promotion_batch):
+    slow = SlowAfterReview(LedgerActivities(sessions), ReviewActivities(sessions))
+    async with worker_with(ts_env.client, sessions, settings, slow.record_promotion_review_batch):
         h = await start(ts_env, settings, rec)
         await wait_pending(h, Step.SUPERVISOR)
         for role, sub in (
@@ -320,15 +321,14 @@ async def test_a_decision_made_as_soon_as_the_read_model_moves_is_not_lost(
             ("agency_hr", "h"),
         ):
             await decide(h, actor(role, sub))
-        review_id = await wait_review(h)
-        review = ts_env.client.get_workflow_handle(review_id)
-        state = await wait_seated(review)
+        await wait_review(h)
+        state = await wait_seated(h)
         reviewer = Actor(id=state.seats[0].reviewer_id, role="reviewer")
-        await review.execute_update(
-            ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=reviewer, has_conflict=False)
+        await h.execute_update(
+            PromotionWorkflow.review_declare, DeclarationInput(actor=reviewer, has_conflict=False)
         )
-        await review.execute_update(
-            ThirdPartyReviewWorkflow.verdict,
+        await h.execute_update(
+            PromotionWorkflow.review_verdict,
             VerdictInput(actor=reviewer, verdict=Verdict.APPROVE, justification="ok"),
         )
         deadline = asyncio.get_running_loop().time() + 60

@@ -28,7 +28,6 @@ from tests.workflows.test_promotion import (
 )
 from workflows.contracts import PromotionState, ReviewState, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
-from workflows.review import ThirdPartyReviewWorkflow
 
 __all__ = ["worker"]
 
@@ -90,21 +89,21 @@ async def test_bkn_review_approves_itself_after_five_minutes(ts_env, settings, s
     await decide(h, actor("promotion_board"))
     await decide(h, actor("agency_hr"))
     await wait_pending(h, Step.BKN_TECHNICAL_APPROVAL)
-    review = ts_env.client.get_workflow_handle(await wait_review(h))
-    opened: ReviewState = await wait_seated(review)
+    review_id = await wait_review(h)
+    opened: ReviewState = await wait_seated(h)
     assert opened.reminder_at is not None and opened.due_at is not None
     assert opened.due_at - opened.reminder_at == timedelta(minutes=2)  # reminder 3, due 5
     await ts_env.sleep(timedelta(minutes=4))
-    state = await review.query(ThirdPartyReviewWorkflow.state)
-    assert state.outcome is None  # reminded, still waiting for BKN
+    state = (await h.query(PromotionWorkflow.state)).review
+    assert state is not None and state.outcome is None  # reminded, still waiting for BKN
     await ts_env.sleep(timedelta(minutes=2))
     await wait_pending(h, Step.APPOINTING_AUTHORITY)
     review_kinds = await recorded(
-        sessions, review.id, "review.reminder_sent", "review.auto_approved"
+        sessions, review_id, "review.reminder_sent", "review.auto_approved"
     )
     assert review_kinds.index("review.reminder_sent") < review_kinds.index("review.auto_approved")
     async with sessions() as s:
-        auto = [r for r in await ledger.entries(s, review.id) if r.kind == "review.auto_approved"]
+        auto = [r for r in await ledger.entries(s, review_id) if r.kind == "review.auto_approved"]
         concluded = [
             r for r in await ledger.entries(s, h.id) if r.kind == "promotion.review_concluded"
         ]

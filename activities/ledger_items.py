@@ -1,0 +1,70 @@
+"""Appending a batch activity's items through the ledger writer, with each item's own statements.
+
+Every kind's batch activity hands over items that carry an entry; ``before`` runs for every item
+(a read-model row that takes its own lock before the chain heads, in item order), ``after`` only
+for an item whose entry is written now (a retry writes nothing twice). Both get an ORM session in
+the writer's transaction, for the kinds whose read models are written through one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol, TypeVar
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.ledger import LedgerEntryIn
+from store.ledger_writer import Appended, LedgerWriter, Tx
+
+log = structlog.get_logger(__name__)
+
+
+class Item(Protocol):
+    @property
+    def entry(self) -> LedgerEntryIn: ...
+
+
+ItemT = TypeVar("ItemT", bound=Item)
+Before = Callable[[AsyncSession, ItemT, datetime], Awaitable[None]]
+After = Callable[[AsyncSession, ItemT, Appended, datetime], Awaitable[None]]
+
+
+async def append_items(
+    writer: LedgerWriter,
+    items: Sequence[ItemT],
+    *,
+    before: Before[ItemT] | None = None,
+    after: After[ItemT] | None = None,
+) -> int:
+    """Append the items' entries in order with their statements; the last entry's seq."""
+    now = datetime.now(UTC)
+
+    async def run_before(tx: Tx) -> None:
+        if before is not None:
+            session = await tx.session()
+            for item in items:
+                await before(session, item, now)
+
+    async def run_after(tx: Tx, appended: Sequence[Appended]) -> None:
+        if after is not None and any(a.created for a in appended):
+            session = await tx.session()
+            for item, row in zip(items, appended, strict=True):
+                if row.created:
+                    await after(session, item, row, now)
+
+    appended = await writer.append(
+        [i.entry for i in items],
+        recorded_at=now,
+        before=run_before if before is not None else None,
+        after=run_after if after is not None else None,
+    )
+    for item, row in zip(items, appended, strict=True):
+        log.info(
+            "ledger.appended" if row.created else "ledger.already_recorded",
+            process_id=item.entry.process_id,
+            kind=item.entry.kind,
+            seq=row.seq,
+        )
+    return appended[-1].seq

@@ -1,0 +1,334 @@
+"""The ledger writer: one per database per process, appends chained and committed in batches.
+
+Callers (the batch activities, after the deciding workflow task is durable) hand it entries and,
+optionally, the read-model and outbox statements that go with them. One task owns the writing
+connection; it takes every queued request, chains all their entries in order and writes them with
+a handful of SQLAlchemy Core statements in ONE transaction (no ORM unit of work on this path):
+
+1. each request's ``before`` statements (read-model rows that take their own lock first);
+2. the chain heads of every process in the batch: created if absent, then locked in process-id
+   order (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the head INSERT takes the database's
+   write lock before anything is read, and only this task writes the ledger in this process);
+3. the entry ids already stored (a retried activity gets its entry back, never a second one);
+4. the new entries (one multi-row INSERT) and their heads moved one step each (the triggers of
+   migration 0011 allow nothing else);
+5. each request's ``after`` statements with its appended entries (read model, webhook outbox);
+6. COMMIT, and only then are the callers answered.
+
+Durability: on SQLite the writer's connection runs with ``PRAGMA synchronous=FULL`` (WAL is
+fsynced at every commit), so an answered append survives a crash of the process or the machine;
+on PostgreSQL an answer follows the normal COMMIT. If a batch fails, it is rolled back and each
+request is written again alone, so one caller's refusal or bad row never sinks the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from domain.ledger import GENESIS_HASH, LedgerEntryIn, entry_columns, entry_hash, hash_fields
+from store.models import LedgerEntry, LedgerHead
+
+log = structlog.get_logger(__name__)
+
+ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
+HEADS: Table = LedgerHead.__table__  # type: ignore[assignment]
+# Entries per transaction: enough to amortise a commit over many callers, few enough that one
+# batch holds the write lock briefly and stays under the drivers' bound-parameter limits.
+MAX_BATCH_ENTRIES = 400
+_IN_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class Appended:
+    """One entry as the ledger holds it: ``created`` is False when its id was already stored."""
+
+    entry_id: str
+    process_id: str
+    seq: int
+    hash: str
+    created: bool
+    # The stored columns of an entry written now (seq, prev_hash and hash included); empty for
+    # an entry found already stored, whose effects were written with it the first time.
+    columns: dict[str, Any] = field(default_factory=dict)
+
+
+class Tx:
+    """What a request's statements run in: the batch's connection and transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        # Looked up once per batch by whoever needs it (the live webhook subscriptions).
+        self.cache: dict[str, Any] = {}
+        self._session: AsyncSession | None = None
+
+    def insert(self, table: Any) -> Any:
+        return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+
+    async def session(self) -> AsyncSession:
+        """An ORM session in this transaction, for store functions that need one (flushed before
+        the commit; never committing on its own)."""
+        if self._session is None:
+            # Joins the batch's transaction ("rollback_only": never commits it on its own).
+            self._session = AsyncSession(bind=self.conn, join_transaction_mode="rollback_only")
+        return self._session
+
+    async def finish(self) -> None:
+        if self._session is not None:
+            await self._session.flush()
+            await self._session.close()
+            self._session = None
+
+
+Before = Callable[[Tx], Awaitable[None]]
+After = Callable[[Tx, Sequence[Appended]], Awaitable[None]]
+
+
+@dataclass
+class _Request:
+    entries: list[LedgerEntryIn]
+    recorded_at: datetime
+    before: Before | None
+    after: After | None
+    done: asyncio.Future[list[Appended]]
+
+
+@dataclass
+class LedgerWriter:
+    """Group commit for the ledger. ``await append(...)`` returns once the entries are durable."""
+
+    engine: AsyncEngine
+    max_entries: int = MAX_BATCH_ENTRIES
+    _queue: list[_Request] = field(default_factory=list)
+    _task: asyncio.Task[None] | None = None
+    batches: int = 0
+    appended: int = 0
+
+    async def append(
+        self,
+        entries: Sequence[LedgerEntryIn],
+        *,
+        recorded_at: datetime,
+        before: Before | None = None,
+        after: After | None = None,
+    ) -> list[Appended]:
+        """Chain ``entries`` (in this order) with the request's statements, in the next batch.
+
+        A caller that is cancelled meanwhile does not stop the write: the batch commits or rolls
+        back whole, and the write lock is never left held.
+        """
+        loop = asyncio.get_running_loop()
+        request = _Request(list(entries), recorded_at, before, after, loop.create_future())
+        self._queue.append(request)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain(), name="ledger-writer")
+        return await asyncio.shield(request.done)
+
+    async def _drain(self) -> None:
+        """Write batches until the queue stays empty, on one connection held for the while.
+
+        No await separates the last look at the queue from the end of the task, so a request
+        queued meanwhile is either seen here or finds this task done and starts the next one.
+        """
+        try:
+            # Closing the connection awaits: whatever was queued meanwhile is written before the
+            # task ends (the outer loop's test is its last step).
+            while self._queue:
+                async with self.engine.connect() as conn:
+                    await _durable(conn)
+                    while self._queue:
+                        await self._write(conn, self._take())
+                        # Let the callers just answered queue their next appends into this drain.
+                        await asyncio.sleep(0)
+        except BaseException as err:  # no connection (or the task cancelled): nobody waits forever
+            log.warning("ledger_writer.stopped", queued=len(self._queue), error=repr(err))
+            queued, self._queue = self._queue, []
+            for request in queued:
+                _answer(request, err if isinstance(err, Exception) else RuntimeError(repr(err)))
+            raise
+
+    def _take(self) -> list[_Request]:
+        taken, count = 0, 0
+        for request in self._queue:
+            if taken and count + len(request.entries) > self.max_entries:
+                break
+            taken += 1
+            count += len(request.entries)
+        batch, self._queue = self._queue[:taken], self._queue[taken:]
+        return batch
+
+    async def _write(self, conn: AsyncConnection, batch: list[_Request]) -> None:
+        try:
+            results = await _commit(conn, batch)
+        except Exception as err:
+            await _rollback(conn)
+            if len(batch) > 1:
+                log.warning("ledger_writer.batch_failed", requests=len(batch), error=repr(err))
+                for request in batch:  # alone, so that only the failing caller sees its error
+                    await self._write(conn, [request])
+                return
+            _answer(batch[0], err)
+            return
+        self.batches += 1
+        for request, appended in zip(batch, results, strict=True):
+            self.appended += sum(1 for a in appended if a.created)
+            _answer(request, appended)
+
+
+def _answer(request: _Request, outcome: list[Appended] | BaseException) -> None:
+    if request.done.done():  # pragma: no cover - only the writer answers
+        return
+    if isinstance(outcome, BaseException):
+        request.done.set_exception(outcome)
+    else:
+        request.done.set_result(outcome)
+
+
+async def _durable(conn: AsyncConnection) -> None:
+    """SQLite: fsync the WAL at every commit (a per-connection setting, set outside a
+    transaction through the driver, so SQLAlchemy's BEGIN does not wrap it)."""
+    if conn.dialect.name != "sqlite":
+        return
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.execute("PRAGMA synchronous=FULL")
+
+
+async def _rollback(conn: AsyncConnection) -> None:
+    if conn.in_transaction():
+        try:
+            await conn.rollback()
+        except Exception:  # the connection is gone: the pool replaces it
+            await conn.invalidate()
+
+
+async def _commit(conn: AsyncConnection, batch: list[_Request]) -> list[list[Appended]]:
+    async with conn.begin():
+        tx = Tx(conn)
+        process_ids = sorted({e.process_id for request in batch for e in request.entries})
+        # A write first: on SQLite it takes the database's write lock before anything is read
+        # (a read first could not upgrade later if another process wrote meanwhile).
+        await _create_heads(tx, process_ids)
+        for request in batch:
+            if request.before is not None:
+                await request.before(tx)
+        results = await _append_all(tx, batch, process_ids)
+        for request, appended in zip(batch, results, strict=True):
+            if request.after is not None:
+                await request.after(tx, appended)
+        await tx.finish()
+    return results
+
+
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i : i + _IN_CHUNK] for i in range(0, len(items), _IN_CHUNK)]
+
+
+async def _create_heads(tx: Tx, process_ids: list[str]) -> None:
+    if not process_ids:
+        return
+    rows = [{"process_id": p, "seq": 0, "hash": GENESIS_HASH} for p in process_ids]
+    await tx.conn.execute(
+        tx.insert(HEADS).on_conflict_do_nothing(index_elements=["process_id"]), rows
+    )
+
+
+async def _lock_heads(tx: Tx, process_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """The heads, locked in process-id order (so two writers never deadlock on them)."""
+    heads: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(process_ids):
+        stmt = (
+            select(HEADS.c.process_id, HEADS.c.seq, HEADS.c.hash)
+            .where(HEADS.c.process_id.in_(chunk))
+            .order_by(HEADS.c.process_id)
+            .with_for_update()
+        )
+        for pid, seq, digest in (await tx.conn.execute(stmt)).all():
+            heads[pid] = (int(seq), str(digest))
+    return heads
+
+
+async def _stored(tx: Tx, entry_ids: list[str]) -> dict[str, Appended]:
+    found: dict[str, Appended] = {}
+    columns = (ENTRIES.c.entry_id, ENTRIES.c.process_id, ENTRIES.c.seq, ENTRIES.c.hash)
+    for chunk in _chunks(entry_ids):
+        stmt = select(*columns).where(ENTRIES.c.entry_id.in_(chunk))
+        for eid, pid, seq, digest in (await tx.conn.execute(stmt)).all():
+            found[eid] = Appended(eid, pid, int(seq), str(digest), created=False)
+    return found
+
+
+async def _append_all(
+    tx: Tx, batch: list[_Request], process_ids: list[str]
+) -> list[list[Appended]]:
+    """Chain every entry of the batch in order; write the new ones and move their heads."""
+    all_entries = [e for request in batch for e in request.entries]
+    if not all_entries:
+        return [[] for _ in batch]
+    heads = await _lock_heads(tx, process_ids)
+    known = await _stored(tx, sorted({e.entry_id for e in all_entries}))
+    new_rows: list[dict[str, Any]] = []
+    results: list[list[Appended]] = []
+    for request in batch:
+        appended: list[Appended] = []
+        for entry in request.entries:
+            found = known.get(entry.entry_id)
+            if found is None:
+                found = _chain(entry, request.recorded_at, heads)
+                new_rows.append(found.columns)
+                # The same id twice in one batch: the second is the first, already recorded.
+                known[entry.entry_id] = Appended(
+                    found.entry_id, found.process_id, found.seq, found.hash, created=False
+                )
+            appended.append(found)
+        results.append(appended)
+    if new_rows:
+        await tx.conn.execute(insert(ENTRIES), new_rows)
+        # The entries first, then their heads, one step each: the database lets a head move only
+        # to the entry stored at its next sequence number.
+        await tx.conn.execute(
+            update(HEADS)
+            .where(HEADS.c.process_id == bindparam("pid"))
+            .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")),
+            [
+                {"pid": r["process_id"], "new_seq": r["seq"], "new_hash": r["hash"]}
+                for r in new_rows
+            ],
+        )
+    return results
+
+
+def _chain(
+    entry: LedgerEntryIn, recorded_at: datetime, heads: dict[str, tuple[int, str]]
+) -> Appended:
+    columns = entry_columns(entry, recorded_at=recorded_at)
+    head_seq, head_hash = heads[entry.process_id]
+    seq = head_seq + 1
+    digest = entry_hash(head_hash, seq, hash_fields(columns))
+    heads[entry.process_id] = (seq, digest)
+    row = {**columns, "seq": seq, "prev_hash": head_hash, "hash": digest}
+    return Appended(entry.entry_id, entry.process_id, seq, digest, created=True, columns=row)
+
+
+_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, LedgerWriter] = weakref.WeakKeyDictionary()
+
+
+def writer_for(sessions: async_sessionmaker[AsyncSession]) -> LedgerWriter:
+    """The process's one writer for the database the sessions are bound to."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the sessions must be bound to an AsyncEngine")
+    writer = _WRITERS.get(engine)
+    if writer is None:
+        writer = _WRITERS[engine] = LedgerWriter(engine)
+    return writer

@@ -1,0 +1,146 @@
+"""What a promotion's entries write beside them, in the ledger writer's transaction, in Core.
+
+The same rows as ``repositories.insert_promotion_if_absent`` / ``apply_promotion_patch`` and
+``webhooks.enqueue_for_entry`` write for the ORM path, as plain statements over the writer's
+connection: the read-model row (created if absent, then patched) and the webhook outbox rows (one
+delivery per event per live subscription that wants it, numbered per process and subscription).
+The live subscriptions are read once per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, func, select, update
+
+from domain.enums import PromotionStatus
+from domain.events import events_for_entry
+from store.ledger_writer import Appended, Tx
+from store.models import LedgerEntry, PromotionView
+from store.repositories import _PROMOTION_PATCHABLE as PROMOTION_PATCHABLE
+from store.webhook_models import WebhookDelivery, WebhookSubscription
+from store.webhooks import LIVE_STATUSES, ProcessView, entry_facts, new_id
+
+PROMOTIONS: Table = PromotionView.__table__  # type: ignore[assignment]
+SUBSCRIPTIONS: Table = WebhookSubscription.__table__  # type: ignore[assignment]
+DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+_SUBSCRIPTIONS_KEY = "webhook_subscriptions"
+
+
+async def insert_promotion_if_absent(
+    tx: Tx,
+    *,
+    process_id: str,
+    nip: str,
+    agency: str,
+    period: date,
+    promotion_type: str,
+    rulebook_version: str,
+    now: datetime,
+) -> None:
+    starting = PromotionStatus.STARTING.value
+    values = {
+        "process_id": process_id,
+        "nip": nip,
+        "agency": agency,
+        "period": period,
+        "promotion_type": promotion_type,
+        "status": starting,
+        "stage": starting,
+        "return_count": 0,
+        "rulebook_version": rulebook_version,
+        "created_at": now,
+        "updated_at": now,
+    }
+    stmt = tx.insert(PROMOTIONS).values(**values)
+    await tx.conn.execute(stmt.on_conflict_do_nothing(index_elements=["process_id"]))
+
+
+async def patch_promotion(
+    tx: Tx, process_id: str, patch: Mapping[str, Any], *, now: datetime
+) -> None:
+    unknown = patch.keys() - PROMOTION_PATCHABLE
+    if unknown:
+        raise ValueError(f"not patchable on promotions: {sorted(unknown)}")
+    stmt = (
+        update(PROMOTIONS)
+        .where(PROMOTIONS.c.process_id == process_id)
+        .values(**patch, updated_at=now)
+    )
+    await tx.conn.execute(stmt)
+
+
+async def _live_subscriptions(tx: Tx) -> list[tuple[str, str | None, list[str]]]:
+    cached: list[tuple[str, str | None, list[str]]] | None = tx.cache.get(_SUBSCRIPTIONS_KEY)
+    if cached is None:
+        stmt = (
+            select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.agency, SUBSCRIPTIONS.c.event_types)
+            .where(SUBSCRIPTIONS.c.status.in_(LIVE_STATUSES))
+            .order_by(SUBSCRIPTIONS.c.id)
+        )
+        cached = [(str(i), a, list(t)) for i, a, t in (await tx.conn.execute(stmt)).all()]
+        tx.cache[_SUBSCRIPTIONS_KEY] = cached
+    return cached
+
+
+async def _next_seqs(tx: Tx, process_id: str, subscription_ids: Sequence[str]) -> dict[str, int]:
+    stmt = (
+        select(DELIVERIES.c.subscription_id, func.max(DELIVERIES.c.seq))
+        .where(
+            DELIVERIES.c.process_id == process_id,
+            DELIVERIES.c.subscription_id.in_(subscription_ids),
+        )
+        .group_by(DELIVERIES.c.subscription_id)
+    )
+    last = {str(sid): int(seq) for sid, seq in (await tx.conn.execute(stmt)).all()}
+    return {sid: last.get(sid, 0) + 1 for sid in subscription_ids}
+
+
+async def enqueue_outbox(tx: Tx, appended: Appended, view: ProcessView) -> int:
+    """Queue the deliveries of one entry written now; returns how many."""
+    if not appended.created:
+        return 0
+    subscriptions = await _live_subscriptions(tx)
+    if not subscriptions:
+        return 0
+    entry = LedgerEntry(**appended.columns)  # transient: the event mapping reads its attributes
+    events = events_for_entry(entry_facts(entry, view))
+    agency = entry.agency
+    wanted = [
+        (sid, [e for e in events if e.type in types])
+        for sid, sub_agency, types in subscriptions
+        if sub_agency is None or sub_agency == agency
+    ]
+    wanted = [(sid, evs) for sid, evs in wanted if evs]
+    if not wanted:
+        return 0
+    next_seq = await _next_seqs(tx, entry.process_id, [sid for sid, _ in wanted])
+    rows: list[dict[str, Any]] = []
+    for sid, evs in wanted:
+        for event in evs:
+            rows.append(_delivery(sid, entry, event.id, event.type, event.model_dump(mode="json")))
+            rows[-1]["seq"] = next_seq[sid]
+            next_seq[sid] += 1
+    await tx.conn.execute(DELIVERIES.insert(), rows)
+    return len(rows)
+
+
+def _delivery(
+    sid: str, entry: LedgerEntry, event_id: str, event_type: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "id": new_id("msg"),
+        "subscription_id": sid,
+        "process_id": entry.process_id,
+        "event_id": event_id,
+        "event_type": event_type,
+        "ledger_entry_id": entry.entry_id,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "replays": 0,
+        "round_attempts": 0,
+        "created_at": entry.recorded_at,
+    }
