@@ -29,7 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from infra.settings import Settings
 from infra.tokens import mint_token
 from server import create_app
-from tests.e2e.test_promotion_api import AGENCY, Api, new_employee, register_bkn, started
+from tests.helpers.promotion_api import AGENCY, Api, new_employee, register_bkn, started
 from worker import build_worker
 
 BASE_URL = "http://meritflow.test"

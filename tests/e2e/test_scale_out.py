@@ -30,8 +30,8 @@ from infra.processes import Service
 from infra.settings import ROOT, Settings
 from tests.conftest import PERIOD, free_port
 from tests.e2e.test_faults import _prepare
-from tests.e2e.test_promotion_api import Api, new_employee, pertek_through_inbox, started
 from tests.helpers.live_stack import LiveStack, _http_ready, live_stack
+from tests.helpers.promotion_api import Api, new_employee, pertek_through_inbox, started
 from tests.helpers.walkers import Client, walk_promotion
 
 AGENCY = "KEMENPANRB"

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from infra.settings import Settings
 from server import create_app
-from tests.e2e.test_promotion_api import Api, register_bkn
+from tests.helpers.promotion_api import Api, register_bkn
 from worker import build_worker
 
 

@@ -19,8 +19,8 @@ import pytest
 from domain.enums import Role
 from infra.tokens import mint_token
 from server import create_app
-from tests.e2e.test_promotion_api import AGENCY, Api
 from tests.fuzz.harness import Tally, fuzz, load, sender
+from tests.helpers.promotion_api import AGENCY, Api
 
 EXAMPLES = int(os.environ.get("MERITFLOW_FUZZ_EXAMPLES", "2"))
 RANDOM = os.environ.get("MERITFLOW_FUZZ_RANDOM") == "1"
