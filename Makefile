@@ -82,7 +82,7 @@ screenshots: setup
 
 # Property-based fuzzing of every API operation once per principal (tests/fuzz), the long profile:
 # random draws, FUZZ_EXAMPLES cases per operation, generation mode and principal (CI runs the same
-# test bounded, 2 each, as part of the suite). The counts per principal go to data/fuzz-report.txt.
+# test bounded, 1 each, as part of the suite). The counts per principal go to data/fuzz-report.txt.
 FUZZ_EXAMPLES ?= 10
 fuzz: setup
 	mkdir -p data && rm -f data/fuzz-report.txt

@@ -119,7 +119,7 @@ async def _check(c: Client, pids: list[str], selection: str, counts: Counter[str
                 assert refused_ids[s.request_id] == 1, (s, refused_ids)
                 counts["refusals told, each in the ledger once"] += 1
         report = (await c.get(f"/v1/audit/processes/{process}/reconciliation")).json()
-        assert report["ok"], report
+        assert report["ok"], (process, report["differences"])
         counts["reconciliation differences"] += len(report["differences"])
         verdict = (await c.get(f"/v1/processes/{process}/ledger/verify")).json()
         assert verdict["ok"], verdict

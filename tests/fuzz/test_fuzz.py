@@ -2,7 +2,7 @@
 5xx, and every answer is one the document declares (status, content type, body schema). See
 tests/fuzz/harness.py.
 
-The CI profile is bounded (``MERITFLOW_FUZZ_EXAMPLES``, default 2 cases per operation, generation
+The CI profile is bounded (``MERITFLOW_FUZZ_EXAMPLES``, default 1 case per operation, generation
 mode and principal, drawn deterministically); ``make fuzz`` runs the long one (random draws, more
 cases) and appends the counts to ``MERITFLOW_FUZZ_REPORT``.
 """
@@ -22,7 +22,7 @@ from server import create_app
 from tests.fuzz.harness import Tally, fuzz, load, sender
 from tests.helpers.promotion_api import AGENCY, Api
 
-EXAMPLES = int(os.environ.get("MERITFLOW_FUZZ_EXAMPLES", "2"))
+EXAMPLES = int(os.environ.get("MERITFLOW_FUZZ_EXAMPLES", "1"))
 RANDOM = os.environ.get("MERITFLOW_FUZZ_RANDOM") == "1"
 REPORT = os.environ.get("MERITFLOW_FUZZ_REPORT")
 # National roles read across agencies; the others are bound to one.
