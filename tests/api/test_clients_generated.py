@@ -124,6 +124,7 @@ def test_every_json_operation_is_generated_and_nothing_is_unresolved(
     # The one kind of operation a generated client cannot have: CSV uploads.
     skipped = output.count("Endpoint will not be generated")
     assert skipped == output.count("Unsupported content type text/csv"), output
+    assert generated.package.__file__ is not None
     api_dir = Path(generated.package.__file__).parent / "api"
     modules = {p.stem for p in api_dir.rglob("*.py") if p.stem != "__init__"}
     expected = set()

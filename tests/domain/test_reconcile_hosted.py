@@ -3,6 +3,8 @@ its own share of it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.reconcile_hosted import narrowed
 
 PID, RID = "promotion-1", "pertek-promotion-1-1"
@@ -12,7 +14,7 @@ def entry(process_id: str, n: int) -> dict[str, str]:
     return {"entry_id": f"{process_id}:{n}", "process_id": process_id}
 
 
-EVENTS = [
+EVENTS: list[dict[str, Any]] = [
     {"type": "workflow_started", "run_id": "r"},
     {"type": "update_accepted", "run_id": "r", "update_id": "d1", "name": "decide"},
     {"type": "update_completed", "run_id": "r", "update_id": "d1"},

@@ -77,12 +77,14 @@ def sender(http: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> Send:
     """Sends a prepared request through ``http`` on ``loop`` (the test's), from another thread."""
 
     def send(prepared: requests.PreparedRequest) -> httpx.Response:
-        body = prepared.body.encode("utf-8") if isinstance(prepared.body, str) else prepared.body
+        raw = prepared.body
+        body = raw.encode("utf-8") if isinstance(raw, str) else raw
+        assert body is None or isinstance(body, bytes), type(body)
+        headers = {
+            k: v if isinstance(v, str) else v.decode("latin-1") for k, v in prepared.headers.items()
+        }
         request = http.request(
-            str(prepared.method),
-            str(prepared.url),
-            headers=dict(prepared.headers),
-            content=body,
+            str(prepared.method), str(prepared.url), headers=headers, content=body
         )
         return asyncio.run_coroutine_threadsafe(request, loop).result(timeout=120)
 
@@ -94,7 +96,7 @@ def load(document: dict[str, Any]) -> schemathesis.BaseSchema:
 
 
 def operations(schema: schemathesis.BaseSchema) -> list[Any]:
-    return [result.ok() for result in schema.get_all_operations()]
+    return [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
 
 
 def fuzz(
@@ -154,8 +156,8 @@ def _fuzz_one(
         except AssertionError as failure:
             _record(tally, operation, prepared, response, failure)
         except BaseExceptionGroup as group:
-            for failure in group.exceptions:
-                _record(tally, operation, prepared, response, failure)
+            for each in group.exceptions:
+                _record(tally, operation, prepared, response, each)
 
     try:
         run()
@@ -174,7 +176,8 @@ def _record(
     title = str(getattr(failure, "title", type(failure).__name__))
     key = (operation.label, response.status_code, title)
     if key not in tally.failures:
-        body = prepared.body if isinstance(prepared.body, str | None) else prepared.body[:300]
+        raw = prepared.body
+        body = raw if isinstance(raw, str | None) else bytes(raw)[:300]  # type: ignore[arg-type]
         tally.failures[key] = (
             f"{prepared.method} {prepared.url} body={str(body)[:300]!r} -> "
             f"{response.status_code} {response.text[:300]!r}"

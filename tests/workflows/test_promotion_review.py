@@ -440,6 +440,7 @@ async def test_a_review_short_of_reviewers_fills_its_seat_when_the_roster_change
         PromotionWorkflow.review_verdict,
         VerdictInput(actor=reviewer("r-2"), verdict=Verdict.APPROVE, justification="ok"),
     )
+    assert answer.promotion.pending is not None
     assert answer.promotion.pending.step is Step.APPOINTING_AUTHORITY
     async with sessions() as s:
         trail = [e.kind for e in await ledger.entries(s, answer.review.review_id)]
