@@ -13,8 +13,8 @@ UV := UV_PYTHON_DOWNLOADS=never $(BIN)/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
   --custom-compile-command 'make lock'
 
-.PHONY: setup lock run test test-postgres lint typecheck-tests format token demo bench clean i18n screenshots
-.PHONY: backup restore chaos
+.PHONY: setup lock run test test-postgres lint format token demo bench clean i18n screenshots
+.PHONY: backup restore chaos fuzz
 
 # 1. uv itself, at the version and hashes the lock pins (pip bootstraps it, checking the hashes);
 # 2. `uv pip sync`: exactly the lock, hashes required, anything else in the venv removed;
@@ -54,10 +54,6 @@ lint: setup
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
-# mypy over tests/ with the relaxed settings of pyproject.toml; not in `lint` until it passes.
-typecheck-tests: setup
-	$(BIN)/mypy $$(find tests -name '*.py' -not -path '*/__pycache__/*')
-
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -83,6 +79,17 @@ demo: setup
 # The console's main pages in both languages, as docs/screenshots/*.png (the README shows them).
 screenshots: setup
 	MERITFLOW_DOCS_SHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser/test_promotion_pages.py tests/browser/test_selection_pages.py
+
+# Property-based fuzzing of every API operation once per principal (tests/fuzz), the long profile:
+# random draws, FUZZ_EXAMPLES cases per operation, generation mode and principal (CI runs the same
+# test bounded, 1 each, as part of the suite). The counts per principal go to data/fuzz-report.txt.
+FUZZ_EXAMPLES ?= 10
+fuzz: setup
+	mkdir -p data && rm -f data/fuzz-report.txt
+	MERITFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MERITFLOW_FUZZ_RANDOM=1 \
+	  MERITFLOW_FUZZ_REPORT=$(CURDIR)/data/fuzz-report.txt \
+	  $(BIN)/python -m pytest -q tests/fuzz $(PYTEST_ARGS); status=$$?; \
+	  grep -h '^principal=' data/fuzz-report.txt; exit $$status
 
 # Every benchmark in one run and issue 15's targets beside the numbers (bench/suite.py); e.g.
 # make bench BENCH_ARGS=--postgres, or BENCH_ARGS="--deployment URL --temporal HOST:PORT".

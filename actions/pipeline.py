@@ -6,8 +6,9 @@ For every mutating action of every kind of process, in this order:
 2. **read** the body and take its **fingerprint** (request id, principal, action, process, body);
 3. **claim** a client-supplied request id: a replay gets the first answer, a copy still running
    gets ``request_in_progress`` (retry), another request under the same id ``request_id_reused``;
-4. **authorise**: the caller must see the process (else 404, as if it did not exist), hold one of
-   the action's roles (403 ``forbidden_role``), and, where the action says so, the seat or identity
+4. **authorise** by the action's rule in ``actions/policy.py``: the caller must see the process
+   (its scope; else 404, as if it did not exist), hold one of the rule's roles (403
+   ``forbidden_role``), and, where the action says so, the seat or identity
    that goes with the role (panel member, named supervisor, appointing authority; 403);
 5. **parse** the body into the action's model (422 naming every field at fault);
 6. **precheck** the values against the rulebook (422), never against state the read model may

@@ -35,9 +35,7 @@ class Scope(StrEnum):
     PUBLIC = "public"  # no sign-in; nothing hidden
     CALLER = "caller"  # the caller's own things (inbox, sign-in, language): nothing hidden
     NATIONAL = "national"  # objects of no agency (review bodies, checkpoints): everyone's
-    OWN_AGENCY = (
-        "own_agency"  # the object's agency; a token without one (and ``national``) sees all
-    )
+    OWN_AGENCY = "own_agency"  # the object's agency; no agency claim or ``national``: all
     PANEL_SEAT = (
         "panel_seat"  # own agency, and the seat on the panel or committee the workflow names
     )
@@ -86,6 +84,8 @@ class Rule:
     kind: ProcessKind | None = None  # the object its path names, and which path parameter
     param: str | None = None
     national: frozenset[str] = frozenset()  # roles that see every agency's objects
+    # What a caller who may not see the object gets: the README's status rule, one for all.
+    hidden: int = HIDDEN
 
     def allows(self, role: str) -> bool:
         return self.roles is None or role in self.roles
@@ -334,11 +334,11 @@ def action_roles(name: str) -> frozenset[str]:
 
 
 def route_rule(table: Mapping[str, Rule], method: str, path: str) -> Rule:
-    """The rule of a route; a route without one is refused to everyone (403 ``no_policy``)."""
+    """The rule of a route; a route without one is refused to everyone (403 ``forbidden``)."""
     rule = table.get(f"{method} {path}")
     if rule is None:
         raise NotPermitted(
-            f"No authorization rule covers {method} {path}; nobody may call it.", code="no_policy"
+            f"No authorization rule covers {method} {path}; nobody may call it.", code="forbidden"
         )
     return rule
 

@@ -10,6 +10,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from actions import temporal
+from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
 from actions.registry import spec
 from actions.schemas.promotions import DecisionCreate, PendingRead, PromotionCreate, PromotionRead
@@ -244,13 +245,15 @@ async def _decide(a: Attempt[DecisionCreate]) -> PromotionRead:
         corrections=body.corrections,
         decree_number=body.decree_number,
     )
-    state = await temporal.update(
+    update = temporal.update(
         a.services.client,
         a.target.process_id,
         PromotionWorkflow.decide,
         decision,
         update_id=a.update_id,
     )
+    step = body.step.value if body.step is not None else None
+    state = await unless_lagging(update, a.target, step)  # read model behind: 503, not 409
     return from_state(a.target.row, state, datetime.now(UTC))
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from actions import temporal
+from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
 from actions.schemas.reviews import (
     DeclarationCreate,
@@ -131,17 +132,23 @@ async def _declare(a: Attempt[DeclarationCreate]) -> ReviewRead:
     d = DeclarationInput(actor=a.actor, review_id=a.target.process_id, **a.body.model_dump())
     host = _host(a)
     if host is not None:
-        answer: ReviewAnswer = await temporal.update(
-            a.services.client, host, PromotionWorkflow.review_declare, d, update_id=a.update_id
+        answer: ReviewAnswer = await unless_lagging(
+            temporal.update(
+                a.services.client, host, PromotionWorkflow.review_declare, d, update_id=a.update_id
+            ),
+            a.target,
         )
         return from_state(a.target.row, answer.review, answer.promotion)
-    state = await temporal.update(
-        a.services.client,
-        a.target.process_id,
-        ThirdPartyReviewWorkflow.declare,
-        d,
-        update_id=a.update_id,
-    )
+    state = await unless_lagging(
+        temporal.update(
+            a.services.client,
+            a.target.process_id,
+            ThirdPartyReviewWorkflow.declare,
+            d,
+            update_id=a.update_id,
+        ),
+        a.target,
+    )  # the review closed, its row not yet: 503
     return from_state(a.target.row, state)
 
 
@@ -156,17 +163,23 @@ async def _verdict(a: Attempt[VerdictCreate]) -> ReviewRead:
     host = _host(a)
     if host is not None:
         # A deciding verdict answers once the promotion has taken the outcome in.
-        answer: ReviewAnswer = await temporal.update(
-            a.services.client, host, PromotionWorkflow.review_verdict, v, update_id=a.update_id
+        answer: ReviewAnswer = await unless_lagging(
+            temporal.update(
+                a.services.client, host, PromotionWorkflow.review_verdict, v, update_id=a.update_id
+            ),
+            a.target,
         )
         return from_state(a.target.row, answer.review, answer.promotion)
-    state = await temporal.update(
-        a.services.client,
-        a.target.process_id,
-        ThirdPartyReviewWorkflow.verdict,
-        v,
-        update_id=a.update_id,
-    )
+    state = await unless_lagging(
+        temporal.update(
+            a.services.client,
+            a.target.process_id,
+            ThirdPartyReviewWorkflow.verdict,
+            v,
+            update_id=a.update_id,
+        ),
+        a.target,
+    )  # the review closed, its row not yet: 503
     return from_state(a.target.row, state)
 
 

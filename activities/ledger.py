@@ -64,9 +64,9 @@ async def _effects(tx: Tx, req: RecordPromotion, row: Appended, now: datetime) -
     if req.identity is not None:
         # Whoever writes first creates the row (the API usually has), so no write can land on a
         # row that does not exist yet.
-        await record_effects.insert_promotion_if_absent(
+        record_effects.insert_promotion_if_absent(
             tx, process_id=req.process_id, now=now, **req.identity.model_dump()
         )
-    await record_effects.patch_promotion(tx, req.process_id, req.view.model_dump(), now=now)
+    record_effects.patch_promotion(tx, req.process_id, req.view.model_dump(), now=now)
     # The outbox: events are queued in the same transaction as the decision.
     await record_effects.enqueue_outbox(tx, row, req.view)

@@ -2,9 +2,9 @@
 
 FastAPI's own document is the starting point; :func:`complete` then
 
-- moves the ``$defs`` of request bodies that actions read themselves (``model_json_schema()``, see
-  ``api/actions.py`` ``body_schema``) into ``components/schemas`` and points their ``$ref`` there,
-  so no reference dangles;
+- moves the request bodies that actions read themselves (``model_json_schema()``, see
+  ``api/actions.py`` ``body_schema``) and their ``$defs`` into ``components/schemas`` and points
+  their ``$ref`` there, so no reference dangles and each model is one named class;
 - names each component once: two models of one class name in different modules
   (``actions__schemas__employees__ImportResult``) become ``EmployeesImportResult`` and the like;
 - declares the bearer scheme, and on every operation that reads it ``security`` and a 401 with
@@ -21,6 +21,7 @@ A 405 is not an operation's answer (the method is not one of the path's); it alw
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -84,6 +85,7 @@ def complete(doc: Doc, *, authenticated: set[tuple[str, str]]) -> Doc:
         for media in body.values():
             if "schema" in media:
                 media["schema"] = _hoist(media["schema"], schemas)
+        _share(body, schemas)
     components.setdefault("securitySchemes", {}).update(SCHEMES)
     for (path, method), operation in _operations_by_key(doc):
         _declare(path, method, operation, secured=(path, method) in authenticated)
@@ -132,18 +134,30 @@ def _hoist(schema: Doc, schemas: Doc) -> Doc:
     for name, definition in defs.items():
         names[name] = _free_name(name, definition, schemas)
     for name, definition in defs.items():
-        schemas[names[name]] = _rewrite(definition, names)
+        schemas[names[name]] = _titled(_rewrite(definition, names), names[name])
     hoisted: Doc = _rewrite(schema, names)
     return hoisted
 
 
+def _share(content: Doc, schemas: Doc) -> None:
+    """A request body's model is a component of its own name (``DecisionCreate``), not an inline
+    copy a generator names after the operation, or twice when it is sent in two media types (a
+    CloudEvent as ``application/cloudevents+json`` or ``application/json``)."""
+    for media in content.values():
+        schema = media.get("schema", {})
+        title = schema.get("title")
+        if "$ref" not in schema and isinstance(title, str):
+            name = _free_name(title, schema, schemas)
+            schemas[name] = _titled(schema, name)
+            media["schema"] = {"$ref": _REF + name}
+
+
 def _free_name(name: str, definition: Doc, schemas: Doc) -> str:
-    """``name`` if free or already holding the same definition, else ``name`` + a number."""
-    candidate, n = name, 1
-    while candidate in schemas and not _same(schemas[candidate], definition):
-        n += 1
-        candidate = f"{name}{n}"
-    return candidate
+    """``name`` if free or already holding the same definition, else another (``StepEnum``,
+    ``Step2``): generators name classes by it, and two classes of one name clash."""
+    base = f"{name}Enum" if "enum" in definition and not name.endswith("Enum") else name
+    candidates = itertools.chain([name, base], (f"{base}{n}" for n in itertools.count(2)))
+    return next(c for c in candidates if c not in schemas or _same(schemas[c], definition))
 
 
 def _same(existing: Doc, new: Doc) -> bool:
@@ -161,6 +175,11 @@ def _normal(value: Any) -> Any:
     if isinstance(value, list):
         return [_normal(v) for v in value]
     return value
+
+
+def _titled(definition: Doc, name: str) -> Doc:
+    """A generator names a model by its ``title``; make it the component's name."""
+    return {**definition, "title": name}
 
 
 def _rewrite(value: Any, names: dict[str, str]) -> Any:
@@ -189,7 +208,7 @@ def _rename_qualified(doc: Doc, schemas: Doc) -> None:
             module, model = match.groups()
             new = _free_name(f"{module.capitalize()}{model}", schemas[name], schemas)
             renames[_REF + name] = _REF + new
-            schemas[new] = schemas.pop(name)
+            schemas[new] = _titled(schemas.pop(name), new)
     if renames:
         _replace_refs(doc, renames)
 
@@ -224,9 +243,29 @@ def _declare(path: str, method: str, operation: Doc, *, secured: bool) -> None:
     if has_body:
         statuses |= {413, 415}
     statuses |= {int(s) for s in responses if s.isdigit() and int(s) >= 400}
+    _same_success(responses)
     for status in statuses:
         responses[str(status)] = _error_response(status, responses.get(str(status)))
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _same_success(responses: Doc) -> None:
+    """A second success status listed with ``responses(200, ...)`` (a start that found its process
+    already running answers 200, not 201) carries the operation's result, not the error body."""
+    successes = {s: r for s, r in responses.items() if s.startswith("2")}
+    main = next((r for r in successes.values() if r.get("content", {}) and not _is_error(r)), None)
+    for status, answer in successes.items():
+        if _is_error(answer):
+            responses[status] = (
+                {**main, "description": "The result, for a repeat or for one already there"}
+                if main
+                else {"description": "Success"}
+            )
+
+
+def _is_error(answer: Doc) -> bool:
+    schema = answer.get("content", {}).get("application/json", {}).get("schema")
+    return bool(schema == _ERROR)
 
 
 def _error_response(status: int, declared: Doc | None) -> Doc:

@@ -46,7 +46,7 @@ def database_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database is busy or unreachable (not that the query is wrong)."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
-    if isinstance(exc, sa_exc.TimeoutError | sa_exc.InterfaceError | ConnectionError):
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.InterfaceError):
         return True
     if isinstance(exc, sa_exc.PendingRollbackError):
         return True  # its connection was lost mid-transaction (a terminated backend)
@@ -61,7 +61,11 @@ def database_unavailable(exc: BaseException) -> bool:
 def temporal_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, WorkflowUpdateRPCTimeoutOrCancelledError):
         return True
-    return isinstance(exc, RPCError) and exc.status in _TEMPORAL_DOWN
+    if not isinstance(exc, RPCError):
+        return False
+    # A dev server that is starting again answers "namespace not found" for a moment.
+    starting = exc.status == RPCStatusCode.NOT_FOUND and "namespace" in exc.message.lower()
+    return exc.status in _TEMPORAL_DOWN or starting
 
 
 def as_unavailable(exc: BaseException) -> Unavailable | None:
@@ -78,6 +82,13 @@ def as_unavailable(exc: BaseException) -> Unavailable | None:
             "few seconds.",
             code="temporal_unavailable",
             retry_after=TEMPORAL_RETRY_AFTER_S,
+        )
+    if isinstance(exc, ConnectionError):  # a driver's refused or reset connection, unwrapped
+        return Unavailable(
+            "A service this request needs is not reachable right now; send the same request "
+            "again in a few seconds.",
+            code="dependency_unavailable",
+            retry_after=DATABASE_RETRY_AFTER_S,
         )
     return None
 

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from domain import merkle
-from domain.ledger import GENESIS_HASH, row_hash
 from integrity.checkpoint_signing import (
     CheckpointKeyError,
     checkpoint_message,
@@ -39,31 +38,8 @@ from integrity.checkpoint_signing import (
     key_id_of,
     verify_signature,
 )
-from integrity.export import ExportFormatError, read_export
-
-
-class Broken(Exception):
-    """The first thing found wrong; its message says where and what."""
-
-
-@dataclass
-class Chain:
-    seq: int
-    hash: str
-
-
-@dataclass
-class Tally:
-    entries: int = 0
-    pseudonymized: int = 0
-    chains: dict[str, Chain] = field(default_factory=dict)
-    leaves: dict[int, bytes] = field(default_factory=dict)
-    leaf_entries: dict[int, str] = field(default_factory=dict)
-
-
-def _where(line: int, rec: Mapping[str, Any]) -> str:
-    return f"line {line}: entry {rec['entry_id']} (process {rec['process_id']}, seq {rec['seq']})"
-
+from integrity.verify_entries import Broken, Tally, check_entries
+from integrity.verify_parallel import MIN_CHUNK_BYTES, check_entries_parallel
 
 # --- checkpoints --------------------------------------------------------------------------------
 
@@ -118,88 +94,6 @@ def check_signatures(cps: list[dict[str, Any]], public_keys: Sequence[str]) -> N
                 f"(tree size {largest['tree_size']}): the ledger shrank between them"
             )
         largest = cp
-
-
-# --- entries ------------------------------------------------------------------------------------
-
-
-def _comes_later(path: Path, after: int, process_id: str, seq: int) -> bool:
-    try:
-        return any(
-            line > after and rec["process_id"] == process_id and rec["seq"] == seq
-            for line, rec in read_export(path)
-        )
-    except ExportFormatError:
-        return False
-
-
-def _check_link(path: Path, line: int, rec: Mapping[str, Any], tally: Tally, partial: bool) -> None:
-    pid, seq = rec["process_id"], rec["seq"]
-    chain = tally.chains.get(pid)
-    expected = 1 if chain is None else chain.seq + 1
-    if chain is None and partial:
-        expected = seq
-    if chain is not None and seq <= chain.seq:
-        raise Broken(
-            f"{_where(line, rec)}: seq {seq} again after seq {chain.seq} (duplicated or reordered?)"
-        )
-    if seq != expected:
-        if _comes_later(path, line, pid, expected):
-            raise Broken(
-                f"{_where(line, rec)}: out of order, seq {expected} of this process comes later "
-                "in the file (reordered?)"
-            )
-        before = f"right after seq {chain.seq}" if chain else "as the first of its process"
-        raise Broken(
-            f"{_where(line, rec)}: entry seq {expected} is missing, found seq {seq} {before} "
-            "(removed?)"
-        )
-    if chain is None and seq == 1 and rec["prev_hash"] != GENESIS_HASH:
-        raise Broken(f"{_where(line, rec)}: prev_hash of the first entry is not the genesis hash")
-    if chain is not None and rec["prev_hash"] != chain.hash:
-        raise Broken(
-            f"{_where(line, rec)}: prev_hash does not link to seq {chain.seq} "
-            "(that entry or this one rewritten?)"
-        )
-    tally.chains[pid] = Chain(seq=seq, hash=rec["hash"])
-
-
-def _check_leaf(line: int, rec: Mapping[str, Any], tally: Tally) -> None:
-    index, given = rec.get("leaf_index"), rec.get("leaf_hash")
-    if index is None:
-        return
-    if rec.get("pseudonymized") is True:
-        if not isinstance(given, str):
-            raise Broken(f"{_where(line, rec)}: pseudonymized line without its leaf_hash")
-        leaf = bytes.fromhex(given)
-    else:
-        leaf = merkle.ledger_leaf_hash(rec["entry_id"], rec["hash"])
-        if given is not None and given != leaf.hex():
-            raise Broken(f"{_where(line, rec)}: leaf_hash does not match its entry id and hash")
-    if index in tally.leaves:
-        raise Broken(f"{_where(line, rec)}: leaf {index} already belongs to another line")
-    tally.leaves[index] = leaf
-    tally.leaf_entries[index] = rec["entry_id"]
-
-
-def check_entries(path: Path, partial: bool) -> Tally:
-    tally = Tally()
-    try:
-        for line, rec in read_export(path):
-            if not isinstance(rec["seq"], int) or not isinstance(rec["hash"], str):
-                raise Broken(f"line {line}: seq or hash has the wrong type")
-            if rec.get("pseudonymized") is True:
-                tally.pseudonymized += 1
-            elif row_hash(rec) != rec["hash"]:
-                raise Broken(f"{_where(line, rec)}: hash does not match its contents (edited?)")
-            _check_link(path, line, rec, tally, partial)
-            _check_leaf(line, rec, tally)
-            tally.entries += 1
-    except ExportFormatError as exc:
-        raise Broken(f"export {exc}") from exc
-    except ValueError as exc:
-        raise Broken(f"export: unreadable value ({exc})") from exc
-    return tally
 
 
 # --- Merkle roots -------------------------------------------------------------------------------
@@ -257,13 +151,28 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _is_jsonl(path: Path) -> bool:
+    """As ``integrity.export.read_export`` decides: CSV by suffix or a first byte other than {."""
+    with path.open("rb") as handle:
+        first = handle.read(1)
+    return path.suffix.lower() != ".csv" and (not first or first == b"{")
+
+
 def verify(
-    export: Path, checkpoints: Path, public_keys: Sequence[str], *, partial: bool = False
+    export: Path,
+    checkpoints: Path,
+    public_keys: Sequence[str],
+    *,
+    partial: bool = False,
+    workers: int = 1,
 ) -> str:
     """The summary line; raises :class:`Broken` at the first problem."""
     cps = load_checkpoints(checkpoints)
     check_signatures(cps, public_keys)
-    tally = check_entries(export, partial)
+    if workers > 1 and _is_jsonl(export) and export.stat().st_size >= 2 * MIN_CHUNK_BYTES:
+        tally = check_entries_parallel(export, partial, workers=workers)
+    else:
+        tally = check_entries(export, partial)
     checked, unchecked = check_roots(cps, tally, partial)
     covered = max((int(cp["tree_size"]) for cp in cps), default=0)
     uncovered = tally.entries - sum(1 for i in tally.leaves if i < covered)
@@ -297,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         help="base64 Ed25519 public key; repeat it for the keys of a rotation",
     )
     parser.add_argument("--partial", action="store_true", help="the export is filtered")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes checking a JSON Lines export in parallel (default: one per CPU; 1: none)",
+    )
     args = parser.parse_args(argv)
     for path in (args.export, args.checkpoints):
         if not path.is_file():
@@ -309,7 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        summary = verify(args.export, args.checkpoints, args.public_key, partial=args.partial)
+        summary = verify(
+            args.export,
+            args.checkpoints,
+            args.public_key,
+            partial=args.partial,
+            workers=args.workers,
+        )
     except Broken as exc:
         print(f"FAIL: {exc}")
         return 1

@@ -7,8 +7,9 @@ a handful of SQLAlchemy Core statements in ONE transaction (no ORM unit of work 
 
 1. each request's ``before`` statements (read-model rows that take their own lock first);
 2. the chain heads of every process in the batch: created if absent, then locked in process-id
-   order (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the head INSERT takes the database's
-   write lock before anything is read, and only this task writes the ledger in this process);
+   order (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the head INSERT comes before step 1
+   and takes the database's write lock before anything is read, and only this task writes the
+   ledger in this process);
 3. the entry ids already stored (a retried activity gets its entry back, never a second one);
 4. the new entries (one multi-row INSERT) and their heads moved one step each (the triggers of
    migration 0011 allow nothing else);
@@ -31,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -63,7 +64,13 @@ class Appended:
 
 
 class Tx:
-    """What a request's statements run in: the batch's connection and transaction."""
+    """What a request's statements run in: the batch's connection and transaction.
+
+    Statements may be deferred (:meth:`defer`): consecutive runs of the same statement object go
+    to the database as one executemany, in the order they were deferred, before any other
+    statement of the transaction (:meth:`execute`, :meth:`session`) and before the commit. That is
+    how twenty callers' read-model updates cost one round trip instead of twenty.
+    """
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -71,6 +78,23 @@ class Tx:
         # Looked up once per batch by whoever needs it (the live webhook subscriptions).
         self.cache: dict[str, Any] = {}
         self._session: AsyncSession | None = None
+        self._deferred: list[tuple[Executable, list[dict[str, Any]]]] = []
+
+    def defer(self, stmt: Executable, params: dict[str, Any]) -> None:
+        if self._deferred and self._deferred[-1][0] is stmt:
+            self._deferred[-1][1].append(params)
+        else:
+            self._deferred.append((stmt, [params]))
+
+    async def flush(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for stmt, params in deferred:
+            await self.conn.execute(stmt, params)
+
+    async def execute(self, stmt: Executable, params: Any = None) -> Any:
+        """Run ``stmt`` now, after whatever was deferred."""
+        await self.flush()
+        return await self.conn.execute(stmt, params)
 
     def insert(self, table: Any) -> Any:
         return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
@@ -78,12 +102,14 @@ class Tx:
     async def session(self) -> AsyncSession:
         """An ORM session in this transaction, for store functions that need one (flushed before
         the commit; never committing on its own)."""
+        await self.flush()
         if self._session is None:
             # Joins the batch's transaction ("rollback_only": never commits it on its own).
             self._session = AsyncSession(bind=self.conn, join_transaction_mode="rollback_only")
         return self._session
 
     async def finish(self) -> None:
+        await self.flush()
         if self._session is not None:
             await self._session.flush()
             await self._session.close()
@@ -140,6 +166,7 @@ class LedgerWriter:
         No await separates the last look at the queue from the end of the task, so a request
         queued meanwhile is either seen here or finds this task done and starts the next one.
         """
+        batch: list[_Request] = []
         try:
             # Closing the connection awaits: whatever was queued meanwhile is written before the
             # task ends (the outer loop's test is its last step).
@@ -147,15 +174,23 @@ class LedgerWriter:
                 async with self.engine.connect() as conn:
                     await _durable(conn)
                     while self._queue:
-                        await self._write(conn, self._take())
+                        batch = self._take()
+                        await self._write(conn, batch)
+                        batch = []
                         # Let the callers just answered queue their next appends into this drain.
                         await asyncio.sleep(0)
-        except BaseException as err:  # no connection (or the task cancelled): nobody waits forever
+        except BaseException as err:  # no connection, or the task cancelled: nobody waits forever
             log.warning("ledger_writer.stopped", queued=len(self._queue), error=repr(err))
-            queued, self._queue = self._queue, []
-            for request in queued:
+            stranded, self._queue = [*batch, *self._queue], []
+            for request in stranded:
                 _answer(request, err if isinstance(err, Exception) else RuntimeError(repr(err)))
-            raise
+            if not isinstance(err, Exception):
+                raise
+
+    async def wait_idle(self) -> None:
+        """Until every queued append is answered and the connection is back in the pool."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait([self._task])
 
     def _take(self) -> list[_Request]:
         taken, count = 0, 0
@@ -186,7 +221,7 @@ class LedgerWriter:
 
 
 def _answer(request: _Request, outcome: list[Appended] | BaseException) -> None:
-    if request.done.done():  # pragma: no cover - only the writer answers
+    if request.done.done():  # answered already (a batch cut short after its answers)
         return
     if isinstance(outcome, BaseException):
         request.done.set_exception(outcome)
@@ -216,12 +251,16 @@ async def _commit(conn: AsyncConnection, batch: list[_Request]) -> list[list[App
     async with conn.begin():
         tx = Tx(conn)
         process_ids = sorted({e.process_id for request in batch for e in request.entries})
-        # A write first: on SQLite it takes the database's write lock before anything is read
-        # (a read first could not upgrade later if another process wrote meanwhile).
-        await _create_heads(tx, process_ids)
+        # SQLite: a write first takes the database's write lock before anything is read (a read
+        # first could not upgrade later if another process wrote meanwhile). PostgreSQL: the
+        # requests' own rows first, then the heads, the order the actions lock them in.
+        if tx.dialect == "sqlite":
+            await _create_heads(tx, process_ids)
         for request in batch:
             if request.before is not None:
                 await request.before(tx)
+        if tx.dialect != "sqlite":
+            await _create_heads(tx, process_ids)
         results = await _append_all(tx, batch, process_ids)
         for request, appended in zip(batch, results, strict=True):
             if request.after is not None:
@@ -238,9 +277,7 @@ async def _create_heads(tx: Tx, process_ids: list[str]) -> None:
     if not process_ids:
         return
     rows = [{"process_id": p, "seq": 0, "hash": GENESIS_HASH} for p in process_ids]
-    await tx.conn.execute(
-        tx.insert(HEADS).on_conflict_do_nothing(index_elements=["process_id"]), rows
-    )
+    await tx.execute(tx.insert(HEADS).on_conflict_do_nothing(index_elements=["process_id"]), rows)
 
 
 async def _lock_heads(tx: Tx, process_ids: list[str]) -> dict[str, tuple[int, str]]:
@@ -253,7 +290,7 @@ async def _lock_heads(tx: Tx, process_ids: list[str]) -> dict[str, tuple[int, st
             .order_by(HEADS.c.process_id)
             .with_for_update()
         )
-        for pid, seq, digest in (await tx.conn.execute(stmt)).all():
+        for pid, seq, digest in (await tx.execute(stmt)).all():
             heads[pid] = (int(seq), str(digest))
     return heads
 
@@ -263,7 +300,7 @@ async def _stored(tx: Tx, entry_ids: list[str]) -> dict[str, Appended]:
     columns = (ENTRIES.c.entry_id, ENTRIES.c.process_id, ENTRIES.c.seq, ENTRIES.c.hash)
     for chunk in _chunks(entry_ids):
         stmt = select(*columns).where(ENTRIES.c.entry_id.in_(chunk))
-        for eid, pid, seq, digest in (await tx.conn.execute(stmt)).all():
+        for eid, pid, seq, digest in (await tx.execute(stmt)).all():
             found[eid] = Appended(eid, pid, int(seq), str(digest), created=False)
     return found
 
@@ -293,10 +330,10 @@ async def _append_all(
             appended.append(found)
         results.append(appended)
     if new_rows:
-        await tx.conn.execute(insert(ENTRIES), new_rows)
+        await tx.execute(insert(ENTRIES), new_rows)
         # The entries first, then their heads, one step each: the database lets a head move only
         # to the entry stored at its next sequence number.
-        await tx.conn.execute(
+        await tx.execute(
             update(HEADS)
             .where(HEADS.c.process_id == bindparam("pid"))
             .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")),

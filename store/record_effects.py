@@ -4,16 +4,19 @@ The same rows as ``repositories.insert_promotion_if_absent`` / ``apply_promotion
 ``webhooks.enqueue_for_entry`` write for the ORM path, as plain statements over the writer's
 connection: the read-model row (created if absent, then patched) and the webhook outbox rows (one
 delivery per event per live subscription that wants it, numbered per process and subscription).
-The live subscriptions are read once per batch.
+The read-model statements are deferred (``Tx.defer``), so a batch's callers share one executemany;
+the live subscriptions are read once per batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Executable, Table, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.enums import PromotionStatus
 from domain.events import events_for_entry
@@ -29,7 +32,40 @@ DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
 _SUBSCRIPTIONS_KEY = "webhook_subscriptions"
 
 
-async def insert_promotion_if_absent(
+_INSERT_KEYS = (
+    "process_id",
+    "nip",
+    "agency",
+    "period",
+    "promotion_type",
+    "status",
+    "stage",
+    "return_count",
+    "rulebook_version",
+    "created_at",
+    "updated_at",
+)
+
+
+@cache
+def _insert_promotion(dialect: str) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in _INSERT_KEYS}
+    stmt = insert(PROMOTIONS).values(values)
+    return stmt.on_conflict_do_nothing(index_elements=["process_id"])
+
+
+@cache
+def _patch_promotion(keys: tuple[str, ...]) -> Executable:
+    values = {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in keys}
+    return (
+        update(PROMOTIONS)
+        .where(PROMOTIONS.c.process_id == bindparam("k_process_id"))
+        .values(values)
+    )
+
+
+def insert_promotion_if_absent(
     tx: Tx,
     *,
     process_id: str,
@@ -40,6 +76,7 @@ async def insert_promotion_if_absent(
     rulebook_version: str,
     now: datetime,
 ) -> None:
+    """Deferred: the read-model row of a new promotion, unless there."""
     starting = PromotionStatus.STARTING.value
     values = {
         "process_id": process_id,
@@ -54,22 +91,18 @@ async def insert_promotion_if_absent(
         "created_at": now,
         "updated_at": now,
     }
-    stmt = tx.insert(PROMOTIONS).values(**values)
-    await tx.conn.execute(stmt.on_conflict_do_nothing(index_elements=["process_id"]))
+    tx.defer(_insert_promotion(tx.dialect), {f"v_{k}": v for k, v in values.items()})
 
 
-async def patch_promotion(
-    tx: Tx, process_id: str, patch: Mapping[str, Any], *, now: datetime
-) -> None:
+def patch_promotion(tx: Tx, process_id: str, patch: Mapping[str, Any], *, now: datetime) -> None:
+    """Deferred: the read model's columns as the workflow sees them."""
     unknown = patch.keys() - PROMOTION_PATCHABLE
     if unknown:
         raise ValueError(f"not patchable on promotions: {sorted(unknown)}")
-    stmt = (
-        update(PROMOTIONS)
-        .where(PROMOTIONS.c.process_id == process_id)
-        .values(**patch, updated_at=now)
-    )
-    await tx.conn.execute(stmt)
+    values = {**patch, "updated_at": now}
+    params = {f"v_{k}": v for k, v in values.items()}
+    params["k_process_id"] = process_id
+    tx.defer(_patch_promotion(tuple(sorted(values))), params)
 
 
 async def _live_subscriptions(tx: Tx) -> list[tuple[str, str | None, list[str]]]:
@@ -80,7 +113,7 @@ async def _live_subscriptions(tx: Tx) -> list[tuple[str, str | None, list[str]]]
             .where(SUBSCRIPTIONS.c.status.in_(LIVE_STATUSES))
             .order_by(SUBSCRIPTIONS.c.id)
         )
-        cached = [(str(i), a, list(t)) for i, a, t in (await tx.conn.execute(stmt)).all()]
+        cached = [(str(i), a, list(t)) for i, a, t in (await tx.execute(stmt)).all()]
         tx.cache[_SUBSCRIPTIONS_KEY] = cached
     return cached
 
@@ -94,7 +127,7 @@ async def _next_seqs(tx: Tx, process_id: str, subscription_ids: Sequence[str]) -
         )
         .group_by(DELIVERIES.c.subscription_id)
     )
-    last = {str(sid): int(seq) for sid, seq in (await tx.conn.execute(stmt)).all()}
+    last = {str(sid): int(seq) for sid, seq in (await tx.execute(stmt)).all()}
     return {sid: last.get(sid, 0) + 1 for sid in subscription_ids}
 
 
@@ -123,7 +156,7 @@ async def enqueue_outbox(tx: Tx, appended: Appended, view: ProcessView) -> int:
             rows.append(_delivery(sid, entry, event.id, event.type, event.model_dump(mode="json")))
             rows[-1]["seq"] = next_seq[sid]
             next_seq[sid] += 1
-    await tx.conn.execute(DELIVERIES.insert(), rows)
+    await tx.execute(DELIVERIES.insert(), rows)
     return len(rows)
 
 

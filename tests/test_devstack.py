@@ -117,9 +117,9 @@ def test_stop_sends_sigterm_then_sigkill(tmp_path: Path) -> None:
     while "ready" not in stubborn.log_path.read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
     devstack.stop_child(stubborn, grace_s=0.5)
-    assert stubborn.proc.returncode == -signal.SIGKILL
+    assert stubborn.proc is not None and stubborn.proc.returncode == -signal.SIGKILL
     devstack.stop_child(polite, grace_s=5)
-    assert polite.proc.returncode == -signal.SIGTERM
+    assert polite.proc is not None and polite.proc.returncode == -signal.SIGTERM
 
 
 def _start_temporal(stack: devstack.Stack, data_dir: Path) -> devstack.Child:
@@ -282,7 +282,7 @@ def test_make_run_restarts_a_killed_worker_and_keeps_the_rest(tmp_path: Path) ->
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.devstack"],
-        cwd=devstack.ROOT,
+        cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -94,6 +94,7 @@ class PromotionWorkflow(BknReview):
         self._reviews = 0
         self._review: EmbeddedReview | None = None
         self._roster: RosterSnapshot | None = None
+        self._roster_changed = False
         self._employee_changes: list[str] = []
         self._trail = PromotionLedger()
         self._ledger = self._trail.outbox

@@ -116,7 +116,7 @@ class BknReview(PromotionCore):
         await self._trail.review(review)
         while review.status == "open" and review.outcome is None:
             fire_at, event = review.next_timer()
-            done = lambda: review.outcome is not None  # noqa: E731
+            done = lambda: review.outcome is not None or self._roster_changed  # noqa: E731
             try:
                 if fire_at is None:
                     await workflow.wait_condition(done)
@@ -126,6 +126,12 @@ class BknReview(PromotionCore):
             except TimeoutError:
                 review.on_timer(event)
                 await self._trail.review(review)
+                continue
+            if review.outcome is None and self._roster_changed:
+                # The body's roster changed while seats were empty: read it again, fill them.
+                self._roster_changed, self._roster = False, None
+                review.refill(await self._load_roster(request, fresh=True))
+                await self._trail.review(review)
         if review.outcome is not None:
             review.conclude()
             await self._trail.review(review)
@@ -133,9 +139,9 @@ class BknReview(PromotionCore):
         review.applied = True
         self._review = None
 
-    async def _load_roster(self, request: ReviewRequest) -> RosterSnapshot:
-        """The body's roster: as the start gave it, or read once per run."""
-        given = self._require()[0].review_roster
+    async def _load_roster(self, request: ReviewRequest, *, fresh: bool = False) -> RosterSnapshot:
+        """The body's roster: as the start gave it, or read once per run (again when ``fresh``)."""
+        given = None if fresh else self._require()[0].review_roster
         usable = given is not None and given.body_code == request.body_code
         if self._roster is None and given is not None and usable and given.reviewers:
             # A start that found no body or an empty roster is read again when the step opens.
@@ -171,6 +177,13 @@ class BknReview(PromotionCore):
         if self._review is None or self._review.status != "open":
             raise refused(WrongStage("No review is open on this promotion.", code="review_closed"))
         return self._review
+
+    @workflow.signal
+    def review_roster_changed(self) -> None:
+        """The review body's roster changed: an open review short of reviewers fills its seats."""
+        review = self._review
+        if review is not None and review.status == "open" and review.short_of_reviewers():
+            self._roster_changed = True
 
     @workflow.update
     async def review_declare(self, d: DeclarationInput) -> ReviewAnswer:

@@ -52,6 +52,7 @@ class PromotionCore:
     _reviews: int
     _review: EmbeddedReview | None
     _roster: RosterSnapshot | None
+    _roster_changed: bool
     _employee_changes: list[str]
     _trail: PromotionLedger
 

@@ -122,6 +122,15 @@ class EmbeddedReview:
     def _active(self) -> int:
         return sum(1 for s in self.seats.values() if not s.recused)
 
+    def short_of_reviewers(self) -> bool:
+        return self._active() < self.req.rule.reviewers
+
+    def refill(self, roster: RosterSnapshot) -> None:
+        """Fill empty seats from the body's roster as it now stands."""
+        self.roster = roster
+        if self._is_open() and self.short_of_reviewers():
+            self._fill_seats()
+
     def _fill_seats(self) -> bool:
         rule = self.req.rule
         missing = rule.reviewers - self._active()

@@ -15,7 +15,7 @@ from cloudevents.core.bindings.http import HTTPMessage, to_binary_event, to_stru
 from cloudevents.core.v1.event import CloudEvent
 
 from domain import cloudevents as ce
-from tests.e2e.test_promotion_api import Api, api
+from tests.helpers.promotion_api import Api, api
 
 __all__ = ["api"]
 

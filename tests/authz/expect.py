@@ -51,7 +51,7 @@ def expected(
         checked_on_object = False  # the console's read pages check the role first
     invisible = key is not None and (not real or hidden(rule, caller, objs.agencies.get(key)))
     if rule.allows(role):
-        return policy.HIDDEN if invisible else ALLOW
+        return rule.hidden if invisible else ALLOW
     if checked_on_object and invisible:
-        return policy.HIDDEN
+        return rule.hidden
     return policy.FORBIDDEN

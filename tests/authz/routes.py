@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, _IncludedRouter
+from fastapi.routing import _IncludedRouter
 from starlette.routing import BaseRoute, Mount
 
 from actions import policy
@@ -52,7 +52,3 @@ def registered(app: FastAPI) -> list[Route]:
         for method in sorted(getattr(r, "methods", None) or ()):
             out.append(Route(method, path, console=module.startswith("web.")))
     return out
-
-
-def is_api_route(r: object) -> bool:
-    return isinstance(r, APIRoute)

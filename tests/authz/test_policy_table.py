@@ -56,6 +56,15 @@ def test_every_action_takes_its_roles_from_the_table() -> None:
     ]
 
 
+def test_each_operation_and_route_is_declared_once_and_hides_as_the_readme_says() -> None:
+    assert len(policy.BY_OPERATION) == len(policy.RULES)
+    api = [route for rule in policy.RULES for route in rule.api]
+    console = [route for rule in policy.RULES for route in rule.console]
+    assert len(api) == len(set(api)) and len(console) == len(set(console))
+    # README "Who does what": 404 for anything the caller may not see, as if it did not exist.
+    assert {rule.hidden for rule in policy.RULES} == {404}
+
+
 def test_a_route_without_a_rule_is_refused() -> None:
     import pytest
 
@@ -63,4 +72,4 @@ def test_a_route_without_a_rule_is_refused() -> None:
 
     with pytest.raises(NotPermitted) as err:
         policy.route_rule(policy.API, "GET", "/v1/not-declared")
-    assert err.value.code == "no_policy"
+    assert err.value.code == "forbidden"

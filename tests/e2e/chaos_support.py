@@ -68,6 +68,16 @@ class Answers:
         return sum(n for s, n in self.statuses.items() if s >= 500 and s != 503)
 
 
+def server_error_context(log: Path, lines: int = 80) -> str:
+    """The API log from its first 500 on (the traceback), for the failure message."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as err:
+        return f"(no log: {err})"
+    first = next((i for i, line in enumerate(text) if " 500 Internal" in line), None)
+    return "(no 500 in the log)" if first is None else "\n".join(text[first : first + lines])
+
+
 # ---- the faults --------------------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from tests.e2e.chaos_support import (
     inject,
     profile,
     refuse,
+    server_error_context,
     verify_offline,
     walk_selection,
 )
@@ -118,7 +119,7 @@ async def _check(c: Client, pids: list[str], selection: str, counts: Counter[str
                 assert refused_ids[s.request_id] == 1, (s, refused_ids)
                 counts["refusals told, each in the ledger once"] += 1
         report = (await c.get(f"/v1/audit/processes/{process}/reconciliation")).json()
-        assert report["ok"], report
+        assert report["ok"], (process, report["differences"])
         counts["reconciliation differences"] += len(report["differences"])
         verdict = (await c.get(f"/v1/processes/{process}/ledger/verify")).json()
         assert verdict["ok"], verdict
@@ -163,7 +164,8 @@ async def test_decisions_survive_killed_worker_temporal_api_and_database(
             counts: Counter[str] = Counter()
             await _check(c, list(pids), selection, counts)
             verified = await verify_offline(c, tmp_path)
-    assert answers.server_errors == 0, answers.statuses
+            api_log = stack.services["api"].log_path
+    assert answers.server_errors == 0, f"{answers.statuses}\n{server_error_context(api_log)}"
     assert answers.without_retry_after == [], answers.without_retry_after
     assert counts["refusals told, each in the ledger once"] > 0, counts
     print(  # noqa: T201 - the run's report

@@ -21,7 +21,7 @@ from infra.settings import Settings
 from store import ledger, repositories
 from store.event_models import InboundEvent, PromotionPeriodMember
 from tests.conftest import employee, new_nip
-from tests.e2e.test_promotion_api import Api, new_employee, started
+from tests.helpers.promotion_api import Api, new_employee, started
 from workflows.promotion import PromotionWorkflow
 
 PERIOD = "2027-04-01"

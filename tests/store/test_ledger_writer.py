@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -20,7 +21,8 @@ from tests.store.test_ledger import PROCESS, T0, make_entry
 
 async def entry_count(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(LedgerEntry))).scalar())
+        count = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar()
+        return int(count or 0)
 
 
 async def verified(sessions: async_sessionmaker[AsyncSession], process_id: str) -> int:
@@ -204,3 +206,19 @@ async def test_two_processes_writers_keep_one_chain(db_url: str) -> None:
 
 def test_one_writer_per_database(sessions: async_sessionmaker[AsyncSession]) -> None:
     assert writer_for(sessions) is writer_for(sessions)
+
+
+async def test_no_database_answers_every_caller(tmp_path: Path) -> None:
+    """A writer that cannot connect fails its callers instead of leaving them waiting."""
+    (tmp_path / "ledger.db").mkdir()  # a directory where the database file should be
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'ledger.db'}")
+    try:
+        writer = LedgerWriter(engine)
+        outcomes = await asyncio.gather(
+            *(writer.append([make_entry(n)], recorded_at=T0) for n in range(1, 4)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(o, Exception) for o in outcomes), outcomes
+        await writer.wait_idle()
+    finally:
+        await engine.dispose()

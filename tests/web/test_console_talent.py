@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from store import ledger
-from tests.e2e.test_promotion_api import Api
 from tests.helpers.browser import Browser
+from tests.helpers.promotion_api import Api
 from tests.helpers.talent import population, to_csv
 
 

@@ -24,7 +24,8 @@ from domain.review import BodyKind, Finding, RosterSnapshot, SubjectType, Verdic
 from infra.settings import Settings
 from store import ledger, reviews
 from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
-from tests.workflows.test_promotion import actor, decide, start_input, wait_pending
+from tests.helpers.promotion_workflow import actor, decide, start_input, wait_pending
+from tests.helpers.waits import refusal_type
 from worker import build_worker
 from workflows.contracts import (
     DeclarationInput,
@@ -280,6 +281,12 @@ async def test_the_review_opens_with_the_decision_and_skips_standing_conflicts(
     # No second workflow: the review is the promotion's.
     with pytest.raises(RPCError):
         await ts_env.client.get_workflow_handle(review_state.review_id).describe()
+    for _ in range(2000):  # read once, the review's entries are written after the query saw it
+        async with sessions() as s:
+            view = await reviews.get_review(s, review_state.review_id)
+        if view is not None and view.status == "open":
+            break
+        await asyncio.sleep(0.05)
     async with sessions() as s:
         view = await reviews.get_review(s, review_state.review_id)
         seats = await reviews.seats_of(s, review_state.review_id)
@@ -305,13 +312,14 @@ async def test_conflict_then_a_return_with_findings_sends_the_promotion_back(
             PromotionWorkflow.review_verdict,
             VerdictInput(actor=reviewer(first), verdict=Verdict.APPROVE, justification="ok"),
         )
-    assert err.value.cause.type == "conflict_declaration_required"
+    assert refusal_type(err) == "conflict_declaration_required"
     answer = await h.execute_update(
         PromotionWorkflow.review_declare,
         DeclarationInput(actor=reviewer(first), has_conflict=True, reason="former colleague"),
     )
     substitute = next(x.reviewer_id for x in answer.review.seats if not x.recused)
-    assert substitute != first and answer.promotion.pending.step is Step.BKN_TECHNICAL_APPROVAL
+    assert substitute != first and answer.promotion.pending is not None
+    assert answer.promotion.pending.step is Step.BKN_TECHNICAL_APPROVAL
     await h.execute_update(
         PromotionWorkflow.review_declare,
         DeclarationInput(actor=reviewer(substitute), has_conflict=False),
@@ -328,7 +336,8 @@ async def test_conflict_then_a_return_with_findings_sends_the_promotion_back(
     )
     # The verdict's answer is the promotion after the review: back at agency HR, with the finding.
     assert answer.review.status == "concluded" and answer.review.outcome is Verdict.RETURN
-    assert answer.promotion.pending.step is Step.AGENCY_HR and answer.promotion.review is None
+    assert answer.promotion.pending is not None and answer.promotion.review is None
+    assert answer.promotion.pending.step is Step.AGENCY_HR
     assert answer.promotion.return_count == 1
     async with sessions() as s:
         conflicts = await reviews.conflicted_reviewers(s, [first], [rec["nip"]])
@@ -358,7 +367,7 @@ async def test_conflict_then_a_return_with_findings_sends_the_promotion_back(
             PromotionWorkflow.review_declare,
             DeclarationInput(actor=reviewer(substitute), has_conflict=False, review_id=review_id),
         )
-    assert err.value.cause.type == "review_closed"
+    assert refusal_type(err) == "review_closed"
 
 
 @pytest.mark.usefixtures("worker")
@@ -368,7 +377,8 @@ async def test_the_due_date_in_working_days_approves_by_silence(ts_env, settings
     await put_employee(sessions, rec)
     h = await start_with_body(ts_env, settings, sessions, rec, "BKN-D", give_roster=False)
     opened = seated(await to_bkn(h, rec, given=False))
-    assert opened.due_at is not None and opened.due_at - opened.reminder_at >= timedelta(days=2)
+    assert opened.due_at is not None and opened.reminder_at is not None
+    assert opened.due_at - opened.reminder_at >= timedelta(days=2)
     await skip_days(ts_env, 15)
     await wait_pending(h, Step.APPOINTING_AUTHORITY)
     async with sessions() as s:
@@ -396,3 +406,46 @@ async def test_a_body_unknown_when_the_step_opens_fails_the_promotion(
     assert result.status is PromotionStatus.FAILED
     assert "could not be reviewed" in (result.outcome_reason or "")
     assert isinstance(state, PromotionState)
+
+
+@pytest.mark.usefixtures("worker")
+async def test_a_review_short_of_reviewers_fills_its_seat_when_the_roster_changes(
+    ts_env, settings, sessions
+) -> None:
+    await register_body(sessions, "BKN-R", reviewers=["r-1"], head="r-head")
+    rec = employee()
+    await put_employee(sessions, rec)
+    h = await start_with_body(ts_env, settings, sessions, rec, "BKN-R", give_roster=True)
+    seated(await to_bkn(h, rec))
+    answer = await h.execute_update(
+        PromotionWorkflow.review_declare,
+        DeclarationInput(actor=reviewer("r-1"), has_conflict=True, reason="neighbour"),
+    )
+    assert answer.review.escalated and not [x for x in answer.review.seats if not x.recused]
+    # A reviewer joins the roster; the console's registration signals the promotion.
+    await register_body(sessions, "BKN-R", reviewers=["r-1", "r-2"], head="r-head")
+    await h.signal(PromotionWorkflow.review_roster_changed)
+    for _ in range(2000):
+        state = (await h.query(PromotionWorkflow.state)).review
+        if state is not None and any(x.reviewer_id == "r-2" for x in state.seats):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the new reviewer was never seated")
+    await h.execute_update(
+        PromotionWorkflow.review_declare,
+        DeclarationInput(actor=reviewer("r-2"), has_conflict=False),
+    )
+    answer = await h.execute_update(
+        PromotionWorkflow.review_verdict,
+        VerdictInput(actor=reviewer("r-2"), verdict=Verdict.APPROVE, justification="ok"),
+    )
+    assert answer.promotion.pending is not None
+    assert answer.promotion.pending.step is Step.APPOINTING_AUTHORITY
+    async with sessions() as s:
+        trail = [e.kind for e in await ledger.entries(s, answer.review.review_id)]
+    assert trail[3:6] == [
+        "review.reviewer_recused",
+        "review.roster_insufficient",
+        "review.reviewers_assigned",
+    ]

@@ -15,8 +15,7 @@ from domain.rulebook import TRAINING_VERSION
 from infra.settings import Settings
 from store import ledger
 from tests.conftest import PERIOD, employee, put_employee
-from tests.helpers.waits import eventually, recorded
-from tests.workflows.test_promotion import (
+from tests.helpers.promotion_workflow import (
     STARTED,
     actor,
     decide,
@@ -26,6 +25,7 @@ from tests.workflows.test_promotion import (
     wait_seated,
     worker,
 )
+from tests.helpers.waits import eventually, recorded
 from workflows.contracts import PromotionState, ReviewState, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
 
@@ -70,10 +70,10 @@ async def test_reminder_and_escalation_come_after_minutes(ts_env, settings, sess
     assert state.pending is not None and not state.pending.reminded
     await ts_env.sleep(timedelta(seconds=60))  # 2.5 minutes in
     state = await pending(h, lambda s: s.pending.reminded)
-    assert not state.pending.escalated
+    assert state.pending is not None and not state.pending.escalated
     await ts_env.sleep(timedelta(seconds=60))  # 3.5 minutes in
     state = await pending(h, lambda s: s.pending.escalated)
-    assert state.pending.escalated_to == "agency_hr"
+    assert state.pending is not None and state.pending.escalated_to == "agency_hr"
     kinds = await recorded(sessions, h.id, "promotion.reminder_sent", "promotion.escalated")
     assert kinds.index("promotion.reminder_sent") < kinds.index("promotion.escalated")
     state = await decide(h, actor("agency_hr", "hr-head"))  # the escalation role acts
