@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -103,6 +104,22 @@ def _output(step: str, args: argparse.Namespace, postgres: str | None) -> Path:
     return DATA / f"{names.get(step, step)}{suffix}.json"
 
 
+def _run_step(argv: list[str]) -> int:
+    """One benchmark process; a SIGTERM to the suite stops it (it then stops what it started)."""
+    child = subprocess.Popen(argv, cwd=ROOT)
+
+    def stop(signum: int, _frame: object) -> None:
+        child.terminate()
+        child.wait()
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(args: argparse.Namespace) -> int:
     started = datetime.now(UTC)
     load_start = [round(x, 2) for x in os.getloadavg()]
@@ -131,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         if step == "ledger":
             code = _run_printing_json(argv, output)
         else:
-            code = subprocess.run(argv, cwd=ROOT, check=False).returncode
+            code = _run_step(argv)
         wall = round(time.perf_counter() - t0, 1)
         if code != 0:
             failed.append(f"{key} (exit {code})")
