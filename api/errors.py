@@ -14,7 +14,9 @@ Every refusal is a :class:`domain.errors.DomainError`; its class (category) deci
 | UnsupportedMedia            | 415    | a body in a media type the endpoint does not read             |
 | Unavailable                 | 503    | a dependency is down; retry (with ``Retry-After``)            |
 
-``InProgress`` (a 409) also carries ``Retry-After``.
+``InProgress`` (a 409) also carries ``Retry-After``. A method the path does not serve is 405 with
+``Allow`` naming every method it does serve (:func:`allowed_methods`). The OpenAPI document declares
+all of these on every operation that can answer them (``api/openapi.py``).
 """
 
 from __future__ import annotations
