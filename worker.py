@@ -17,8 +17,10 @@ from activities.hr import HrActivities, HrSource, TableHrSource, TableTalentSour
 from activities.hr_http import SiasnConfig, SiasnHttpSource
 from activities.hr_talent_http import SiasnTalentSource
 from activities.ledger import LedgerActivities
+from activities.period_starts import OneByOneSnapshotSource, PeriodStarter, TableSnapshotSource
 from activities.periods import PeriodActivities, TableCandidateSource
-from activities.reviews import ReviewActivities
+from activities.promotion_reviews import PromotionReviewActivities
+from activities.reviews import ReviewActivities, RosterActivities
 from activities.selections import SelectionActivities
 from activities.talent import TalentActivities
 from activities.talent_appointments import TalentAppointmentActivities
@@ -86,10 +88,18 @@ def build_worker(
     # The worker enforces its own delivery policy (budget, loopback), whatever a dispatcher carries.
     webhook = WebhookActivities(sessions, DeliveryConfig.from_settings(settings))
     review = ReviewActivities(sessions, writer)
+    roster = RosterActivities(sessions)
+    promotion_review = PromotionReviewActivities(ledger, review)
     checkpoint = CheckpointActivities(
         sessions, optional_signer(settings), settings.published_checkpoints_dir
     )
     periods = PeriodActivities(sessions, TableCandidateSource(sessions))
+    snapshots = (
+        OneByOneSnapshotSource(hr_source(settings, sessions))
+        if settings.hr_source == "http"
+        else TableSnapshotSource(sessions)
+    )
+    starter = PeriodStarter(client, sessions, snapshots, calendar)
     selection = SelectionActivities(sessions, writer)
     talents = talent_source(settings, sessions)
     talent = TalentActivities(sessions, talents, writer)
@@ -107,11 +117,14 @@ def build_worker(
             review.assign_reviewers,
             review.record_review,
             review.record_review_batch,
+            roster.load_review_roster,
+            promotion_review.record_promotion_review_batch,
             checkpoint.create_checkpoint,
             periods.prepare_period,
             periods.claim_page,
             periods.record_page,
             periods.finish_period,
+            starter.start_page,
             selection.record_selection,
             selection.record_selection_batch,
             selection.close_registration,

@@ -5,16 +5,17 @@
 - ``id.go.bkn.employee.changed.v1`` tells the employee's running promotions (``actions/employees.py``).
 
 What they share — storing the event under its (source, id), answering a repeat from the stored row,
-dispatching once — is ``actions/inbound.py``. One event per request, structured JSON mode.
+dispatching once — is ``actions/inbound.py``. One event per request, in structured or binary
+mode (``domain/cloudevents.py``); both reach the action as the structured JSON object.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from actions.employees import CHANGED
-from actions.inbound import SENDERS
 from actions.periods import OPENED
 from actions.pipeline import Action
 from actions.schemas.events import EventAccepted
@@ -22,7 +23,7 @@ from actions.services import Services
 from actions.targets import Target
 from actions.vacancies import VACATED
 from domain import cloudevents as ce
-from domain.errors import RuleViolation
+from domain.errors import RuleViolation, UnsupportedMedia
 from domain.processes import ProcessKind
 from infra.tokens import Principal
 
@@ -57,7 +58,6 @@ UNKNOWN: Action[ce.CloudEvent, EventAccepted] = Action(
     refused="event.refused",
     body=ce.CloudEvent,
     result=EventAccepted,
-    roles=SENDERS,
     locate=_unknown_type,
     execute=_never,
 )
@@ -70,14 +70,31 @@ def action_for(raw: bytes) -> Action[ce.CloudEvent, EventAccepted]:
     return ACTIONS.get(event_type, UNKNOWN) if isinstance(event_type, str) else UNKNOWN
 
 
-def one_event(raw: bytes) -> bytes:
-    """The body, if it is one JSON object (the envelope is the action's to check)."""
+def _parse(raw: bytes) -> Any:
     try:
-        value = json.loads(raw)
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RuleViolation(
             f"The body is not valid JSON: {exc}.", code="invalid_json", field="body"
         ) from exc
+
+
+def binary_event(headers: Iterable[tuple[str, str]], content_type: str, raw: bytes) -> bytes:
+    """A binary-mode event (``ce-`` headers, the data as the body) as its structured JSON."""
+    if content_type and not ce.is_json_media_type(content_type):
+        raise UnsupportedMedia(
+            "In binary mode the body is the event's data, and only JSON data is accepted "
+            f"(Content-Type: application/json; got '{content_type}').",
+            field="Content-Type",
+        )
+    data = _parse(raw) if raw.strip() else None
+    envelope = ce.from_binary(headers, content_type or None, data)
+    return ce.canonical_json(envelope).encode("utf-8")
+
+
+def one_event(raw: bytes) -> bytes:
+    """The body, if it is one JSON object (the envelope is the action's to check)."""
+    value = _parse(raw)
     if not isinstance(value, dict):
         raise RuleViolation(
             "The body must be one CloudEvent, a JSON object.",

@@ -21,6 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.reconcile import SHAPES, ReconciliationReport, reconcile
+from domain.reconcile_hosted import narrowed
 from store import audit
 
 # The marker the SDK's core records for a local activity (its result, and its type and id).
@@ -62,7 +63,8 @@ def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
             acc = ev.workflow_execution_update_accepted_event_attributes
             update_id = acc.accepted_request.meta.update_id or acc.protocol_instance_id
-            out.append({**base, "type": "update_accepted", "update_id": update_id})
+            name = acc.accepted_request.input.name or None
+            out.append({**base, "type": "update_accepted", "update_id": update_id, "name": name})
         elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
             done = ev.workflow_execution_update_completed_event_attributes
             failed = done.outcome.HasField("failure")
@@ -172,11 +174,16 @@ async def reconcile_rows(
     shape = SHAPES.get(kind)
     if shape is None:
         raise UnsupportedProcess(f"reconciliation does not know processes of kind {kind!r}")
+    # A process run inside another's workflow (a promotion's BKN review) is compared with that
+    # workflow's history, narrowed to what is its own; every process is narrowed to its entries.
+    hosts = {str(r["workflow_id"]) for r in rows if r.get("workflow_id")}
+    workflow_id = hosts.pop() if len(hosts) == 1 and process_id not in hosts else process_id
     run_ids = [
-        str(r["run_id"]) for r in rows if r.get("run_id") and r.get("workflow_id") == process_id
+        str(r["run_id"]) for r in rows if r.get("run_id") and r.get("workflow_id") == workflow_id
     ]
-    events = await fetch_history_summary(client, process_id, run_ids)
-    return reconcile(process_id, rows, events, shape)
+    events = await fetch_history_summary(client, workflow_id, run_ids)
+    mine = narrowed(process_id, events, hosted=workflow_id != process_id)
+    return reconcile(process_id, rows, mine, shape, workflow_id=workflow_id)
 
 
 async def reconcile_process(

@@ -153,7 +153,6 @@ def event_action(
     plan: Planner,
     precheck: Callable[[Attempt[ce.CloudEvent]], None] | None = None,
     summary: str = "",
-    roles: frozenset[str] = SENDERS,
 ) -> Action[ce.CloudEvent, EventAccepted]:
     """The action of one event type: its locator, its precheck and its plan in the shared frame."""
 
@@ -179,7 +178,6 @@ def event_action(
         refused=refused,
         body=ce.CloudEvent,
         result=EventAccepted,
-        roles=roles,
         locate=_locate,
         precheck=_precheck,
         execute=_execute,

@@ -27,7 +27,6 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from actions import temporal
 from actions.inbound import (
-    SENDERS,
     Inbound,
     Plan,
     agency_of,
@@ -43,7 +42,7 @@ from actions.schemas.events import PeriodOpenedData
 from actions.services import Services
 from actions.targets import Target
 from domain import cloudevents as ce
-from domain.enums import PromotionType, Role
+from domain.enums import PromotionType
 from domain.errors import Conflict, DomainError, RuleViolation
 from domain.processes import ProcessKind
 from domain.rulebook import check_period, check_submission_window, rulebook_for_period
@@ -284,6 +283,6 @@ OPENED = event_action(
     precheck=_check_period,
     plan=_plan,
     summary="Open (or open again) an agency's promotion period from an HR event",
-    # An HR system sends the event; an agency's HR officer opens the same period in the console.
-    roles=SENDERS | {Role.AGENCY_HR.value},
+    # Who may (actions/policy.py): an HR system sends the event; an agency's HR officer opens the
+    # same period in the console.
 )

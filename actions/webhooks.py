@@ -30,7 +30,6 @@ from actions.schemas.webhooks import (
 from actions.services import Services
 from actions.targets import Target
 from activities.webhooks import UnsafeDestination, check_url
-from domain.enums import Role
 from domain.errors import NotFound, RuleViolation
 from domain.processes import ProcessKind, agency_chain_id
 from infra.tokens import Principal
@@ -42,7 +41,6 @@ log = structlog.get_logger(__name__)
 
 R = TypeVar("R", bound=BaseModel)
 KIND = ProcessKind.WEBHOOK_SUBSCRIPTIONS
-MANAGERS = frozenset({Role.HR_SYSTEM.value, Role.AGENCY_HR.value, Role.ADMIN.value})
 
 
 class NoBody(BaseModel):
@@ -203,7 +201,6 @@ CREATE = Action(
     refused="webhooks.subscription_refused",
     body=SubscriptionCreate,
     result=SubscriptionCreated,
-    roles=MANAGERS,
     locate=_locate,
     execute=_create,
     summary="Subscribe a URL to event types; the signing secret is in this answer only",
@@ -252,7 +249,6 @@ def _on_subscription(
         refused=f"webhooks.{name}_refused",
         body=NoBody,
         result=result,
-        roles=MANAGERS,
         visible=_visible,
         execute=execute,
         summary=summary,

@@ -127,3 +127,16 @@ class ReviewRecords(BaseModel):
     """Entries of one review in decision order, written in one transaction."""
 
     items: list[RecordReview] = Field(min_length=1)
+
+
+class RosterRequest(BaseModel):
+    body_code: str
+    persons: list[str] = Field(default_factory=list)
+
+
+class PromotionReviewRecords(BaseModel):
+    """Entries of a promotion and of its own review in decision order: one activity writes them."""
+
+    # Each item has its ``entry`` where every batch has it (reconciliation reads it there); the
+    # one is a promotion's (``process_id``), the other its review's (``review_id``).
+    items: list[RecordPromotion | RecordReview] = Field(min_length=1)

@@ -9,9 +9,15 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.contracts import AssignRequest, AssignResult, RecordReview, ReviewRecords
+from activities.contracts import (
+    AssignRequest,
+    AssignResult,
+    RecordReview,
+    ReviewRecords,
+    RosterRequest,
+)
 from activities.ledger_items import append_items
-from domain.review import accreditation_ok
+from domain.review import RosterSnapshot, accreditation_ok
 from store import reviews
 from store.ledger_writer import Appended, LedgerWriter, writer_for
 
@@ -87,3 +93,16 @@ async def _apply(
         await reviews.add_conflicts(
             session, c.reviewer_id, c.persons, reason=c.reason, review_id=req.review_id, now=now
         )
+
+
+class RosterActivities:
+    """The roster a process assigns its own reviewers from, read once (when its start did not
+    carry it)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name="load_review_roster")
+    async def load_review_roster(self, req: RosterRequest) -> RosterSnapshot:
+        async with self._sessions() as session:
+            return await reviews.roster_snapshot(session, req.body_code, req.persons)

@@ -14,7 +14,9 @@ Every refusal is a :class:`domain.errors.DomainError`; its class (category) deci
 | UnsupportedMedia            | 415    | a body in a media type the endpoint does not read             |
 | Unavailable                 | 503    | a dependency is down; retry (with ``Retry-After``)            |
 
-``InProgress`` (a 409) also carries ``Retry-After``.
+``InProgress`` (a 409) also carries ``Retry-After``. A method the path does not serve is 405 with
+``Allow`` naming every method it does serve (:func:`allowed_methods`). The OpenAPI document declares
+all of these on every operation that can answer them (``api/openapi.py``).
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from actions.statuses import BY_STATUS, status_for
+from api import outages
 from domain.errors import (
     Conflict,
     DomainError,
@@ -98,19 +103,36 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return render(validation_error(exc.errors()))
 
-    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         if isinstance(exc.__cause__, DomainError):
             # FastAPI wraps what reading the body raised ("error parsing the body"): the body
             # limits' own refusal is the answer.
             return render(exc.__cause__)
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        body = {"error": code, "detail": str(exc.detail)}
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        detail = str(exc.detail)
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+            detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
+        body = {"error": code, "detail": detail}
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    outages.install(app, render)  # a database or Temporal outage: 503 + Retry-After, not 500
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's own ``Allow`` names only the
+    first route that matched the path, so GET and POST on one path would each hide the other)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.router.routes):
+        match, _ = context.route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(context.methods or ())
+    return sorted(methods)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, openapi
 from api.deps import AppContext
 from api.middleware import BodyLimit, RequestContextMiddleware
 from api.routes import (
@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.effective_database_url)
+        engine = create_engine(
+            settings.effective_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
         temporal = client or await connect(settings)
         app.state.ctx = AppContext(
             settings=settings,
@@ -108,4 +110,5 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         public,
     ):
         app.include_router(module.router)
+    openapi.install(app)
     return app

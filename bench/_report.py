@@ -57,6 +57,7 @@ class Phase:
             "wall_s": round(self.wall_s, 3),
             "per_s": round(self.per_s, 2),
             "p50_ms": _ms(percentile(self.latencies_s, 0.50)),
+            "p95_ms": _ms(percentile(self.latencies_s, 0.95)),
             "p99_ms": _ms(percentile(self.latencies_s, 0.99)),
             "mean_ms": _ms(sum(self.latencies_s) / self.ok if self.ok else None),
             "max_ms": _ms(max(self.latencies_s, default=None)),
@@ -113,28 +114,52 @@ def render(result: dict[str, Any]) -> str:
         f"software    : temporalio {m['temporalio']}, {m['temporal_cli']}, uvicorn {m['uvicorn']}",
         f"parameters  : N={p['promotions']} promotions x {p['steps']} approvals = "
         f"{p['decisions']}, concurrency {p['concurrency']}, {p['reads']} reads, "
-        f"Temporal state in {p['temporal_db']}, BKN step as {p['bkn_step']}, "
+        f"Temporal state in {p['temporal_db']}, database {p.get('database')}, "
+        f"{'deployment ' + str(p['deployment']) + ', ' if p.get('deployment') else ''}"
+        f"BKN step as {p['bkn_step']}, "
         f"poll {p['poll_ms']} ms, settle {p['settle_ms']} ms, "
         f"request timeout {p['request_timeout_s']:.0f} s",
         f"measured    : {result['method']}",
         "",
-        f"{'phase':<{W}}{'ok':>6}{'failed':>8}{'wall s':>9}{'ops/s':>9}{'p50 ms':>9}{'p99 ms':>9}",
+        f"{'phase':<{W}}{'ok':>6}{'failed':>8}{'wall s':>9}{'ops/s':>9}{'p50 ms':>9}"
+        f"{'p95 ms':>9}{'p99 ms':>9}",
     ]
-    for key, label in PHASES:
-        s = result[key]
+    scaled = [(f"meritflow {k} workers + APIs", v) for k, v in result.get("scale", {}).items()]
+    for label, s in [(label, result[key]) for key, label in PHASES] + scaled:
         lines.append(
             f"{label:<{W}}{s['operations_ok']:>6}{s['operations_failed']:>8}{s['wall_s']:>9.2f}"
-            f"{s['per_s']:>9.1f}{_cell(s['p50_ms'], '.1f'):>9}{_cell(s['p99_ms'], '.1f'):>9}"
+            f"{s['per_s']:>9.1f}{_cell(s['p50_ms'], '.1f'):>9}{_cell(s.get('p95_ms'), '.1f'):>9}"
+            f"{_cell(s['p99_ms'], '.1f'):>9}"
         )
         for name, part in s["parts"].items():
             lines.append(
-                f"  {name:<{W - 2}}{part['count']:>6}{'':>26}"
+                f"  {name:<{W - 2}}{part['count']:>6}{'':>35}"
                 f"{_cell(part['p50_ms'], '.1f'):>9}{_cell(part['p99_ms'], '.1f'):>9}"
             )
         lines += [f"  ({name}: {count})" for name, count in s["counts"].items()]
     ratio = result["ratio_meritflow_over_bare"]
     faster = f"  (bare Temporal: {1 / ratio:.1f}x the approvals/s)" if ratio else ""
     lines += ["", f"ratio Meritflow / bare (approvals/s): {_cell(ratio, '.3f')}{faster}"]
+    cpu = result.get("cpu_ms_per_approval") or {}
+    lines.append(
+        f"CPU per approval: Meritflow {_cell(cpu.get('meritflow'), '.1f')} ms "
+        f"({' + '.join(cpu.get('meritflow_processes', []))}), bare "
+        f"{_cell(cpu.get('bare'), '.1f')} ms ({' + '.join(cpu.get('bare_processes', []))})"
+    )
+    for side, h in (result.get("health") or {}).items():
+        lines.append(
+            f"Temporal server, {side}: {h['workflows']} workflows ({h['absent']} absent), "
+            f"{h['workflow_task_timeouts']} workflow task timeouts "
+            f"({h.get('of_which_sticky_schedule_to_start', 0)} sticky schedule-to-start), "
+            f"{h['workflow_task_failures']} failures, {h['stuck']} stuck {h['stuck_ids']}"
+        )
+    for key, s in result.get("scale", {}).items():
+        h = s["health"]
+        lines.append(
+            f"{key}: {s['completed']} completed, {s['cpu_ms_per_approval']} ms CPU per approval, "
+            f"requests per API {s['requests_per_api']}, {h['workflow_task_timeouts']} workflow "
+            f"task timeouts, {h['stuck']} stuck"
+        )
     checks = result["checks"]
     lines.append(
         f"completed after the run: {checks['meritflow_completed']}/{p['promotions']} promotions, "

@@ -232,6 +232,14 @@ async def start_processes(
     return client
 
 
+async def start_bare_worker(stack: Stack, temporal: str, bare_queue: str) -> Client:
+    """Against a deployment's Temporal server: only the bare worker is ours."""
+    client = await connect_when_ready(stack, temporal)
+    bare = [sys.executable, "-m", "bench.bare", "--address", temporal, "--task-queue", bare_queue]
+    stack.spawn("bare-worker", bare)
+    return client
+
+
 def run_cli(
     run: Callable[[], Coroutine[Any, Any, dict[str, Any]]],
     render: Callable[[dict[str, Any]], str],

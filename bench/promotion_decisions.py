@@ -17,6 +17,20 @@ reviewer's conflict declaration and verdict, with the polls a client needs to se
 and the promotion move on; ``--bkn-step decision`` drives it as a plain decision, which only builds
 from before the review child accept (the product now refuses it with 409 under_review).
 
+After the load, the Temporal server is asked (bench/_health.py): every history of the promotions,
+their reviews and the bare workflows is read for ``WorkflowTaskTimedOut``/``Failed`` events, and
+any of them still running is stuck. CPU per approval: the CPU seconds of the Meritflow worker(s),
+the API(s) and the Temporal server during the Meritflow phase over its approvals; bare: the bare
+worker, the Temporal server and this process (the bare side's client) over its updates.
+
+``--postgres`` puts Meritflow's database on the PostgreSQL server (a fresh database per run,
+bench/_database.py) instead of SQLite; ``--scale 1,2`` (the default with ``--postgres``) then
+measures once more with a second worker and a second API on the same database and server, the
+drivers spreading their requests over both APIs (bench/_spread.py): 1 + 1 against 2 + 2.
+``--deployment URL --temporal HOST:PORT`` starts no Meritflow process at all: it drives the
+deployment's API(s) (repeat the flag for several, round robin) and its Temporal server, where it
+starts only the bare worker; tokens are minted with ``--jwt-secret`` (or MERITFLOW_JWT_SECRET).
+
 Everything started is stopped on the way out, error or not. The numbers are printed as a table and
 written to ``data/bench/promotion_decisions.json``.
 """
@@ -33,18 +47,27 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 from temporalio.client import Client
 
 from bench import _meritflow as mf
 from bench._approvals import Approvals
 from bench._bare_load import bare_completed, bare_op, setup_bare
+from bench._database import DEFAULT_POSTGRES, bench_database
+from bench._decisions_result import database_of, result_of
+from bench._health import health
 from bench._load import Op, run_chains
-from bench._report import Phase, machine, render
+from bench._report import Phase, render
+from bench._scale import (
+    meritflow_ids,
+    more_processes,
+    scaled_phase,
+    wait_all_healthy,
+)
+from bench._spread import spread_client
 from bench._stack import (
     LOOPBACK,
     Stack,
@@ -52,8 +75,8 @@ from bench._stack import (
     free_port,
     machine_cpu_seconds,
     run_cli,
+    start_bare_worker,
     start_processes,
-    wait_http_ok,
 )
 from infra.db import migrate
 from infra.settings import ROOT, Settings
@@ -69,16 +92,6 @@ DEFAULT_REQUEST_TIMEOUT_S = 30.0
 DEFAULT_POLL_MS = 250
 OUTPUT = ROOT / "data" / "bench" / "promotion_decisions.json"
 STEPS = len(mf.CHAIN)
-METHOD = (
-    "wall clock from the first request to the last response of each timed phase; one Temporal dev "
-    "server for both sides; API = 1 uvicorn process, Meritflow worker and bare worker = 1 "
-    "process each, load = this process (httpx.AsyncClient over loopback, keep-alive / "
-    "temporalio Client with the pydantic data converter); every API request carries a bearer "
-    "token; Meritflow database = SQLite (WAL) in a temp dir; setup and warm-up untimed; with the "
-    "BKN step as review, that approval is the pertek review of tests/e2e (poll until the review "
-    "is open, declare no conflict, give the verdict, poll until the next step is pending) and is "
-    "timed as one approval"
-)
 
 
 @dataclass(frozen=True)
@@ -93,57 +106,117 @@ class Config:
     poll_ms: int
     request_timeout_s: float
     output: Path
+    # The PostgreSQL server for Meritflow's database (a fresh database on it); None: SQLite.
+    postgres: str | None = None
+    # Workers and APIs measured in turn (1 + 1, then 2 + 2, ...); own stack only.
+    scale: tuple[int, ...] = (1,)
+    # A running deployment's API base URLs and Temporal address; empty: start our own stack.
+    deployment: tuple[str, ...] = ()
+    temporal: str | None = None
+    jwt_secret: str | None = None
 
 
 async def run(cfg: Config) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="meritflow-bench-"))
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp / 'meritflow.db'}",
-        temporal_address=f"{LOOPBACK}:{free_port()}",
-        task_queue=f"bench-meritflow-{secrets.token_hex(4)}",
-        api_host=LOOPBACK,
-        api_port=free_port(),
-        jwt_secret=secrets.token_urlsafe(32),
-    )
-    stack = Stack(tmp / "logs", child_env(settings, tmp / "data"))
+    stacks: list[Stack] = []
     ok = False
     try:
-        result = await _run(cfg, settings, stack, tmp)
+        if cfg.deployment:
+            settings = _deployment_settings(cfg)
+            stacks.append(Stack(tmp / "logs", child_env(settings, tmp / "data")))
+            result = await _run(cfg, settings, stacks[0], tmp)
+        else:
+            async with bench_database(tmp, cfg.postgres) as url:
+                settings = _own_settings(url)
+                stacks.append(Stack(tmp / "logs", child_env(settings, tmp / "data")))
+                try:
+                    result = await _run(cfg, settings, stacks[0], tmp)
+                finally:
+                    stacks[0].stop()  # before the database is dropped
         ok = not any(result[k]["operations_failed"] for k in ("meritflow", "bare", "reads"))
         return result
     except (asyncio.CancelledError, KeyboardInterrupt):
         raise
     except BaseException:
-        sys.stderr.write(f"\nbenchmark failed; last lines of each process:\n{stack.tails()}\n")
+        for stack in stacks:
+            sys.stderr.write(f"\nbenchmark failed; last lines of each process:\n{stack.tails()}\n")
         raise
     finally:
-        stack.stop()
+        for stack in stacks:
+            stack.stop()
         if ok:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             sys.stderr.write(f"errors: logs and databases kept in {tmp}\n")
 
 
+def _own_settings(database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=database_url,
+        temporal_address=f"{LOOPBACK}:{free_port()}",
+        task_queue=f"bench-meritflow-{secrets.token_hex(4)}",
+        api_host=LOOPBACK,
+        api_port=free_port(),
+        jwt_secret=secrets.token_urlsafe(32),
+    )
+
+
+def _deployment_settings(cfg: Config) -> Settings:
+    """The deployment's token settings from MERITFLOW_* (and .env), its Temporal from the flag."""
+    base = Settings()
+    update: dict[str, Any] = {"temporal_address": cfg.temporal or base.temporal_address}
+    if cfg.jwt_secret:
+        update["jwt_secret"] = cfg.jwt_secret
+    return base.model_copy(update=update)
+
+
 async def _run(cfg: Config, settings: Settings, stack: Stack, tmp: Path) -> dict[str, Any]:
     loadavg = round(os.getloadavg()[0], 2)
     bare_queue = f"bench-bare-{secrets.token_hex(4)}"
-    _say("migrating the temporary database")
-    await migrate(settings.database_url)
-    _say("starting the Temporal dev server, the workers and the API")
-    client = await start_processes(stack, settings, tmp, bare_queue, cfg.temporal_db)
-    limits = httpx.Limits(max_connections=cfg.concurrency + 4)
-    base = f"http://{LOOPBACK}:{settings.api_port}"
-    async with httpx.AsyncClient(
-        base_url=base, timeout=cfg.request_timeout_s, limits=limits, trust_env=False
-    ) as http:
-        await wait_http_ok(stack, http, "/healthz")
+    if cfg.deployment:
+        _say(f"driving the deployment {list(cfg.deployment)}, Temporal {settings.temporal_address}")
+        client = await start_bare_worker(stack, settings.temporal_address, bare_queue)
+        urls, first = list(cfg.deployment), 1 + secrets.randbelow(10**8) * 10
+    else:
+        _say(f"migrating the temporary database ({database_of(cfg)})")
+        await migrate(settings.database_url)
+        _say("starting the Temporal dev server, the workers and the API")
+        client = await start_processes(stack, settings, tmp, bare_queue, cfg.temporal_db)
+        urls, first = [f"http://{LOOPBACK}:{settings.api_port}"], 0
+    await wait_all_healthy(stack, urls)
+    http = spread_client(urls, timeout=cfg.request_timeout_s, connections=cfg.concurrency + 4)
+    async with http:
         api = mf.Api(http, settings, poll_s=cfg.poll_ms / 1000)
-        bench = Bench(cfg, stack, api, client, bare_queue)
+        bench = Bench(cfg, stack, api, client, bare_queue, first=first)
         await bench.setup()
         phases = await bench.measure()
         checks = await bench.checks()
-    return {**_result(cfg, phases, checks, loadavg), "warm_up_errors": bench.warm_up_errors}
+        _say("asking the Temporal server: workflow task timeouts, stuck workflows")
+        checked = {
+            "meritflow": await health(client, meritflow_ids(bench.promos)),
+            "bare": await health(client, bench.bare_ids),
+        }
+    scaled: dict[str, Any] = {}
+    for n in cfg.scale[1:] if not cfg.deployment else ():
+        _say(f"timed: the same load on {n} workers + {n} APIs (one database, one server)")
+        scaled[f"{n}+{n}"] = await scaled_phase(
+            n=n,
+            urls=more_processes(stack, settings, n),
+            settings=settings,
+            stack=stack,
+            client=client,
+            period=bench.period,
+            cfg=cfg,
+            first=first + n * (cfg.promotions + 1),
+            cpu=lambda: _cpu(stack),
+        )
+    return {
+        **result_of(cfg, phases, checks, loadavg),
+        "health": checked,
+        "scale": scaled,
+        "warm_up_errors": bench.warm_up_errors,
+    }
 
 
 @dataclass
@@ -153,6 +226,7 @@ class Bench:
     api: mf.Api
     client: Client
     bare_queue: str
+    first: int = 0
     period: date = field(default_factory=lambda: mf.promotion_period(date.today()))
     promos: list[mf.Promotion] = field(default_factory=list)
     bare_ids: list[str] = field(default_factory=list)
@@ -164,7 +238,7 @@ class Bench:
         if self.cfg.bkn_step == "review":
             await mf.register_bkn_body(self.api)
         _say(f"setup: {n + 1} promotions (period {self.period}) and {n + 1} bare workflows")
-        self.promos = await mf.setup_promotions(self.api, n + 1, self.period, limit)
+        self.promos = await mf.setup_promotions(self.api, n + 1, self.period, limit, self.first)
         self.bare_ids = await setup_bare(self.client, self.bare_queue, n + 1, limit)
         _say("warm-up: one promotion and one bare workflow through the chain")
         # One chain of each; two calls, since the items (and so the operations) differ in type.
@@ -226,35 +300,6 @@ def _cpu(stack: Stack) -> dict[str, float | None]:
     return {**stack.cpu_seconds(), "bench": time.process_time(), **machine_cpu_seconds()}
 
 
-def _result(
-    cfg: Config, phases: dict[str, Phase], checks: dict[str, int], loadavg: float
-) -> dict[str, Any]:
-    merit, bare = phases["meritflow"], phases["bare"]
-    ratio = merit.per_s / bare.per_s if bare.per_s else None
-    return {
-        "benchmark": "promotion_decisions",
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {**machine(), "loadavg_1m_at_start": loadavg},
-        "parameters": {
-            "promotions": cfg.promotions,
-            "steps": STEPS,
-            "decisions": cfg.promotions * STEPS,
-            "concurrency": cfg.concurrency,
-            "reads": cfg.reads,
-            "setup_concurrency": cfg.setup_concurrency,
-            "temporal_db": cfg.temporal_db,
-            "bkn_step": cfg.bkn_step,
-            "settle_ms": cfg.settle_ms,
-            "poll_ms": cfg.poll_ms,
-            "request_timeout_s": cfg.request_timeout_s,
-        },
-        "method": METHOD,
-        **{name: phase.summary() for name, phase in phases.items()},
-        "ratio_meritflow_over_bare": round(ratio, 4) if ratio else None,
-        "checks": checks,
-    }
-
-
 def _say(message: str) -> None:
     sys.stderr.write(f"• {message}\n")
 
@@ -287,7 +332,34 @@ def parse_args(argv: list[str] | None = None) -> Config:
         default="review",
         help="BKN's approval: the review of tests/e2e, or a plain decision (older builds only)",
     )
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=DEFAULT_POSTGRES,
+        default=None,
+        metavar="URL",
+        help=f"Meritflow's database on PostgreSQL (a fresh one per run; default {DEFAULT_POSTGRES})",
+    )
+    parser.add_argument(
+        "--scale",
+        default=None,
+        help="workers+APIs measured in turn, e.g. 1,2 (default: 1,2 with --postgres, else 1)",
+    )
+    parser.add_argument(
+        "--deployment",
+        action="append",
+        default=[],
+        metavar="BASE_URL",
+        help="drive this running API instead of starting a stack (repeat: round robin)",
+    )
+    parser.add_argument("--temporal", metavar="HOST:PORT", help="the deployment's Temporal")
+    parser.add_argument("--jwt-secret", help="the deployment's token secret (or env)")
     args = parser.parse_args(argv)
+    if args.deployment and not args.temporal:
+        parser.error("--deployment needs --temporal HOST:PORT")
+    scale = tuple(int(x) for x in (args.scale or ("1,2" if args.postgres else "1")).split(","))
+    if not scale or scale[0] != 1 or list(scale) != sorted(set(scale)):
+        parser.error("--scale starts at 1 and grows, e.g. 1,2")
     if min(args.promotions, args.concurrency, args.setup_concurrency, args.poll_ms) < 1:
         parser.error("--promotions, --poll-ms and the concurrencies must be at least 1")
     if args.reads < 0 or args.settle_ms < 0 or args.request_timeout <= 0:
@@ -303,6 +375,11 @@ def parse_args(argv: list[str] | None = None) -> Config:
         poll_ms=args.poll_ms,
         request_timeout_s=args.request_timeout,
         output=args.output,
+        postgres=args.postgres,
+        scale=scale,
+        deployment=tuple(args.deployment),
+        temporal=args.temporal,
+        jwt_secret=args.jwt_secret,
     )
 
 

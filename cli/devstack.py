@@ -2,15 +2,18 @@
 
 Migrates the database, then starts the Temporal dev server (state in ``<data_dir>/temporal.db``,
 so a second run finds the workflows of the first), the worker and the API, each in its own session
-so that Ctrl-C reaches only this supervisor, which then stops them in reverse order. Each child
-writes to ``<data_dir>/logs/<name>.log``. If a child dies, its last lines are shown and the rest
-are stopped.
+so that Ctrl-C reaches only this supervisor, which then stops them in reverse order.
+
+Each child appends to ``<data_dir>/logs/<name>.log`` (rotated past 10 MB, never truncated: the
+traceback of a run that died is still there after the restart). If a child dies while the stack
+runs, the supervisor says so (on its output and in ``logs/devstack.log``, with the child's last
+lines) and starts that child again after a backoff (1 s, 2 s, 4 s ... 30 s; back to 1 s once it
+has run for a minute); the others keep running. Only a failure while starting stops the stack.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -19,9 +22,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -29,6 +32,7 @@ from sqlalchemy.engine import make_url
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
+from infra.processes import Backoff, Service, rotate, tail
 from infra.settings import ROOT, Settings, get_settings
 from infra.temporal_bin import TemporalBinaryNotFound, find_temporal_cli
 
@@ -40,9 +44,12 @@ PROBE_TIMEOUT_S = 3.0
 TAIL_LINES = 25
 TOKEN_EXAMPLE = "make token ROLE=agency_hr SUB=199001012015011001 AGENCY=KEMENPANRB"
 
+# A child of the stack: a restartable process (infra/processes.py).
+Child = Service
+
 
 class StackError(RuntimeError):
-    """The stack cannot start or a child died; the message says which and why."""
+    """The stack cannot start or a child died while starting; the message says which and why."""
 
 
 class Shutdown(BaseException):
@@ -50,42 +57,62 @@ class Shutdown(BaseException):
 
 
 @dataclass
-class Child:
-    name: str
-    proc: subprocess.Popen[bytes]
-    log_path: Path
-
-
-@dataclass
 class Stack:
     settings: Settings
     log_dir: Path
     children: list[Child] = field(default_factory=list)
+    backoff_initial_s: float = 1.0
+    backoff_max_s: float = 30.0
+    _backoff: dict[str, Backoff] = field(default_factory=dict)
+    _restart_at: dict[str, float] = field(default_factory=dict)
 
     def spawn(self, name: str, argv: list[str]) -> Child:
-        log_path = self.log_dir / f"{name}.log"
-        with log_path.open("wb") as log:
-            proc = subprocess.Popen(
-                argv,
-                cwd=ROOT,
-                env=child_env(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        child = Child(name, proc, log_path)
+        child = Service(name, argv, child_env(), self.log_dir)
+        child.start()
         self.children.append(child)
         return child
 
     def check_alive(self) -> None:
+        """While starting: a child that died stops the stack, with its last lines."""
         for child in self.children:
-            code = child.proc.poll()
+            code = child.exit_code()
             if code is not None:
                 raise StackError(
                     f"{child.name} exited with code {code}; last lines of {child.log_path}:\n"
-                    + tail(child.log_path)
+                    + (tail(child.log_path, TAIL_LINES) or "(no output)")
                 )
+
+    def tend(self, now: float | None = None) -> None:
+        """One round of supervision: a child found dead is announced and scheduled for a restart
+        after its backoff; a child whose time has come is started again."""
+        now = time.monotonic() if now is None else now
+        for child in self.children:
+            code = child.exit_code()
+            if code is None:
+                continue
+            due = self._restart_at.get(child.name)
+            if due is None:
+                policy = self._backoff.setdefault(
+                    child.name, Backoff(self.backoff_initial_s, self.backoff_max_s)
+                )
+                delay = policy.delay(now - child.started_at)
+                self._restart_at[child.name] = now + delay
+                self.announce(
+                    f"{child.name} (pid {child.pid}) exited with code {code} after "
+                    f"{now - child.started_at:.1f} s; restarting it in {delay:.0f} s "
+                    f"(restart {child.starts}); the rest of the stack keeps running. Last lines of "
+                    f"{child.log_path}:\n{tail(child.log_path, TAIL_LINES)}"
+                )
+            elif now >= due:
+                del self._restart_at[child.name]
+                child.start(reason=f"restarted by the supervisor after exit code {code}")
+                self.announce(f"{child.name} restarted (pid {child.pid}, start {child.starts})")
+
+    def announce(self, message: str) -> None:
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        print(f"• {message}", flush=True)
+        with (self.log_dir / "devstack.log").open("a", encoding="utf-8") as log:
+            log.write(f"{stamp} {message}\n")
 
     def stop(self) -> None:
         for child in reversed(self.children):
@@ -99,28 +126,7 @@ def child_env() -> dict[str, str]:
 
 def stop_child(child: Child, grace_s: float = STOP_GRACE_S) -> None:
     """SIGTERM the child's process group, then SIGKILL it if it is still there after ``grace_s``."""
-    if child.proc.poll() is not None:
-        return
-    _signal_group(child.proc, signal.SIGTERM)
-    try:
-        child.proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        _signal_group(child.proc, signal.SIGKILL)
-        child.proc.wait()
-
-
-def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    # The child leads its own session (start_new_session), so its pid is its process group id.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, sig)
-
-
-def tail(path: Path, lines: int = TAIL_LINES) -> str:
-    try:
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            return "".join(deque(fh, maxlen=lines)).rstrip() or "(no output)"
-    except OSError:
-        return "(no log)"
+    child.stop(grace_s)
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -164,7 +170,8 @@ def check_ports_free(settings: Settings) -> None:
 
 def run_migrations(log_dir: Path) -> None:
     log_path = log_dir / "migrate.log"
-    with log_path.open("wb") as log:
+    rotate(log_path)
+    with log_path.open("ab") as log:
         result = subprocess.run(
             [sys.executable, "-m", "infra.db", "migrate"],
             cwd=ROOT,
@@ -178,7 +185,7 @@ def run_migrations(log_dir: Path) -> None:
     if result.returncode != 0:
         raise StackError(
             f"database migration failed (exit {result.returncode}); last lines of {log_path}:\n"
-            + tail(log_path)
+            + tail(log_path, TAIL_LINES)
         )
 
 
@@ -223,7 +230,7 @@ def wait_until(stack: Stack, child: Child, ready: Callable[[], bool], timeout_s:
         if time.monotonic() > deadline:
             raise StackError(
                 f"{child.name} was not ready after {timeout_s:.0f} s; last lines of "
-                f"{child.log_path}:\n{tail(child.log_path)}"
+                f"{child.log_path}:\n{tail(child.log_path, TAIL_LINES)}"
             )
         time.sleep(POLL_INTERVAL_S)
 
@@ -301,14 +308,14 @@ def banner(settings: Settings, data_dir: Path) -> str:
     database = make_url(settings.effective_database_url).render_as_string(hide_password=True)
     logs = data_dir / "logs"
     return f"""
-Meritflow is running ({settings.env}). Ctrl-C stops everything.
+Meritflow is running ({settings.env}). Ctrl-C stops everything; a child that dies is restarted.
 
   API               {api}
   API docs          {api}/docs
   Temporal Web UI   {ui}   (namespace {settings.temporal_namespace})
   Temporal          {settings.temporal_address}   (state in {data_dir / "temporal.db"})
   Database          {database}
-  Logs              {logs}/{{migrate,temporal,worker,api}}.log
+  Logs              {logs}/{{migrate,temporal,worker,api,devstack}}.log (appended, rotated)
 
 A development token (HS256, for the Authorization: Bearer header):
   {TOKEN_EXAMPLE}
@@ -319,7 +326,7 @@ An end-to-end walk through a promotion, against this stack:
 
 def supervise(stack: Stack) -> None:
     while True:
-        stack.check_alive()
+        stack.tend()
         time.sleep(0.5)
 
 

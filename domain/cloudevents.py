@@ -1,10 +1,20 @@
-"""Inbound CloudEvents 1.0 (structured JSON mode): the envelope, the types we take, their keys.
+"""Inbound CloudEvents 1.0: the envelope, the types we take, their keys, and the HTTP modes.
 
-An HR system sends one event per request as a JSON object (``application/cloudevents+json``)::
+An HR system sends one event per request, in either mode of the HTTP protocol binding:
+
+- *structured*: the whole event as a JSON object (``application/cloudevents+json``, or
+  ``application/json`` without ``ce-`` headers)::
 
     {"specversion": "1.0", "id": "a1b2", "source": "//siasn.bkn.go.id/instansi/KEMENPANRB",
      "type": "id.go.bkn.promotion_period.opened.v1", "time": "2027-03-01T08:00:00Z",
      "datacontenttype": "application/json", "data": {"agency": "KEMENPANRB", "period": "2027-04-01"}}
+
+- *binary*: each attribute in a ``ce-<name>`` header (percent-encoded), ``Content-Type`` the data's
+  media type (JSON; absent means JSON), the data as the body (:func:`from_binary`).
+
+*Batch* mode (``application/cloudevents-batch+json``) is refused 415: each event is its own decision,
+with its own answer (202, or 200 for a repeat) and its own refusal in the ledger, which one response
+for many events cannot carry. Send them one per request.
 
 Identity: the spec makes ``source`` + ``id`` unique per distinct event, and a re-sent event keeps
 both, so that pair is the deduplication key. Its content for comparison is ``type``, ``subject``
@@ -22,7 +32,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from typing import Any, Final, Literal
+from urllib.parse import unquote
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -31,7 +43,10 @@ PERIOD_OPENED: Final = "id.go.bkn.promotion_period.opened.v1"
 EMPLOYEE_CHANGED: Final = "id.go.bkn.employee.changed.v1"
 KNOWN_TYPES: Final = (POST_VACATED, PERIOD_OPENED, EMPLOYEE_CHANGED)
 
-CONTENT_TYPES: Final = ("application/cloudevents+json", "application/json")
+STRUCTURED: Final = "application/cloudevents+json"
+BATCH: Final = "application/cloudevents-batch+json"
+CONTENT_TYPES: Final = (STRUCTURED, "application/json")
+BINARY_MARKER: Final = "ce-specversion"
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 _CORE = frozenset(
     {"specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema"}
@@ -96,3 +111,20 @@ def content_hash(event: CloudEvent) -> str:
     return sha256_hex(
         canonical_json({"type": event.type, "subject": event.subject, "data": event.data})
     )
+
+
+def from_binary(
+    headers: Iterable[tuple[str, str]], content_type: str | None, data: Any
+) -> dict[str, Any]:
+    """The structured form of a binary-mode event: each ``ce-<name>`` header is attribute
+    ``<name>`` (its value percent-decoded, HTTP binding 3.1.3.2), ``Content-Type`` is
+    ``datacontenttype``, and ``data`` is the body as parsed."""
+    envelope: dict[str, Any] = {}
+    for name, value in headers:
+        lower = name.lower()
+        if lower.startswith("ce-") and len(lower) > 3 and lower[3:] != "data":
+            envelope[lower[3:]] = unquote(value)
+    if content_type:
+        envelope["datacontenttype"] = content_type
+    envelope["data"] = data
+    return envelope

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.employee import EmployeeRecord
 from domain.enums import PromotionType, Rating
@@ -18,14 +18,34 @@ from domain.grades import grade_index, next_grade
 from domain.rulebook import Rulebook, TypeRule
 
 
+def N_(text: str) -> str:
+    """Marks a sentence template for the console's catalogs (``make i18n``); returns it as is."""
+    return text
+
+
 class Reason(BaseModel):
-    """The outcome of one check, with a sentence that carries the numbers compared."""
+    """The outcome of one check, with a sentence that carries the numbers compared.
+
+    ``message`` is the sentence in English (the API's and the ledger's); ``template`` and ``args``
+    are what it was made of, so that a page can say the same in the reader's language: the console
+    looks ``template`` up in its catalog and fills in ``args`` (already formatted, as strings).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     code: str
     met: bool
     message: str
+    template: str | None = None
+    args: dict[str, str] = Field(default_factory=dict)
+
+
+def reason(code: str, met: bool, template: str, **args: object) -> Reason:
+    """A reason whose sentence is ``template`` filled with ``args``."""
+    texts = {k: str(v) for k, v in args.items()}
+    return Reason(
+        code=code, met=met, message=template.format(**texts), template=template, args=texts
+    )
 
 
 # Where each check comes from (tags as in shared/domain-rules.md); the rulebook's own legal basis
@@ -92,29 +112,35 @@ def _type_rule(rulebook: Rulebook, promotion_type: PromotionType) -> TypeRule:
 
 def _top_grade(record: EmployeeRecord, target: str | None) -> Reason:
     if target is None:
-        return Reason(code="top_grade", met=False, message=f"{record.grade} is the highest grade.")
-    return Reason(
-        code="top_grade", met=True, message=f"The next grade after {record.grade} is {target}."
+        return reason("top_grade", False, N_("{grade} is the highest grade."), grade=record.grade)
+    return reason(
+        "top_grade",
+        True,
+        N_("The next grade after {grade} is {target}."),
+        grade=record.grade,
+        target=target,
     )
 
 
 def _years_in_rank(record: EmployeeRecord, rule: TypeRule, period: date) -> Reason:
     if rule.min_years_in_rank is None:
-        return Reason(
-            code="years_in_rank", met=True, message="This promotion is not tied to time in rank."
-        )
+        return reason("years_in_rank", True, N_("This promotion is not tied to time in rank."))
     months = _full_months(record.rank_since, period)
     required_months = round(rule.min_years_in_rank * 12)
     # Truncate, never round up: 3.96 years must not read as the 4 the rulebook requires.
     years = max(months, 0) * 10 // 12 / 10
-    return Reason(
-        code="years_in_rank",
-        met=months >= required_months,
-        message=(
-            f"{years:.1f} years in rank {record.grade} on {period.isoformat()} "
-            f"(since {record.rank_since.isoformat()}); "
-            f"the rulebook requires {rule.min_years_in_rank:g}."
+    return reason(
+        "years_in_rank",
+        months >= required_months,
+        N_(
+            "{years} years in rank {grade} on {on} (since {since}); "
+            "the rulebook requires {required}."
         ),
+        years=f"{years:.1f}",
+        grade=record.grade,
+        on=period.isoformat(),
+        since=record.rank_since.isoformat(),
+        required=f"{rule.min_years_in_rank:g}",
     )
 
 
@@ -131,13 +157,16 @@ def _performance(record: EmployeeRecord, rule: TypeRule, period: date) -> Reason
     found = {year: record.rating_for(year) for year in years}
     met = all(r is not None and _at_least(r, rule.min_rating) for r in found.values())
     listed = ", ".join(f"{y}: {_rating_text(r)}" for y, r in found.items())
-    return Reason(
-        code="performance",
-        met=met,
-        message=(
-            f"Ratings {listed}; the rulebook requires {_rating_text(rule.min_rating)} or better "
-            f"in each of the last {rule.rating_years} year(s)."
+    return reason(
+        "performance",
+        met,
+        N_(
+            "Ratings {listed}; the rulebook requires {minimum} or better "
+            "in each of the last {years} year(s)."
         ),
+        listed=listed,
+        minimum=_rating_text(rule.min_rating),
+        years=rule.rating_years,
     )
 
 
@@ -160,71 +189,83 @@ def _education_cap(
 ) -> Reason:
     code = "education_cap"
     if not rule.education_capped:
-        text = f"The education cap does not apply to {promotion_type.value} promotion."
-        return Reason(code=code, met=True, message=text)
+        text = N_("The education cap does not apply to {type} promotion.")
+        return reason(code, True, text, type=promotion_type.value)
     if target is None:
-        return Reason(code=code, met=False, message="There is no higher grade to cap.")
+        return reason(code, False, N_("There is no higher grade to cap."))
     cap = rulebook.education_caps.get(record.education)
     if cap is None:
-        text = f"Rulebook {rulebook.version} sets no grade cap for education {record.education}."
-        return Reason(code=code, met=False, message=text)
+        text = N_("Rulebook {version} sets no grade cap for education {education}.")
+        return reason(code, False, text, version=rulebook.version, education=record.education)
     met = grade_index(target) <= grade_index(cap)
-    verdict = "is within" if met else "exceeds"
-    text = f"Target grade {target} {verdict} the cap of {cap} for education {record.education}."
-    return Reason(code=code, met=met, message=text)
+    text = (
+        N_("Target grade {target} is within the cap of {cap} for education {education}.")
+        if met
+        else N_("Target grade {target} exceeds the cap of {cap} for education {education}.")
+    )
+    return reason(code, met, text, target=target, cap=cap, education=record.education)
 
 
 def _disciplinary_sanction(record: EmployeeRecord, period: date) -> Reason:
     active = [s for s in record.sanctions if s.active_on(period)]
     if not active:
-        text = f"No disciplinary sanction is active on {period.isoformat()}."
-        return Reason(code="disciplinary_sanction", met=True, message=text)
+        text = N_("No disciplinary sanction is active on {on}.")
+        return reason("disciplinary_sanction", True, text, on=period.isoformat())
     listed = "; ".join(
         f"{s.kind} from {s.start.isoformat()} "
         + (f"to {s.end.isoformat()}" if s.end else "with no end date")
         for s in active
     )
-    text = f"A disciplinary sanction is active on {period.isoformat()}: {listed}."
-    return Reason(code="disciplinary_sanction", met=False, message=text)
+    text = N_("A disciplinary sanction is active on {on}: {listed}.")
+    return reason("disciplinary_sanction", False, text, on=period.isoformat(), listed=listed)
 
 
 def _training(record: EmployeeRecord, rule: TypeRule) -> Reason:
     if not rule.required_trainings:
-        return Reason(code="training", met=True, message="No training is required.")
+        return reason("training", True, N_("No training is required."))
     missing = [t for t in rule.required_trainings if t not in record.trainings]
     required = ", ".join(rule.required_trainings)
     if missing:
-        text = f"Missing required training: {', '.join(missing)} (required: {required})."
-        return Reason(code="training", met=False, message=text)
-    return Reason(code="training", met=True, message=f"Required training completed: {required}.")
+        text = N_("Missing required training: {missing} (required: {required}).")
+        return reason("training", False, text, missing=", ".join(missing), required=required)
+    return reason(
+        "training", True, N_("Required training completed: {required}."), required=required
+    )
 
 
 def _service_exam(record: EmployeeRecord, rulebook: Rulebook) -> Reason:
     exam = rulebook.service_exams.get(record.grade)
     if exam is None:
-        text = f"No service exam is needed to leave {record.grade}."
-        return Reason(code="service_exam", met=True, message=text)
+        text = N_("No service exam is needed to leave {grade}.")
+        return reason("service_exam", True, text, grade=record.grade)
     met = exam in record.trainings
-    verdict = "passed" if met else "not passed"
-    text = f"Leaving {record.grade} requires the service exam {exam}: {verdict}."
-    return Reason(code="service_exam", met=met, message=text)
+    text = (
+        N_("Leaving {grade} requires the service exam {exam}: passed.")
+        if met
+        else N_("Leaving {grade} requires the service exam {exam}: not passed.")
+    )
+    return reason("service_exam", met, text, grade=record.grade, exam=exam)
 
 
 def _credit_points(record: EmployeeRecord, rule: TypeRule) -> Reason:
     if rule.min_credit_points is None:
-        return Reason(code="credit_points", met=True, message="No credit points are required.")
+        return reason("credit_points", True, N_("No credit points are required."))
     met = record.credit_points >= rule.min_credit_points
-    text = (
-        f"{record.credit_points:g} credit points; the rulebook requires {rule.min_credit_points:g}."
+    text = N_("{points} credit points; the rulebook requires {required}.")
+    return reason(
+        "credit_points",
+        met,
+        text,
+        points=f"{record.credit_points:g}",
+        required=f"{rule.min_credit_points:g}",
     )
-    return Reason(code="credit_points", met=met, message=text)
 
 
 def _position_decree(record: EmployeeRecord, rule: TypeRule) -> Reason:
     if not rule.requires_position_decree:
-        return Reason(code="position_decree", met=True, message="No position decree is required.")
+        return reason("position_decree", True, N_("No position decree is required."))
     if record.has_position_decree:
-        text = "The position decree and installation record are on file."
-        return Reason(code="position_decree", met=True, message=text)
-    text = "This promotion requires a position decree, and none is on file."
-    return Reason(code="position_decree", met=False, message=text)
+        text = N_("The position decree and installation record are on file.")
+        return reason("position_decree", True, text)
+    text = N_("This promotion requires a position decree, and none is on file.")
+    return reason("position_decree", False, text)

@@ -62,6 +62,7 @@ class HistoryEvent(BaseModel):
     run_id: str | None = None
     event_id: int | None = None
     update_id: str | None = None
+    name: str | None = None  # an accepted update's
     activity: str | None = None
     # The ledger entry id the activity was asked to write, when its input could be read.
     entry_id: str | None = None
@@ -113,6 +114,7 @@ def reconcile(
     rows: Sequence[Mapping[str, Any]],
     events: Sequence[Mapping[str, Any] | HistoryEvent],
     shape: ProcessShape,
+    workflow_id: str | None = None,  # the host's, for a review run inside it (reconcile_hosted)
 ) -> ReconciliationReport:
     parsed = [e if isinstance(e, HistoryEvent) else HistoryEvent.model_validate(e) for e in events]
     gone = [e for e in parsed if e.type == "history_unavailable"]
@@ -120,7 +122,7 @@ def reconcile(
     present = [e for e in parsed if e.type != "history_unavailable"]
     indexed = _Rows(rows, gone_runs)
     differences = [_unavailable(e, rows) for e in gone]
-    differences += _foreign_workflows(process_id, indexed)
+    differences += _foreign_workflows(workflow_id or process_id, indexed)
     differences += _unknown_runs(present, indexed, gone_runs)
     differences += _starts(present, indexed, shape)
     differences += _updates(present, indexed, shape, check_orphans=not gone)

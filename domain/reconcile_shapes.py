@@ -27,7 +27,12 @@ class ProcessShape(BaseModel):
 SHAPES: dict[str, ProcessShape] = {  # keyed by domain.processes.ProcessKind
     "promotion": ProcessShape(
         start_kind="promotion.started",
-        record_activities=("record_promotion", "record_promotion_batch"),
+        # A batch holding entries of the BKN review the promotion runs inside itself.
+        record_activities=(
+            "record_promotion",
+            "record_promotion_batch",
+            "record_promotion_review_batch",
+        ),
     ),
     "selection": ProcessShape(
         start_kind="selection.started",
@@ -36,7 +41,7 @@ SHAPES: dict[str, ProcessShape] = {  # keyed by domain.processes.ProcessKind
     ),
     "review": ProcessShape(
         start_kind="review.requested",
-        record_activities=("record_review", "record_review_batch"),
+        record_activities=("record_review", "record_review_batch", "record_promotion_review_batch"),
         one_entry_per_update=False,
     ),
     # A close or a finalize records the step and what it published or established.
@@ -57,3 +62,8 @@ SHAPES: dict[str, ProcessShape] = {  # keyed by domain.processes.ProcessKind
         start_in_every_run=False,
     ),
 }
+
+
+# The updates of a review run inside the workflow of the process it reviews (a promotion's BKN
+# review): they belong to the review's ledger, not to the host's.
+HOSTED_REVIEW_UPDATES = frozenset({"review_declare", "review_verdict"})

@@ -213,3 +213,67 @@ def check_declaration_allowed(seats: dict[str, Seat], reviewer_id: str, *, open_
         raise NotYourStep("You are recused from this review.", code="recused")
     if seat.declared:
         raise WrongStage("You have already declared.", code="already_declared")
+
+
+# ---- a body's roster as a process is given it, and assignment from it ---------------------------
+
+
+class RosterSnapshot(BaseModel):
+    """A review body and its active roster as read once, for a process that assigns its reviewers
+    itself (a promotion's pertek): the body's facts, its reviewers, and the standing conflicts of
+    those reviewers with the persons of the subject."""
+
+    body_code: str
+    found: bool = True  # False: no active body with this code
+    body_kind: BodyKind | None = None
+    accreditation_level: str | None = None
+    head_reviewer_id: str | None = None
+    reviewers: list[str] = Field(default_factory=list)
+    # (reviewer, person) pairs: a reviewer with a standing conflict with a subject person.
+    conflicts: list[tuple[str, str]] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Who is assigned from a roster, or why no one can be (``problem`` as the activity names it)."""
+
+    reviewer_ids: list[str]
+    head_reviewer_id: str | None = None
+    available: int = 0
+    problem: str | None = None
+    detail: str | None = None
+
+
+def eligible_reviewers(
+    roster: RosterSnapshot,
+    rule: ReviewRule,
+    post_level: str | None,
+    *,
+    exclude: set[str],
+    persons: list[str],
+) -> Assignment:
+    """Every reviewer of ``roster`` who may sit on the review (sorted), or the problem that keeps
+    the body from reviewing at all: the same tests as the assignment activity makes."""
+    if not roster.found:
+        return Assignment(
+            [], problem="body_not_found", detail=f"No active review body {roster.body_code}."
+        )
+    if roster.body_kind is not rule.body_kind:
+        kind = roster.body_kind.value if roster.body_kind else "unknown"
+        return Assignment(
+            [],
+            problem="wrong_body_kind",
+            detail=f"{roster.body_code} is a {kind} body; this review needs {rule.body_kind.value}.",
+        )
+    required = required_accreditation(rule, post_level)
+    if not accreditation_ok(roster.accreditation_level, required):
+        return Assignment(
+            [],
+            problem="accreditation_insufficient",
+            detail=f"{roster.body_code} is accredited {roster.accreditation_level or 'not at all'}; "
+            f"this review needs {required} or better.",
+        )
+    wanted = set(persons)
+    conflicted = {r for r, p in roster.conflicts if p in wanted}
+    free = sorted(r for r in roster.reviewers if r not in exclude and r not in conflicted)
+    return Assignment(free, head_reviewer_id=roster.head_reviewer_id, available=len(free))

@@ -7,6 +7,11 @@ INSERT first), which waits on the busy timeout like BEGIN IMMEDIATE would. Reads
 a request that only reads never holds the write lock (WAL keeps readers and the writer apart).
 PostgreSQL needs nothing special beyond a pre-ping.
 
+The busy timeout bounds how long a writer waits for SQLite's write lock
+(``MERITFLOW_SQLITE_BUSY_TIMEOUT_MS``, 5 s by default). After that SQLite raises ``database is
+locked``, which the API answers with 503 and ``Retry-After`` (``api/outages.py``), and an activity
+is retried by Temporal. Long writers (a CSV import) commit in chunks so that nobody waits that long.
+
 Run ``python -m infra.db migrate`` to bring the configured database to the latest schema.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +38,8 @@ from sqlalchemy.ext.asyncio import (
 from infra.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "store" / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Migrations may wait for another process's migration; requests should not wait that long.
+MIGRATION_BUSY_TIMEOUT_MS = 60_000
 # Alembic installs its migration context in a module-level proxy, so two upgrades in one process
 # must not overlap. Across processes the migration itself takes a database lock (see env.py).
 _MIGRATE_LOCK = threading.Lock()
@@ -48,16 +55,19 @@ def _ensure_sqlite_dir(url: URL) -> None:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Take BEGIN away from the driver so that our own BEGIN is the only one issued.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
+def _sqlite_connect_hook(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the driver so that our own BEGIN is the only one issued.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    return on_connect
 
 
 def _on_sqlite_begin(conn: Connection) -> None:
@@ -68,15 +78,22 @@ def _on_sqlite_begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, immediate: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, immediate: bool = False, busy_timeout_ms: int | None = None
+) -> AsyncEngine:
     """``immediate`` takes SQLite's write lock at BEGIN: for migrations, which read the schema
-    version first and write after, and may run in two processes at once."""
+    version first and write after, and may run in two processes at once. ``busy_timeout_ms``
+    (SQLite only) defaults to the setting, or to a minute for migrations."""
     parsed = make_url(url)
     if not _is_sqlite(parsed):
         return create_async_engine(parsed, pool_pre_ping=True)
     _ensure_sqlite_dir(parsed)
-    engine = create_async_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    if busy_timeout_ms is None:
+        busy_timeout_ms = (
+            MIGRATION_BUSY_TIMEOUT_MS if immediate else get_settings().sqlite_busy_timeout_ms
+        )
+    engine = create_async_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
+    event.listen(engine.sync_engine, "connect", _sqlite_connect_hook(busy_timeout_ms))
     begin = _on_sqlite_begin_immediate if immediate else _on_sqlite_begin
     event.listen(engine.sync_engine, "begin", begin)
     return engine

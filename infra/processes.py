@@ -3,7 +3,13 @@ fault tests all run the real components this way.
 
 Each child leads its own session (a Ctrl-C meant for the parent reaches only the parent, which then
 stops the children in order) and appends to ``<log_dir>/<name>.log``: a restart adds to the log
-instead of emptying it, so the traceback of the run that died is still there.
+instead of emptying it, so the traceback of the run that died is still there. A log over
+``LOG_MAX_BYTES`` is rotated when its child starts (``api.log`` -> ``api.log.1`` -> ... up to
+``LOG_KEEP`` old files), never truncated.
+
+:class:`Backoff` is the restart policy of a supervisor (``cli/devstack.py``): the first restart at
+once-ish, each quick crash after that waits twice as long, up to a cap; a child that ran for a while
+before dying starts the count again.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +28,41 @@ from infra.settings import ROOT
 
 STOP_GRACE_S = 10.0
 TAIL_LINES = 25
+LOG_MAX_BYTES = 10 * 1024 * 1024
+LOG_KEEP = 5
+
+
+@dataclass
+class Backoff:
+    """Delay before restarting a child that died, by how long it had run."""
+
+    initial_s: float = 1.0
+    max_s: float = 30.0
+    healthy_after_s: float = 60.0
+    failures: int = 0
+
+    def delay(self, ran_for_s: float) -> float:
+        if ran_for_s >= self.healthy_after_s:
+            self.failures = 0
+        delay = min(self.max_s, self.initial_s * 2.0**self.failures)
+        self.failures += 1
+        return delay
+
+
+def rotate(path: Path, *, max_bytes: int = LOG_MAX_BYTES, keep: int = LOG_KEEP) -> bool:
+    """Move ``path`` to ``path.1`` (and older ones one further, the oldest dropped) when it is over
+    ``max_bytes``; whether it did."""
+    try:
+        if path.stat().st_size <= max_bytes:
+            return False
+    except FileNotFoundError:
+        return False
+    for n in range(keep - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{n}")
+        if older.exists():
+            older.replace(path.with_name(f"{path.name}.{n + 1}"))
+    path.replace(path.with_name(f"{path.name}.1"))
+    return True
 
 
 @dataclass
@@ -34,17 +76,22 @@ class Service:
     cwd: Path = ROOT
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    started_at: float = 0.0
 
     @property
     def log_path(self) -> Path:
         return self.log_dir / f"{self.name}.log"
 
-    def start(self) -> None:
+    def start(self, reason: str = "") -> None:
+        """Start it (again); ``reason`` goes into the log's start line (why it was restarted)."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        rotate(self.log_path)
         self.starts += 1
+        self.started_at = time.monotonic()
         with self.log_path.open("ab") as log:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            log.write(f"\n=== {self.name} start {self.starts} at {stamp} ===\n".encode())
+            why = f" ({reason})" if reason else ""
+            log.write(f"\n=== {self.name} start {self.starts} at {stamp}{why} ===\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
                 self.argv,

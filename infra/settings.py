@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(16_384, ge=1024)
 
     max_body_bytes: int = 1_048_576
+    # How long a write waits for SQLite's write lock before the API answers 503 + Retry-After.
+    sqlite_busy_timeout_ms: int = Field(5_000, ge=0, le=600_000)
     # JSON bodies: nesting depth and element count (a 10,000-deep body is refused, not parsed).
     max_json_depth: int = Field(32, ge=2, le=512)
     max_json_elements: int = Field(100_000, ge=10)

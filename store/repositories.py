@@ -51,26 +51,32 @@ async def insert_ignore(
 async def upsert_employees(
     session: AsyncSession, records: list[dict[str, Any]], *, now: datetime
 ) -> int:
-    """Insert or refresh records (``EmployeeRecord.model_dump(mode="json")``); returns the count."""
-    for record in records:
-        stmt = _insert(session, Employee).values(
-            nip=record["nip"],
-            agency=record["agency"],
-            name=record["name"],
-            record=record,
-            created_at=now,
-            updated_at=now,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["nip"],
-            set_={
-                "agency": stmt.excluded.agency,
-                "name": stmt.excluded.name,
-                "record": stmt.excluded.record,
-                "updated_at": stmt.excluded.updated_at,
-            },
-        )
-        await session.execute(stmt)
+    """Insert or refresh records (``EmployeeRecord.model_dump(mode="json")``); returns the count.
+    One statement for all of them (executemany), so a chunk of an import is one round trip."""
+    if not records:
+        return 0
+    stmt = _insert(session, Employee)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["nip"],
+        set_={
+            "agency": stmt.excluded.agency,
+            "name": stmt.excluded.name,
+            "record": stmt.excluded.record,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    rows = [
+        {
+            "nip": r["nip"],
+            "agency": r["agency"],
+            "name": r["name"],
+            "record": r,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for r in {r["nip"]: r for r in records}.values()  # a NIP twice: the last one wins
+    ]
+    await session.execute(stmt, rows)
     return len(records)
 
 

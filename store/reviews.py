@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.review import BodyKind, RosterSnapshot
 from store.repositories import _insert
 from store.review_models import ReviewBody, Reviewer, ReviewerConflict, ReviewSeat, ReviewView
 
@@ -164,3 +165,27 @@ async def escalated_to_head(session: AsyncSession, head_id: str) -> Sequence[Rev
         ReviewView.status == "open",
     )
     return (await session.scalars(stmt)).all()
+
+
+async def roster_snapshot(
+    session: AsyncSession, body_code: str, persons: list[str]
+) -> RosterSnapshot:
+    """A body, its active roster and their standing conflicts with ``persons``, read together."""
+    body = await get_body(session, body_code)
+    if body is None or not body.active:
+        return RosterSnapshot(body_code=body_code, found=False)
+    ids = [r.id for r in await roster(session, body_code)]
+    pairs: list[tuple[str, str]] = []
+    if ids and persons:
+        stmt = select(ReviewerConflict.reviewer_id, ReviewerConflict.person_id).where(
+            ReviewerConflict.reviewer_id.in_(ids), ReviewerConflict.person_id.in_(persons)
+        )
+        pairs = sorted({(r, p) for r, p in (await session.execute(stmt)).all()})
+    return RosterSnapshot(
+        body_code=body_code,
+        body_kind=BodyKind(body.kind),
+        accreditation_level=body.accreditation_level,
+        head_reviewer_id=body.head_reviewer_id,
+        reviewers=ids,
+        conflicts=pairs,
+    )

@@ -20,14 +20,20 @@ EXPECTED = {
     "migrate",
     "api",
     "worker",
+    "proxy",
 }
 OUR_IMAGE_SERVICES = {"migrate", "api", "worker"}
 
 
 @pytest.fixture(scope="module")
-def services() -> dict[str, dict[str, Any]]:
-    compose = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
-    return compose["services"]
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return dict(compose["services"])
 
 
 def _command(service: dict[str, Any]) -> list[str]:
@@ -120,3 +126,34 @@ def test_schema_job_sets_up_both_temporal_schemas(services: dict[str, dict[str, 
 def test_no_deprecated_auto_setup_image(services: dict[str, dict[str, Any]]) -> None:
     for name, service in services.items():
         assert "auto-setup" not in service.get("image", ""), name
+
+
+def _host_ports(service: dict[str, Any]) -> list[str]:
+    return [str(p) for p in service.get("ports", [])]
+
+
+@pytest.mark.parametrize("name", ["api", "worker", "migrate"])
+def test_scaled_services_publish_no_host_port(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    """`docker compose up --scale api=3` would fail on a fixed host port (it clashes on copy 2)."""
+    assert _host_ports(services[name]) == [], f"{name} publishes {_host_ports(services[name])}"
+    assert "container_name" not in services[name]  # a fixed name clashes too
+
+
+def test_the_proxy_is_the_way_in_and_follows_every_api_copy(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("caddy:")
+    assert _depends_on(proxy)["api"] == "service_healthy"
+    assert [p.rsplit(":", 1)[1] for p in _host_ports(proxy)] == ["8000"]
+    assert "8000" in [str(p) for p in services["api"].get("expose", [])]
+    (mount,) = proxy["configs"]
+    caddyfile = compose["configs"][mount["source"]]["content"]
+    assert mount["target"] in _command(proxy)
+    # Dynamic upstreams: every A record of the service name, looked up again as copies come and go.
+    assert re.search(r"dynamic a \{[^}]*name api[^}]*port 8000[^}]*refresh", caddyfile, re.S)
+    api_command = _command(services["api"])
+    assert api_command[api_command.index("--port") + 1] == "8000"
+    assert api_command[api_command.index("--host") + 1] == "0.0.0.0"

@@ -1,8 +1,10 @@
-"""The `make run` supervisor: port checks, child shutdown, and the real Temporal dev server."""
+"""The `make run` supervisor: port checks, child shutdown and restarts, logs that survive them, and
+the real Temporal dev server."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import subprocess
@@ -14,7 +16,8 @@ import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from cli import devstack
-from infra.settings import Settings
+from infra.processes import Backoff, rotate
+from infra.settings import ROOT, Settings
 from infra.temporal_bin import find_temporal_cli, find_test_server
 
 
@@ -26,6 +29,11 @@ def _free_port() -> int:
 
 def _spawn(stack: devstack.Stack, name: str, code: str) -> devstack.Child:
     return stack.spawn(name, [sys.executable, "-c", code])
+
+
+def _wait_exit(child: devstack.Child) -> None:
+    assert child.proc is not None
+    child.proc.wait(timeout=30)
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -73,7 +81,7 @@ def test_busy_port_is_refused_with_its_name(tmp_path: Path) -> None:
 def test_dead_child_is_reported_with_its_last_lines(tmp_path: Path) -> None:
     stack = devstack.Stack(_settings(tmp_path), tmp_path)
     child = _spawn(stack, "worker", "print('boom: no such workflow'); raise SystemExit(3)")
-    child.proc.wait(timeout=10)
+    _wait_exit(child)
     with pytest.raises(devstack.StackError, match=r"(?s)worker exited with code 3.*boom"):
         stack.check_alive()
     stack.stop()
@@ -109,9 +117,9 @@ def test_stop_sends_sigterm_then_sigkill(tmp_path: Path) -> None:
     while "ready" not in stubborn.log_path.read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
     devstack.stop_child(stubborn, grace_s=0.5)
-    assert stubborn.proc.returncode == -signal.SIGKILL
+    assert stubborn.proc is not None and stubborn.proc.returncode == -signal.SIGKILL
     devstack.stop_child(polite, grace_s=5)
-    assert polite.proc.returncode == -signal.SIGTERM
+    assert polite.proc is not None and polite.proc.returncode == -signal.SIGTERM
 
 
 def _start_temporal(stack: devstack.Stack, data_dir: Path) -> devstack.Child:
@@ -168,7 +176,7 @@ def test_entry_point_refuses_busy_port_and_exits_non_zero(tmp_path: Path) -> Non
         holder.listen()
         result = subprocess.run(
             [sys.executable, "-m", "cli.devstack"],
-            cwd=devstack.ROOT,
+            cwd=ROOT,
             env={**devstack.child_env(), **env},
             capture_output=True,
             text=True,
@@ -178,3 +186,124 @@ def test_entry_point_refuses_busy_port_and_exits_non_zero(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert "already in use" in result.stderr
     assert not (tmp_path / "logs" / "temporal.log").exists()
+
+
+def test_a_dead_child_is_restarted_alone_and_its_log_kept(tmp_path: Path) -> None:
+    stack = devstack.Stack(_settings(tmp_path), tmp_path, backoff_initial_s=0.0)
+    try:
+        api = _spawn(stack, "api", "import time; time.sleep(120)")
+        worker = _spawn(stack, "worker", "print('worker run', flush=True); raise SystemExit(3)")
+        api_pid = api.pid
+        _wait_exit(worker)
+        stack.tend()  # found dead: announced, restart scheduled (backoff 0 s)
+        assert worker.starts == 1
+        stack.tend()  # due: started again
+        assert worker.starts == 2
+        _wait_exit(worker)
+        assert api.alive() and api.pid == api_pid  # the rest of the stack kept running
+        log = worker.log_path.read_text()
+        assert log.count("worker run") == 2, log  # appended, not truncated
+        assert "start 2" in log and "after exit code 3" in log, log
+        said = (tmp_path / "devstack.log").read_text()
+        assert "worker" in said and "exited with code 3" in said and "restarted" in said, said
+    finally:
+        stack.stop()
+
+
+def test_restarts_back_off_and_start_over_after_a_healthy_run() -> None:
+    policy = Backoff(initial_s=1.0, max_s=30.0, healthy_after_s=60.0)
+    assert [policy.delay(ran_for_s=0.5) for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    assert policy.delay(ran_for_s=3600.0) == 1  # it ran for an hour: a fresh start
+
+
+def test_the_restart_waits_for_its_backoff(tmp_path: Path) -> None:
+    stack = devstack.Stack(_settings(tmp_path), tmp_path, backoff_initial_s=3600.0)
+    try:
+        worker = _spawn(stack, "worker", "raise SystemExit(1)")
+        _wait_exit(worker)
+        stack.tend()
+        stack.tend()
+        assert worker.starts == 1  # an hour to go
+        stack.tend(now=time.monotonic() + 3601)
+        assert worker.starts == 2
+    finally:
+        stack.stop()
+
+
+def test_logs_rotate_instead_of_being_emptied(tmp_path: Path) -> None:
+    log = tmp_path / "api.log"
+    log.write_text("the traceback of run 1\n" * 100)
+    assert rotate(log, max_bytes=1000, keep=2)
+    assert not log.exists()
+    assert "run 1" in (tmp_path / "api.log.1").read_text()
+    log.write_text("run 2\n" * 500)
+    assert rotate(log, max_bytes=1000, keep=2)
+    assert "run 1" in (tmp_path / "api.log.2").read_text()
+    assert "run 2" in (tmp_path / "api.log.1").read_text()
+    assert not rotate(log, max_bytes=1000)  # nothing there to rotate
+
+
+def _children_of(pid: int) -> dict[int, str]:
+    """Processes whose parent is ``pid``, with their command lines (from /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def _wait_for_line(lines: list[str], proc: subprocess.Popen[str], needle: str) -> None:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if needle in line:
+            return
+    raise AssertionError(f"{needle!r} never said; the supervisor said:\n{''.join(lines)}")
+
+
+@pytest.mark.timeout(240)
+def test_make_run_restarts_a_killed_worker_and_keeps_the_rest(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    env = {
+        **devstack.child_env(),
+        "MERITFLOW_DATA_DIR": str(tmp_path),
+        "MERITFLOW_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'meritflow.db'}",
+        "MERITFLOW_API_PORT": str(settings.api_port),
+        "MERITFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
+        "MERITFLOW_TEMPORAL_UI_PORT": str(settings.temporal_ui_port),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.devstack"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        _wait_for_line(lines, proc, "Meritflow is running")
+        children = _children_of(proc.pid)
+        (worker,) = [pid for pid, cmd in children.items() if "worker.py" in cmd]
+        (api,) = [pid for pid, cmd in children.items() if "uvicorn" in cmd]
+        os.killpg(worker, signal.SIGKILL)
+        _wait_for_line(lines, proc, "worker restarted")
+        assert proc.poll() is None, "".join(lines)  # the supervisor did not stop the stack
+        assert api in _children_of(proc.pid)  # the API kept running, the same process
+        assert devstack.api_ready(settings)
+        log = (tmp_path / "logs" / "worker.log").read_text()
+        assert "worker start 1" in log and "worker start 2" in log, log
+        said = (tmp_path / "logs" / "devstack.log").read_text()
+        assert "exited with code -9" in said, said
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0

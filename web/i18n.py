@@ -13,7 +13,7 @@ the refusal's details as parameters), falling back to the pipeline's own sentenc
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -85,6 +85,16 @@ class Formatter:
 
     def number(self, value: float | int | None) -> str:
         return "" if value is None else numbers.format_decimal(value, locale=self.locale)
+
+    def sentence(self, template: str | None, args: Mapping[str, str], fallback: str) -> str:
+        """A domain sentence (``{name}`` placeholders, filled by ``args``) in this locale; the
+        domain's own English sentence when it came without a template or the catalog's is broken."""
+        if not template:
+            return fallback
+        try:
+            return self._t.gettext(template).format(**args)
+        except (KeyError, IndexError, ValueError):
+            return fallback
 
     def refusal(self, err: DomainError) -> str:
         return refusal_text(err, self)

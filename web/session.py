@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Request
 
+from actions import policy
 from domain.errors import NotPermitted, Unauthenticated
 from infra.tokens import Principal
 
@@ -60,9 +61,16 @@ def person(request: Request) -> Person | None:
 
 
 def require_person(request: Request) -> Person:
+    """The signed-in person, allowed by the page's rule in ``actions/policy.py`` (a form that runs
+    an action is left to the pipeline); a page without a rule is refused."""
     found = person(request)
     if found is None:
         raise Unauthenticated("Sign in to see this page.", code="signin_required")
+    route = request.scope.get("route")
+    path = str(getattr(route, "path", request.url.path))
+    rule = policy.route_rule(policy.CONSOLE, request.method, path)
+    if not rule.action and not rule.allows(found.role):
+        raise policy.forbidden(found.principal(), rule.roles)
     return found
 
 

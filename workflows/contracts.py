@@ -11,10 +11,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.eligibility import EligibilityResult
+from domain.employee import EmployeeRecord
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
 from domain.ledger import Actor
 from domain.processes import promotion_workflow_id as promotion_workflow_id  # re-exported
-from domain.review import Finding, ReviewRule, SubjectType, Verdict
+from domain.review import Finding, ReviewRule, RosterSnapshot, SubjectType, Verdict
 
 
 class StartPromotion(BaseModel):
@@ -25,6 +26,15 @@ class StartPromotion(BaseModel):
     rulebook_version: str
     requested_by: Actor
     technical_approval_body: str = "BKN"
+    # The technical approval body's roster as the starter read it: the promotion assigns BKN's
+    # reviewer from it itself. None: the promotion reads it once, when BKN's step first opens.
+    review_roster: RosterSnapshot | None = None
+    # Given by a starter that has them at hand (a period's page, activities/period_starts.py), so
+    # the first workflow task decides at once; absent, the promotion fetches them by activity.
+    # The calendar is used only if ``holiday_years`` covers every year the promotion counts in.
+    snapshot: EmployeeRecord | None = None
+    holidays: list[date] | None = None
+    holiday_years: list[int] = Field(default_factory=list)
 
 
 class DecisionInput(BaseModel):
@@ -68,6 +78,8 @@ class PromotionState(BaseModel):
     resume_at: Step | None = None
     outcome_reason: str | None = None
     last_decision: dict[str, Any] | None = None
+    # BKN's review while it runs inside the promotion (its reviewers, deadlines, verdicts).
+    review: ReviewState | None = None
 
 
 # ---- third-party review ------------------------------------------------------------------------
@@ -75,6 +87,21 @@ class PromotionState(BaseModel):
 
 def review_workflow_id(subject_type: str, subject_id: str, attempt: int = 1) -> str:
     return f"review-{subject_type}-{subject_id}-{attempt}"
+
+
+# A review run inside its process (a promotion's pertek) rather than as a workflow of its own.
+EMBEDDED_REVIEW_PREFIX = "pertek-"
+
+
+def embedded_review_id(process_id: str, attempt: int) -> str:
+    return f"{EMBEDDED_REVIEW_PREFIX}{process_id}-{attempt}"
+
+
+def embedded_review_host(review_id: str, parent_process_id: str | None) -> str | None:
+    """The process a review runs inside, or None for a review that is its own workflow."""
+    if parent_process_id and review_id.startswith(EMBEDDED_REVIEW_PREFIX + parent_process_id):
+        return parent_process_id
+    return None
 
 
 class ReviewRequest(BaseModel):
@@ -94,6 +121,8 @@ class ReviewRequest(BaseModel):
 
 class DeclarationInput(BaseModel):
     actor: Actor
+    # The review meant, where the process runs its reviews inside itself (one after another).
+    review_id: str | None = None
     has_conflict: bool
     persons: list[str] = Field(default_factory=list, max_length=100)
     reason: str = Field(default="", max_length=2000)
@@ -101,6 +130,7 @@ class DeclarationInput(BaseModel):
 
 class VerdictInput(BaseModel):
     actor: Actor
+    review_id: str | None = None
     verdict: Verdict
     justification: str = Field(min_length=1, max_length=4000)
     findings: list[Finding] = Field(default_factory=list, max_length=100)
@@ -126,3 +156,14 @@ class ReviewState(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     reason: str | None = None
     automatic: bool = False
+
+
+class ReviewAnswer(BaseModel):
+    """What a declaration or verdict on a review run inside a promotion did: the review, and the
+    promotion as it stands after it (on a deciding verdict, already at its next step)."""
+
+    review: ReviewState
+    promotion: PromotionState
+
+
+PromotionState.model_rebuild()  # its review field names ReviewState, defined below it

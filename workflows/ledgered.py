@@ -33,6 +33,9 @@ PATCH = "ledger-entries-after-durable-decisions"
 
 ItemT = TypeVar("ItemT")
 BatchT = TypeVar("BatchT")
+# Another activity for a batch that the usual one cannot write (a promotion's batch that holds
+# entries of the review it runs inside itself), or None for the usual one.
+Route = Callable[[list[ItemT]], "tuple[Callable[[Any, Any], Awaitable[Any]], Any] | None"]
 
 
 class Outbox(Generic[ItemT, BatchT]):
@@ -44,10 +47,12 @@ class Outbox(Generic[ItemT, BatchT]):
         write_one: Callable[[Any, ItemT], Awaitable[int]],
         write_batch: Callable[[Any, BatchT], Awaitable[Any]],
         batch_of: Callable[[list[ItemT]], BatchT],
+        route: Route[ItemT] | None = None,
     ) -> None:
         self._write_one = write_one
         self._write_batch = write_batch
         self._batch_of = batch_of
+        self._route = route
         self._durable: bool | None = None
         self._queue: list[ItemT] = []
         self._queued = 0
@@ -91,9 +96,11 @@ class Outbox(Generic[ItemT, BatchT]):
         while True:
             await workflow.wait_condition(lambda: bool(self._queue))
             batch, self._queue = self._queue, []
+            routed = self._route(batch) if self._route is not None else None
+            method, arg = routed or (self._write_batch, self._batch_of(batch))
             await workflow.execute_activity_method(
-                self._write_batch,
-                self._batch_of(batch),
+                method,
+                arg,
                 start_to_close_timeout=policies.RECORD_TIMEOUT,
                 retry_policy=policies.RECORD_RETRY,
             )

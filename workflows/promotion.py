@@ -2,10 +2,14 @@
 
 Updates:   ``decide(DecisionInput) -> PromotionState`` — approve, return for correction, or reject the
            pending step, always with a justification; the validator refuses anything out of turn.
+           ``review_declare(DeclarationInput)`` / ``review_verdict(VerdictInput)`` -> ReviewAnswer —
+           BKN's reviewer on the review this workflow runs for BKN's step (``promotion_bkn.py``);
+           a deciding verdict answers with the promotion already at its next step.
 Signals:   ``employee_changed(event_id)`` — the HR source's record of the employee changed (an
            inbound event); recorded only, so no command is added: the snapshot already taken stays
            what eligibility was assessed on.
-Queries:   ``state() -> PromotionState`` (the API reads the read model instead; this is for tooling);
+Queries:   ``state() -> PromotionState`` (with BKN's open review, if any; the API reads the read
+           model instead; this is for tooling);
            ``employee_changes() -> list[str]`` — the ids of the change events received.
 Timers:    per pending step, in the rulebook's duration unit (working days; minutes under a training
            rulebook): a reminder, then an escalation (the step's escalation role may act from then
@@ -24,32 +28,21 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
-from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
-    from activities.contracts import (
-        HolidaysRequest,
-        PromotionRecords,
-        RecordPromotion,
-        SnapshotRequest,
-    )
+    from activities.contracts import HolidaysRequest, SnapshotRequest
     from activities.hr import HrActivities
-    from activities.ledger import LedgerActivities
     from domain.calendar import WorkingCalendar
     from domain.eligibility import EligibilityResult, assess_eligibility
     from domain.employee import EmployeeRecord
-    from domain.enums import Decision, PromotionStatus, Step
+    from domain.enums import PromotionStatus, Step
     from domain.errors import DomainError, InProgress
-    from domain.ledger import Actor, LedgerEntryIn, entry_id
-    from domain.processes import ProcessKind
     from domain.promotion_chain import (
         Move,
-        PendingFacts,
-        next_after_decision,
         validate_decision,
     )
-    from domain.review import SubjectType, Verdict
+    from domain.review import RosterSnapshot
     from domain.rulebook import Rulebook, StepRule, get_rulebook
     from workflows import policies
     from workflows.contracts import (
@@ -57,36 +50,29 @@ with workflow.unsafe.imports_passed_through():
         Decree,
         PendingStep,
         PromotionState,
-        ReviewRequest,
         StartPromotion,
-        review_workflow_id,
     )
     from workflows.errors import refused
-    from workflows.ledgered import Outbox
-    from workflows.promotion_records import identity, promotion_view, start_payload
+    from workflows.promotion_bkn import BknReview
+    from workflows.promotion_ledger import PromotionLedger
+    from workflows.promotion_records import start_payload
+    from workflows.promotion_review import EmbeddedReview
     from workflows.promotion_steps import (
         SYSTEM,
         auto_approval,
         next_timer,
-        open_step,
-        technical_review_rule,
     )
-    from workflows.review import ThirdPartyReviewWorkflow
 
 # From this change on, BKN's technical approval is a ThirdPartyReviewWorkflow child; runs that
 # started before it keep deciding that step through updates.
 BKN_REVIEW_PATCH = "bkn-technical-approval-as-review"
-# Change events remembered per run (newest last), enough to deduplicate re-sent ones.
-MAX_EMPLOYEE_CHANGES = 100
-VERDICT_TO_DECISION = {
-    Verdict.APPROVE: Decision.APPROVE,
-    Verdict.RETURN: Decision.RETURN,
-    Verdict.REJECT: Decision.REJECT,
-}
+# From this change on, that review runs inside the promotion (``workflows/promotion_review.py``);
+# runs that took the child path keep it.
+EMBEDDED_REVIEW_PATCH = "bkn-technical-approval-embedded"
 
 
 @workflow.defn
-class PromotionWorkflow:
+class PromotionWorkflow(BknReview):
     @workflow.init
     def __init__(self, inp: StartPromotion) -> None:
         # Known before any handler runs: a decision sent in the same first task as the start is
@@ -105,14 +91,13 @@ class PromotionWorkflow:
         self._last_decision: dict[str, Any] | None = None
         self._queued: tuple[DecisionInput, str] | None = None
         self._processed: set[str] = set()
-        self._entries = 0
         self._reviews = 0
+        self._review: EmbeddedReview | None = None
+        self._roster: RosterSnapshot | None = None
+        self._roster_changed = False
         self._employee_changes: list[str] = []
-        self._ledger: Outbox[RecordPromotion, PromotionRecords] = Outbox(
-            write_one=LedgerActivities.record_promotion,
-            write_batch=LedgerActivities.record_promotion_batch,
-            batch_of=lambda items: PromotionRecords(items=items),
-        )
+        self._trail = PromotionLedger()
+        self._ledger = self._trail.outbox
 
     # ---- run -------------------------------------------------------------------------------
 
@@ -128,6 +113,9 @@ class PromotionWorkflow:
             if not is_cancelled_exception(err):
                 raise
             before = self._stage
+            if self._review is not None:
+                self._review.cancel()
+                await self._trail.review(self._review)
             self._status, self._stage, self._pending = PromotionStatus.FAILED, "cancelled", None
             self._outcome_reason = "cancelled"
             await self._append(
@@ -152,6 +140,9 @@ class PromotionWorkflow:
         return self.state()
 
     async def _snapshot(self, nip: str) -> EmployeeRecord | None:
+        given = self._require()[0].snapshot
+        if given is not None:  # started with it (a period's page): no activity
+            return given
         try:
             return await workflow.execute_activity_method(
                 HrActivities.snapshot_employee,
@@ -169,6 +160,9 @@ class PromotionWorkflow:
     async def _calendar(self, period: date) -> WorkingCalendar:
         start_year = workflow.now().year
         years = sorted({start_year, start_year + 1, period.year})
+        inp = self._require()[0]
+        if inp.holidays is not None and set(years) <= set(inp.holiday_years):
+            return WorkingCalendar(inp.holidays)  # started with it: no activity
         result = await workflow.execute_activity_method(
             CalendarActivities.load_holidays,
             HolidaysRequest(years=years),
@@ -212,7 +206,10 @@ class PromotionWorkflow:
             if self._pending.step is Step.BKN_TECHNICAL_APPROVAL and workflow.patched(
                 BKN_REVIEW_PATCH
             ):
-                await self._technical_review(calendar)
+                if self._ledger.durable and workflow.patched(EMBEDDED_REVIEW_PATCH):
+                    await self._embedded_review(calendar)
+                else:
+                    await self._technical_review(calendar)
                 continue
             queued = await self._wait_for_decision(calendar)
             if queued is None:
@@ -220,80 +217,7 @@ class PromotionWorkflow:
             decision, update_id = queued
             await self._apply_decision(decision, update_id, calendar)
 
-    async def _technical_review(self, calendar: WorkingCalendar) -> None:
-        """BKN's pertek as a third-party review: the child decides, this step records its outcome."""
-        inp, rb = self._require()
-        pending = self._pending
-        assert pending is not None
-        self._reviews += 1
-        review_id = review_workflow_id("pertek", workflow.info().workflow_id, self._reviews)
-        pending.review_id = review_id
-        payload = {"review_id": review_id, "body": inp.technical_approval_body}
-        request = self._review_request(rb.step_rule(Step.BKN_TECHNICAL_APPROVAL))
-        if self._ledger.durable:
-            # The request is recorded once the review exists: its entry never names a review
-            # that a crash kept from starting.
-            child = await workflow.start_child_workflow(
-                ThirdPartyReviewWorkflow.run,
-                request,
-                id=review_id,
-                parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
-            )
-            await self._append("promotion.review_requested", SYSTEM, self._stage, payload=payload)
-            result = await child
-        else:
-            await self._append("promotion.review_requested", SYSTEM, self._stage, payload=payload)
-            result = await workflow.execute_child_workflow(
-                ThirdPartyReviewWorkflow.run,
-                request,
-                id=review_id,
-                parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
-            )
-        if result.outcome is None:
-            reason = f"technical approval could not be reviewed: {result.reason}"
-            await self._finish(
-                PromotionStatus.FAILED,
-                "failed",
-                reason,
-                "promotion.failed",
-                SYSTEM,
-                payload={"review_id": review_id},
-            )
-            return
-        body = inp.technical_approval_body
-        decision = DecisionInput(
-            actor=Actor(id=f"review:{review_id}", role="bkn", on_behalf_of=body),
-            decision=VERDICT_TO_DECISION[result.outcome],
-            justification=f"Third-party review {review_id} by {body}: {result.reason}",
-            corrections=[f.what for f in result.findings],
-        )
-        extra = {"review_id": review_id, "automatic": result.automatic}
-        await self._apply_decision(
-            decision, None, calendar, kind="promotion.review_concluded", extra=extra
-        )
-
-    def _review_request(self, step: StepRule) -> ReviewRequest:
-        inp, rb = self._require()
-        record = self._record
-        persons = [inp.nip] + ([record.supervisor_nip] if record and record.supervisor_nip else [])
-        return ReviewRequest(
-            subject_type=SubjectType.PROMOTION_TECHNICAL_APPROVAL,
-            subject_id=workflow.info().workflow_id,
-            subject_persons=persons,
-            parent_process_id=workflow.info().workflow_id,
-            agency=inp.agency,
-            body_code=inp.technical_approval_body,
-            rule=technical_review_rule(rb, step),
-            rulebook_version=rb.version,
-            requested_by=Actor(id=workflow.info().workflow_id, role="system"),
-        )
-
     # ---- steps and timers ------------------------------------------------------------------
-
-    def _open_step(self, rule: StepRule, calendar: WorkingCalendar) -> None:
-        self._stage = rule.step.value
-        rb = self._require()[1]
-        self._pending = open_step(rb, rule, workflow.now(), calendar, self._record)
 
     async def _wait_for_decision(
         self, calendar: WorkingCalendar
@@ -349,59 +273,6 @@ class PromotionWorkflow:
 
     # ---- decisions -------------------------------------------------------------------------
 
-    async def _apply_decision(
-        self,
-        d: DecisionInput,
-        update_id: str | None,
-        calendar: WorkingCalendar,
-        *,
-        kind: str = "promotion.decision",
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        pending = self._pending
-        assert pending is not None
-        inp, rb = self._require()
-        if update_id is not None:
-            # Free the slot before recording: once the read model shows the next step, its holder
-            # may decide at once, and that decision must not be wiped when this one finishes.
-            self._queued = None
-        before = self._stage
-        nxt = next_after_decision(rb, pending.step, d.decision, self._resume_at)
-        self._resume_at = nxt.resume_at
-        self._last_decision = {
-            "step": pending.step.value,
-            "decision": d.decision.value,
-            "actor_id": d.actor.id,
-            "at": workflow.now().isoformat(),
-        }
-        if d.decision is Decision.RETURN:
-            self._return_count += 1
-        payload = {"step": pending.step.value, "decision": d.decision.value, **(extra or {})}
-        if d.corrections:
-            payload["corrections"] = d.corrections
-        if nxt.completed:
-            self._decree = Decree(
-                number=d.decree_number or "", effective_date=inp.period, signed_by=d.actor.id
-            )
-            payload["decree"] = self._decree.model_dump(mode="json")
-            self._status, self._stage, self._pending = PromotionStatus.COMPLETED, "completed", None
-        elif nxt.rejected:
-            self._status, self._stage, self._pending = PromotionStatus.REJECTED, "rejected", None
-            self._outcome_reason = d.justification
-        else:
-            assert nxt.next_step is not None
-            self._open_step(rb.step_rule(nxt.next_step), calendar)
-        await self._append(
-            kind,
-            d.actor,
-            before,
-            payload=payload,
-            justification=d.justification,
-            update_id=update_id,
-        )
-        if update_id is not None:
-            self._processed.add(update_id)
-
     @workflow.update
     async def decide(self, d: DecisionInput) -> PromotionState:
         info = workflow.current_update_info()
@@ -440,104 +311,3 @@ class PromotionWorkflow:
             )
         except DomainError as err:
             raise refused(err) from err
-
-    def _pending_facts(self) -> PendingFacts | None:
-        p = self._pending
-        if p is None:
-            return None
-        return PendingFacts(
-            step=p.step, actor_id=p.actor_id, escalated_to=p.escalated_to, review_id=p.review_id
-        )
-
-    @workflow.signal
-    def employee_changed(self, event_id: str) -> None:
-        if event_id not in self._employee_changes:
-            self._employee_changes = [*self._employee_changes, event_id][-MAX_EMPLOYEE_CHANGES:]
-
-    @workflow.query
-    def employee_changes(self) -> list[str]:
-        return list(self._employee_changes)
-
-    @workflow.query
-    def state(self) -> PromotionState:
-        return PromotionState(
-            process_id=workflow.info().workflow_id,
-            status=self._status,
-            stage=self._stage,
-            pending=self._pending,
-            eligibility=self._eligibility,
-            decree=self._decree,
-            return_count=self._return_count,
-            resume_at=self._resume_at,
-            outcome_reason=self._outcome_reason,
-            last_decision=self._last_decision,
-        )
-
-    # ---- ledger ----------------------------------------------------------------------------
-
-    async def _finish(
-        self,
-        status: PromotionStatus,
-        stage: str,
-        reason: str,
-        kind: str,
-        actor: Actor,
-        *,
-        payload: dict[str, Any] | None = None,
-        stage_before: str | None = None,
-    ) -> None:
-        before = stage_before or self._stage
-        self._status, self._stage, self._pending, self._outcome_reason = status, stage, None, reason
-        await self._append(kind, actor, before, payload={"reason": reason, **(payload or {})})
-
-    async def _append_view_only(self) -> None:
-        pending = self._pending
-        payload = (
-            {"step": pending.step.value, "due_at": pending.due_at.isoformat()} if pending else {}
-        )
-        await self._append("promotion.step_opened", SYSTEM, "eligible", payload=payload)
-
-    async def _append(
-        self,
-        kind: str,
-        actor: Actor,
-        stage_before: str | None = None,
-        *,
-        payload: dict[str, Any] | None = None,
-        justification: str | None = None,
-        update_id: str | None = None,
-    ) -> None:
-        inp, rb = self._require()
-        info = workflow.info()
-        self._entries += 1
-        entry = LedgerEntryIn(
-            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
-            process_id=info.workflow_id,
-            process_kind=ProcessKind.PROMOTION,
-            kind=kind,
-            outcome="accepted",
-            stage_before=stage_before,
-            stage_after=self._stage,
-            actor=actor,
-            subject=inp.nip,
-            agency=inp.agency,
-            payload=payload or {},
-            justification=justification,
-            rulebook_version=rb.version,
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
-            update_id=update_id,
-            occurred_at=workflow.now(),
-        )
-        item = RecordPromotion(
-            process_id=info.workflow_id,
-            entry=entry,
-            view=promotion_view(self.state()),
-            identity=identity(inp, rb),
-        )
-        await self._ledger.put(item, entry_id=entry.entry_id)
-
-    def _require(self) -> tuple[StartPromotion, Rulebook]:
-        assert self._inp is not None
-        assert self._rulebook is not None
-        return self._inp, self._rulebook

@@ -2,11 +2,17 @@
 
 Run:       the first run stores the period's members (the employees named by the HR trigger, or the
            agency's candidates pulled from the HR source) through an activity; then every run takes
-           pages of members in order and starts one ``PromotionWorkflow`` per employee as a child
-           (id ``promotion-<nip>-<YYYY-MM>``, parent close policy ABANDON: promotions outlive the
-           period; an id already taken — running, or finished within retention — counts as
-           "already running" and starts nothing). At most ``max_in_flight`` starts are in flight at
-           once. Children's results are never awaited: the period only starts them.
+           the members in order, one ``start_period_page`` activity per run working through them
+           a page at a time (activities/period_starts.py): it starts one ``PromotionWorkflow`` per
+           employee with
+           the Temporal client (id ``promotion-<nip>-<YYYY-MM>``, conflict policy USE_EXISTING and
+           reuse policy REJECT_DUPLICATE: an id already taken — running, or finished within
+           retention — counts as "already running" and starts nothing), at most ``max_in_flight``
+           starts in flight, each with the employee's snapshot and the holiday calendar so its
+           first workflow task needs no activity. Promotions outlive the period; their results
+           are never awaited. Runs from before patch ``period-starts-promotions-by-client`` start
+           them as children (parent close policy ABANDON), a page read and a page recorded by
+           activities around the starts, and replay that way.
 Continue-as-new: after ``children_per_run`` members (or when Temporal suggests it), carrying only
            the cursor and the counters, so ten thousand employees never strain one history.
 Opened again: a completed period is started once more (same id, a new chain of runs) by a later
@@ -32,6 +38,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.period_starts import PeriodStarter, StartPage
     from activities.periods import (
         ClaimPage,
         FinishPeriod,
@@ -47,6 +54,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.promotion import PromotionWorkflow
 
 PERIOD_ACTIVITY_TIMEOUT = timedelta(minutes=2)
+# A run's starts (5,000 at most, a page at a time) take minutes on a loaded server; a worker lost
+# mid-run is noticed by its silence, and its last heartbeat says where to resume.
+START_PAGE_TIMEOUT = timedelta(hours=2)
+START_PAGE_HEARTBEAT = timedelta(minutes=2)
+STARTS_BY_CLIENT_PATCH = "period-starts-promotions-by-client"
 PERIOD_ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=30)
 )
@@ -116,8 +128,18 @@ class PromotionPeriodWorkflow:
         if not inp.prepared:
             self._requested = await self._prepare(inp)
         taken = 0
+        # From this change on, pages of promotions are started by an activity with the client;
+        # runs from before it replay their child starts.
+        by_client = workflow.patched(STARTS_BY_CLIENT_PATCH)
         while self._cursor < self._requested and taken < inp.children_per_run:
-            taken += await self._next_page(inp, min(inp.page_size, inp.children_per_run - taken))
+            if by_client:
+                # The rest of this run in one call, a page at a time inside it: the period's own
+                # tasks then never wait in the task queue behind the promotions it started.
+                taken += await self._start_page(inp, inp.children_per_run - taken)
+            else:
+                taken += await self._next_page(
+                    inp, min(inp.page_size, inp.children_per_run - taken)
+                )
             if workflow.info().is_continue_as_new_suggested():
                 break
         if self._cursor < self._requested:
@@ -152,8 +174,41 @@ class PromotionPeriodWorkflow:
         )
         return result.requested
 
+    async def _start_page(self, inp: PeriodInput, limit: int) -> int:
+        """Start the promotions of the next ``limit`` members (one activity, a page at a time
+        inside it); how many members it took."""
+        page = await workflow.execute_activity_method(
+            PeriodStarter.start_page,
+            StartPage(
+                period_id=inp.period_id,
+                agency=inp.agency,
+                period=inp.period,
+                promotion_type=inp.promotion_type.value,
+                rulebook_version=inp.rulebook_version,
+                requested_by=inp.requested_by,
+                task_queue=workflow.info().task_queue,
+                after=self._cursor,
+                limit=limit,
+                max_in_flight=inp.max_in_flight,
+                page_size=inp.page_size,
+                started=self._started,
+                already_running=self._already_running,
+                runs=inp.run,
+            ),
+            start_to_close_timeout=START_PAGE_TIMEOUT,
+            heartbeat_timeout=START_PAGE_HEARTBEAT,
+            retry_policy=PERIOD_ACTIVITY_RETRY,
+        )
+        if page.taken == 0:  # fewer members than counted: nothing more to take
+            self._requested = self._cursor
+            return 0
+        self._cursor = page.cursor
+        self._started += page.started
+        self._already_running += page.already_running
+        return page.taken
+
     async def _next_page(self, inp: PeriodInput, limit: int) -> int:
-        """Start the children of the next ``limit`` members; returns how many members it took."""
+        """Runs from before the client starts: the children of the next ``limit`` members."""
         page = await workflow.execute_activity_method(
             PeriodActivities.claim_page,
             ClaimPage(

@@ -24,6 +24,8 @@ from temporalio import workflow
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
+from workflows.entries import decided_entry
+
 with workflow.unsafe.imports_passed_through():
     from activities.talent_appointments import TalentAppointmentActivities
     from activities.talent_contracts import (
@@ -35,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.enums import Role
     from domain.errors import NotPermitted, RuleViolation, WrongStage
-    from domain.ledger import Actor, LedgerEntryIn, entry_id
+    from domain.ledger import Actor
     from domain.processes import ProcessKind
     from domain.review import SubjectType, Verdict
     from domain.talent.filling import APPOINTMENT_TERMINAL
@@ -316,26 +318,20 @@ class TalentAppointmentWorkflow:
         payload: dict[str, Any],
         justification: str | None = None,
     ) -> None:
-        info, update, inp = workflow.info(), workflow.current_update_info(), self._inp
+        inp = self._inp
         self._entries += 1
-        entry = LedgerEntryIn(
-            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
-            process_id=info.workflow_id,
+        entry = decided_entry(
+            self._entries,
             process_kind=ProcessKind.TALENT_APPOINTMENT,
             kind=kind,
-            outcome="accepted",
-            stage_before=stage_before.value if stage_before else None,
-            stage_after=self._stage.value,
             actor=actor,
-            subject=inp.successor_nip,
+            stage_before=stage_before,
+            stage_after=self._stage,
             agency=inp.agency,
             payload=payload,
-            justification=justification,
             rulebook_version=self._rb.version,
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
-            update_id=update.id if update else None,
-            occurred_at=workflow.now(),
+            subject=inp.successor_nip,
+            justification=justification,
         )
         view = AppointmentView(
             stage=self._stage.value,
@@ -345,5 +341,5 @@ class TalentAppointmentWorkflow:
             selection_id=self._selection_id,
             outcome_reason=self._reason,
         )
-        item = RecordTalentAppointment(process_id=info.workflow_id, entry=entry, view=view)
+        item = RecordTalentAppointment(process_id=entry.process_id, entry=entry, view=view)
         await self._ledger.put(item, entry_id=entry.entry_id)

@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 
+from workflows.entries import decided_entry
+
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.contracts import HolidaysRequest
@@ -45,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.durations import DurationUnit, after
     from domain.enums import Role
     from domain.errors import Conflict, DomainError, NotPermitted
-    from domain.ledger import Actor, LedgerEntryIn, entry_id
+    from domain.ledger import Actor
     from domain.processes import ProcessKind
     from domain.talent import committee
     from domain.talent.committee import TERMINAL, Stage
@@ -355,25 +357,18 @@ class TalentReviewWorkflow:
         payload: dict[str, Any],
         justification: str | None = None,
     ) -> None:
-        info, update = workflow.info(), workflow.current_update_info()
         self._entries += 1
-        entry = LedgerEntryIn(
-            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
-            process_id=info.workflow_id,
+        entry = decided_entry(
+            self._entries,
             process_kind=ProcessKind.TALENT_REVIEW,
             kind=kind,
-            outcome="accepted",
-            stage_before=stage_before.value if stage_before else None,
-            stage_after=self._stage.value,
             actor=actor,
+            stage_before=stage_before,
+            stage_after=self._stage,
             agency=self._inp.agency,
             payload=payload,
-            justification=justification,
             rulebook_version=self._rb.version,
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
-            update_id=update.id if update else None,
-            occurred_at=workflow.now(),
+            justification=justification,
         )
         view = ReviewView(
             stage=self._stage.value,
@@ -382,5 +377,5 @@ class TalentReviewWorkflow:
             waiting_for=waiting_for(self._stage, self._inp, self._closes_at),
             outcome_reason=self._reason,
         )
-        item = RecordTalentReview(process_id=info.workflow_id, entry=entry, view=view)
+        item = RecordTalentReview(process_id=entry.process_id, entry=entry, view=view)
         await self._ledger.put(item, entry_id=entry.entry_id)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from actions import cursors
 from actions.services import Services
 from domain import analytics
 from domain.enums import Role
@@ -57,10 +58,8 @@ async def search(
             code="validation_error",
             field="to",
         )
-    try:
+    with cursors.guard():
         after = audit.decode_cursor(cursor) if cursor else None
-    except audit.InvalidCursor as err:
-        raise RuleViolation(f"{err}.", code="invalid_cursor", field="cursor") from err
     async with services.sessions() as session:
         rows = await audit.search_entries(session, flt, limit=limit + 1, after=after)
     page = rows[:limit]

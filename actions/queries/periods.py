@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions import cursors
 from actions.schemas.events import PeriodTally, PromotionPeriodPage, PromotionPeriodRead
 from actions.services import Services
 from domain.enums import PromotionStatus
@@ -68,10 +69,15 @@ async def page(
         agency = principal.agency
     async with services.sessions() as session:
         rows = await store_events.list_periods(
-            session, agency=agency, period=period, status=status, limit=limit + 1, after=cursor
+            session,
+            agency=agency,
+            period=period,
+            status=status,
+            limit=limit + 1,
+            after=cursors.after_id(cursor),
         )
         items = [await to_read(session, r) for r in rows[:limit]]
-    next_cursor = items[-1].id if len(rows) > limit and items else None
+    next_cursor = cursors.next_of(items[-1].id if len(rows) > limit and items else None)
     return PromotionPeriodPage(items=items, next_cursor=next_cursor)
 
 

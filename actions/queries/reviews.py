@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from actions import cursors
+from actions.queries.waiting import until_changed
 from actions.reviews import may_read, to_read
 from actions.schemas.reviews import ReviewPage, ReviewRead
 from actions.services import Services
@@ -18,6 +20,13 @@ async def get(services: Services, principal: Principal, review_id: str) -> Revie
     if view is None or not may_read(principal, view, {s.reviewer_id for s in seats}):
         raise NotFound(f"No review '{review_id}' is visible to you.")
     return to_read(view, seats)
+
+
+async def get_when_changed(
+    services: Services, principal: Principal, review_id: str, *, seen: str | None, wait_s: float
+) -> tuple[ReviewRead, str]:
+    """The review and its version, once it differs from ``seen`` or ``wait_s`` has passed."""
+    return await until_changed(lambda: get(services, principal, review_id), seen, wait_s)
 
 
 async def page(
@@ -41,11 +50,12 @@ async def page(
             body_code=body_code,
             reviewer_id=mine,
             limit=limit + 1,
-            after=cursor,
+            after=cursors.after_id(cursor),
         )
         items = [
             to_read(r, list(await reviews.seats_of(session, r.review_id))) for r in rows[:limit]
         ]
     return ReviewPage(
-        items=items, next_cursor=items[-1].id if len(rows) > limit and items else None
+        items=items,
+        next_cursor=cursors.next_of(items[-1].id if len(rows) > limit and items else None),
     )

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions import cursors, policy
 from actions.schemas.selections import (
     ApplicantPage,
     PanelMemberRead,
@@ -30,7 +31,7 @@ from actions.selections.common import NATIONAL_ROLES, SHORTLIST_PUBLIC_STAGES, s
 from actions.selections.registration import applicant_read
 from actions.services import Services
 from domain.enums import Role
-from domain.errors import NotFound, NotPermitted, RuleViolation
+from domain.errors import NotFound, NotPermitted
 from domain.selection.rulebook import get_selection_rulebook
 from domain.selection.scheme import Component, ScoringScheme
 from domain.selection.seats import SCORER_ROLE, assigned_components
@@ -39,15 +40,7 @@ from store import selections
 from store.selection_models import Selection, SelectionApplicant
 
 # Roles that see candidates' personal data (NIP, birth date) besides the selection's own panel.
-APPLICANT_READERS = frozenset(
-    {
-        Role.AGENCY_HR.value,
-        Role.HR_SYSTEM.value,
-        Role.AUDITOR.value,
-        Role.BKN.value,
-        Role.ADMIN.value,
-    }
-)
+APPLICANT_READERS = policy.APPLICANT_READERS
 
 
 async def visible(session: AsyncSession, principal: Principal, process_id: str) -> Selection:
@@ -92,7 +85,7 @@ async def page(
         if agency is not None and agency != principal.agency:
             raise NotFound(f"No agency '{agency}' is visible to you.", field="agency")
         agency = principal.agency
-    try:
+    with cursors.guard():
         async with services.sessions() as session:
             rows, next_cursor = await selections.list_selections(
                 session,
@@ -100,15 +93,10 @@ async def page(
                 stage=stage,
                 post_level=post_level,
                 limit=limit,
-                cursor=cursor,
+                # The store's own position, inside this API's cursor (actions/cursors.py).
+                cursor=cursors.after_id(cursor),
             )
-    except ValueError as err:
-        raise RuleViolation(
-            "The cursor is not one this API gave out.",
-            code="validation_error",
-            fields=[{"field": "cursor", "message": str(err)}],
-        ) from err
-    return SelectionPage(items=[to_read(r) for r in rows], next_cursor=next_cursor)
+    return SelectionPage(items=[to_read(r) for r in rows], next_cursor=cursors.next_of(next_cursor))
 
 
 async def get(services: Services, principal: Principal, process_id: str) -> SelectionRead:
@@ -139,8 +127,10 @@ async def panel(services: Services, principal: Principal, process_id: str) -> Pa
 async def _rows(
     session: AsyncSession, process_id: str, limit: int, cursor: str | None
 ) -> tuple[list[SelectionApplicant], str | None]:
-    rows = await selections.list_applicants(session, process_id, limit=limit + 1, after=cursor)
-    next_cursor = rows[limit - 1].applicant_id if len(rows) > limit else None
+    rows = await selections.list_applicants(
+        session, process_id, limit=limit + 1, after=cursors.after_id(cursor)
+    )
+    next_cursor = cursors.next_of(rows[limit - 1].applicant_id if len(rows) > limit else None)
     return rows[:limit], next_cursor
 
 

@@ -44,6 +44,8 @@ class PendingRead(BaseModel):
     due_at: datetime | None
     auto_approve_at: datetime | None
     review_id: str | None = None
+    # The reviewers seated on that review (for BKN's step: assigned in the same moment it opened).
+    reviewers: list[str] = Field(default_factory=list)
 
 
 class PromotionRead(BaseModel):

@@ -64,6 +64,18 @@ class SeatRead(BaseModel):
     verdict: str | None
 
 
+class ProcessAfter(BaseModel):
+    """The process a review decides, as the review's action left it: taken from the workflow's
+    answer to that action, so a client learns what its declaration or verdict did without
+    reading again (a deciding verdict on a promotion's pertek shows the promotion's next step)."""
+
+    process_id: str
+    status: str
+    stage: str
+    pending_step: str | None = None
+    pending_role: str | None = None
+
+
 class ReviewRead(BaseModel):
     id: str
     subject_type: str
@@ -85,6 +97,8 @@ class ReviewRead(BaseModel):
     seats: list[SeatRead]
     created_at: datetime
     updated_at: datetime
+    # Only on a declaration's or verdict's answer, for a review run inside its process.
+    process: ProcessAfter | None = None
 
 
 class ReviewPage(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from actions.pipeline import Action, Attempt
 from actions.schemas.selections import AppointmentCreate, CancelCreate, SelectionRead
-from actions.selections.common import AUTHORITY, authority_only, update, visible
+from actions.selections.common import authority_only, update, visible
 from domain.processes import ProcessKind
 from workflows.selection import OpenSelectionWorkflow
 from workflows.selection_contracts import AppointInput, CancelInput
@@ -25,7 +25,6 @@ APPOINT = Action(
     refused="selection.appointment_refused",
     body=AppointmentCreate,
     result=SelectionRead,
-    roles=AUTHORITY,
     visible=visible,
     authorize=authority_only,
     execute=_appoint,
@@ -45,7 +44,6 @@ CANCEL = Action(
     refused="selection.cancel_refused",
     body=CancelCreate,
     result=SelectionRead,
-    roles=AUTHORITY,
     visible=visible,
     authorize=authority_only,
     execute=_cancel,

@@ -18,11 +18,10 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.workflow import UpdateMethodMultiParam
 
-from actions import temporal
+from actions import policy, temporal
 from actions.pipeline import Attempt, can_see_agency
 from actions.schemas.selections import CountsRead, RegistrationRead, SelectionRead
 from actions.targets import Target
-from domain.enums import Role
 from domain.ledger import entry_id
 from domain.selection.seats import require_appointing_authority
 from domain.selection.stages import Stage
@@ -33,24 +32,8 @@ from store.selection_models import Selection
 A = TypeVar("A")
 T = TypeVar("T")
 
-STARTERS = frozenset({Role.AGENCY_HR.value, Role.HR_SYSTEM.value, Role.ADMIN.value})
-# The agency's HR unit plans; so do the panel's chair and secretary (seat checked by the workflow).
-PLANNERS = frozenset({Role.AGENCY_HR.value, Role.SELECTION_COMMITTEE.value})
-REGISTRARS = frozenset({Role.AGENCY_HR.value, Role.HR_SYSTEM.value, Role.ADMIN.value})
-COMMITTEE = frozenset({Role.SELECTION_COMMITTEE.value})
-SCORERS = frozenset({Role.ASSESSOR.value, Role.SELECTION_COMMITTEE.value})
-# Whoever may see the committee's working data may ask for scores; they stay blind to everyone
-# until they scored the applicant themselves or the component closed.
-SCORE_READERS = SCORERS | {
-    Role.AGENCY_HR.value,
-    Role.AUDITOR.value,
-    Role.BKN.value,
-    Role.ADMIN.value,
-    Role.APPOINTING_AUTHORITY.value,
-}
-AUTHORITY = frozenset({Role.APPOINTING_AUTHORITY.value})
-# National roles see every agency's selections.
-NATIONAL_ROLES = frozenset({Role.BKN.value, Role.ADMIN.value})
+STARTERS = policy.action_roles("selection.start")
+NATIONAL_ROLES = policy.NATIONAL_ROLES
 # The shortlist is public once the plenary approved it; the committee sees it as it is proposed.
 SHORTLIST_PUBLIC_STAGES = frozenset(
     {Stage.OVERSIGHT_REVIEW.value, Stage.APPOINTMENT.value, Stage.COMPLETED.value}

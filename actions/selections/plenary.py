@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.pipeline import Action, Attempt
 from actions.schemas.selections import NoteBody, SelectionRead, VoteCreate
-from actions.selections.common import COMMITTEE, update, visible
+from actions.selections.common import update, visible
 from domain.processes import ProcessKind
 from workflows.selection import OpenSelectionWorkflow
 from workflows.selection_contracts import ActorInput, VoteInput
@@ -21,7 +21,6 @@ VOTE = Action(
     refused="selection.vote_refused",
     body=VoteCreate,
     result=SelectionRead,
-    roles=COMMITTEE,
     visible=visible,
     execute=_vote,
     summary="A panel member votes on the proposed shortlist",
@@ -39,7 +38,6 @@ CLOSE_PLENARY = Action(
     refused="selection.plenary_close_refused",
     body=NoteBody,
     result=SelectionRead,
-    roles=COMMITTEE,
     visible=visible,
     execute=_close,
     summary="Close the plenary (chair or secretary); needs the rulebook's quorum",

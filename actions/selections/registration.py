@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.pipeline import Action, Attempt
 from actions.schemas.selections import ApplicantCreate, ApplicantImport, ApplicantRead, ImportResult
-from actions.selections.common import REGISTRARS, stamp, visible, write
+from actions.selections.common import stamp, visible, write
 from actions.selections.csv_import import read_import
 from domain.processes import ProcessKind
 from domain.selection.screening import ApplicantProfile
@@ -51,7 +51,6 @@ REGISTER = Action(
     refused="selection.registration_refused",
     body=ApplicantCreate,
     result=ApplicantRead,
-    roles=REGISTRARS,
     visible=visible,
     execute=_register,
     subject=lambda b: b.applicant_id,
@@ -73,7 +72,6 @@ IMPORT = Action(
     refused="selection.import_refused",
     body=ApplicantImport,
     result=ImportResult,
-    roles=REGISTRARS,
     visible=visible,
     parse=read_import,
     execute=_import,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.pipeline import Action, Attempt
 from actions.schemas.selections import ApplicantRead, NoteBody, ScreeningDecisionIn, SelectionRead
-from actions.selections.common import COMMITTEE, stamp, update, visible, write
+from actions.selections.common import stamp, update, visible, write
 from actions.selections.registration import applicant_read
 from domain.processes import ProcessKind
 from store import selections
@@ -34,7 +34,6 @@ DECIDE = Action(
     refused="selection.screening_refused",
     body=ScreeningDecisionIn,
     result=ApplicantRead,
-    roles=COMMITTEE,
     visible=visible,
     execute=_decide,
     subject=lambda b: b.applicant_id,
@@ -53,7 +52,6 @@ CLOSE_SCREENING = Action(
     refused="selection.screening_close_refused",
     body=NoteBody,
     result=SelectionRead,
-    roles=COMMITTEE,
     visible=visible,
     execute=_close,
     summary="Close screening (chair or secretary) once every applicant is decided",

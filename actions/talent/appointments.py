@@ -17,7 +17,6 @@ from actions.schemas.talent import AppointIn, FallBackIn, TalentAppointmentRead
 from actions.services import Services
 from actions.talent.common import appointment_read, sees_agency
 from actions.targets import Target
-from domain.enums import Role
 from domain.processes import ProcessKind
 from infra.tokens import Principal
 from store.talent import appointments
@@ -27,8 +26,6 @@ from workflows.talent_contracts import AppointInput, FallBackInput, StartTalentA
 
 log = structlog.get_logger(__name__)
 KIND = ProcessKind.TALENT_APPOINTMENT
-AUTHORITY = frozenset({Role.APPOINTING_AUTHORITY.value})
-FALLERS = frozenset({Role.APPOINTING_AUTHORITY.value, Role.AGENCY_HR.value})
 
 
 async def begin(services: Services, process_id: str, start: StartTalentAppointment) -> bool:
@@ -85,7 +82,6 @@ APPOINT = Action(
     refused="talent_appointment.appointment_refused",
     body=AppointIn,
     result=TalentAppointmentRead,
-    roles=AUTHORITY,
     visible=_visible,
     execute=_appoint,
     summary="Appoint the successor with the decree number; refused if the successor or the "
@@ -111,7 +107,6 @@ FALL_BACK = Action(
     refused="talent_appointment.fall_back_refused",
     body=FallBackIn,
     result=TalentAppointmentRead,
-    roles=FALLERS,
     visible=_visible,
     execute=_fall_back,
     summary="Fill the post by open selection instead, with a reason; the selection is started",

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from temporalio.workflow import UpdateMethodMultiParam
 
-from actions import temporal
+from actions import policy, temporal
 from actions.pipeline import Attempt, can_see_agency
 from actions.schemas.talent import (
     ObjectionRead,
@@ -23,8 +23,8 @@ from actions.targets import Target
 from domain.enums import Role
 from domain.ledger import entry_id
 from infra.tokens import Principal
+from store.stamped import Stamp
 from store.talent import reviews
-from store.talent.entries import Stamp
 from store.talent_models import (
     TalentAppointment,
     TalentObjection,
@@ -34,25 +34,9 @@ from store.talent_models import (
 
 A = TypeVar("A")
 
-STARTERS = frozenset({Role.AGENCY_HR.value, Role.ADMIN.value})
-COMMITTEE = frozenset({Role.TALENT_COMMITTEE.value})
-CANCELLERS = frozenset({Role.AGENCY_HR.value, Role.TALENT_COMMITTEE.value})
-EMPLOYEES = frozenset({Role.EMPLOYEE.value})
-RECORD_WRITERS = frozenset({Role.HR_SYSTEM.value, Role.AGENCY_HR.value, Role.ADMIN.value})
-# The oversight body records an agency's approval (BKN since 2024, domain-rules §0).
-OVERSIGHT = frozenset({Role.BKN.value, Role.ADMIN.value})
-NATIONAL_ROLES = frozenset({Role.BKN.value, Role.ADMIN.value})
-READERS = frozenset(
-    {
-        Role.AGENCY_HR.value,
-        Role.HR_SYSTEM.value,
-        Role.TALENT_COMMITTEE.value,
-        Role.AUDITOR.value,
-        Role.APPOINTING_AUTHORITY.value,
-        Role.BKN.value,
-        Role.ADMIN.value,
-    }
-)
+STARTERS = policy.action_roles("talent_review.start")
+NATIONAL_ROLES = policy.NATIONAL_ROLES
+READERS = policy.TALENT_READERS
 
 
 def sees_agency(principal: Principal, agency: str | None) -> bool:

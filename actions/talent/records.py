@@ -17,7 +17,7 @@ from actions.employees import EmployeeCsv
 from actions.pipeline import Action, Attempt
 from actions.schemas.talent import CriticalPostIn, CriticalPostRead, TalentImported
 from actions.services import Services
-from actions.talent.common import OVERSIGHT, RECORD_WRITERS, sees_agency, stamp
+from actions.talent.common import sees_agency, stamp
 from actions.targets import Target
 from domain.calendar import WIB
 from domain.errors import NotFound, RuleViolation
@@ -28,7 +28,8 @@ from domain.talent.records import REQUIRED_COLUMNS, RowError, TalentRecord, reco
 from domain.talent.rulebook import DEFAULT_TALENT_RULEBOOK, get_talent_rulebook
 from domain.talent.succession import CriticalPost
 from infra.tokens import Principal
-from store.talent import entries, records
+from store import stamped
+from store.talent import records
 from store.talent.succession import refresh_post
 
 KIND = ProcessKind.TALENT_RECORDS
@@ -48,12 +49,12 @@ def _visible(principal: Principal, target: Target) -> bool:
 async def _append(
     session: AsyncSession, a: Attempt[Any], kind: str, payload: dict[str, Any], subject: str | None
 ) -> None:
-    await entries.append(
+    await stamped.append(
         session,
         stamp(a),
         process_id=a.target.process_id,
-        kind=KIND,
-        entry_kind=kind,
+        process_kind=KIND,
+        kind=kind,
         agency=a.target.agency,
         stage=None,
         subject=subject,
@@ -126,7 +127,6 @@ IMPORT = Action(
     refused="talent_records.import_refused",
     body=EmployeeCsv,
     result=TalentImported,
-    roles=RECORD_WRITERS,
     locate=_locate_mine,
     execute=_import,
     summary="Import performance and potential inputs from CSV; all rows or none, every bad row "
@@ -150,7 +150,6 @@ UPSERT = Action(
     refused="talent_records.write_refused",
     body=TalentRecord,
     result=TalentImported,
-    roles=RECORD_WRITERS,
     locate=_locate_record,
     execute=_upsert,
     subject=lambda b: b.nip,
@@ -182,7 +181,6 @@ RECORD_APPROVAL = Action(
     refused="talent_records.approval_refused",
     body=Approval,
     result=Approval,
-    roles=OVERSIGHT,
     locate=_locate_approval,
     visible=_visible,
     execute=_approve,
@@ -237,7 +235,6 @@ MARK_POST = Action(
     refused="talent_records.post_refused",
     body=CriticalPostIn,
     result=CriticalPostRead,
-    roles=RECORD_WRITERS,
     locate=_locate_post,
     visible=_visible,
     execute=_mark,

@@ -21,9 +21,6 @@ from actions.schemas.talent import (
 )
 from actions.services import Services
 from actions.talent.common import (
-    CANCELLERS,
-    COMMITTEE,
-    STARTERS,
     sees_agency,
     to_read,
     update,
@@ -139,7 +136,6 @@ START = Action(
     refused="talent_review.start_refused",
     body=TalentReviewCreate,
     result=TalentReviewStarted,
-    roles=STARTERS,
     locate=_locate,
     precheck=_precheck,
     execute=_start,
@@ -159,7 +155,6 @@ CLOSE_CALIBRATION = Action(
     refused="talent_review.close_calibration_refused",
     body=NoteBody,
     result=TalentReviewRead,
-    roles=COMMITTEE,
     visible=visible,
     execute=_close_calibration,
     summary="Close calibration (chair or secretary): every box is published with its explanation "
@@ -178,7 +173,6 @@ FINALIZE = Action(
     refused="talent_review.finalize_refused",
     body=NoteBody,
     result=TalentReviewRead,
-    roles=COMMITTEE,
     visible=visible,
     execute=_finalize,
     summary="Establish the talent pool (chair or secretary) once every objection is answered; "
@@ -197,7 +191,6 @@ CANCEL = Action(
     refused="talent_review.cancel_refused",
     body=CancelBody,
     result=TalentReviewRead,
-    roles=CANCELLERS,
     visible=visible,
     execute=_cancel,
     summary="Cancel the review with a reason (agency HR, or the committee's chair)",

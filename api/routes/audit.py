@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions.queries import audit as audit_reads
@@ -22,6 +22,7 @@ from actions.schemas.audit import EntryPage
 from api.auth import PrincipalDep, can_see_agency
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, responses
+from api.params import IsoDateTime
 from domain.errors import DomainError
 from domain.explanation import LedgerCheck, PromotionExplanation, explain_promotion
 from domain.reconcile import ReconciliationReport
@@ -66,10 +67,10 @@ async def search_entries(
     subject: str | None = None,
     process_id: str | None = None,
     recorded_from: Annotated[
-        AwareDatetime | None, Query(alias="from", description="recorded_at ≥ this (inclusive)")
+        IsoDateTime | None, Query(alias="from", description="recorded_at ≥ this (inclusive)")
     ] = None,
     recorded_to: Annotated[
-        AwareDatetime | None, Query(alias="to", description="recorded_at < this (exclusive)")
+        IsoDateTime | None, Query(alias="to", description="recorded_at < this (exclusive)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,

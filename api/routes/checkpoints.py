@@ -12,6 +12,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, Depends, Query, Request
 
+from actions import cursors
 from actions.schemas.checkpoints import (
     CheckpointPage,
     CheckpointRead,
@@ -23,6 +24,7 @@ from activities.checkpoints import publish_pending
 from api.auth import can_see_agency, require_roles
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, responses
+from api.params import Count, RowId
 from domain.enums import Role
 from domain.ledger import iso_utc
 from infra.tokens import Principal
@@ -112,14 +114,13 @@ async def create_checkpoint(
 async def list_checkpoints(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[
-        int | None, Query(ge=1, description="next_cursor of the previous page")
-    ] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> CheckpointPage:
-    rows = await checkpoints.list_checkpoints(session, limit=limit + 1, before=cursor)
+    before = cursors.after_number(cursor)
+    rows = await checkpoints.list_checkpoints(session, limit=limit + 1, before=before)
     items = [to_read(cp) for cp in rows[:limit]]
-    next_cursor = str(items[-1].id) if len(rows) > limit and items else None
-    return CheckpointPage(items=items, next_cursor=next_cursor)
+    last = items[-1].id if len(rows) > limit and items else None
+    return CheckpointPage(items=items, next_cursor=cursors.next_of(last))
 
 
 async def _checkpoint(session: SessionDep, checkpoint_id: int) -> Checkpoint:
@@ -135,7 +136,7 @@ async def _checkpoint(session: SessionDep, checkpoint_id: int) -> Checkpoint:
     responses=responses(401, 403, 404),
     dependencies=[Depends(AUDITORS)],
 )
-async def get_checkpoint(checkpoint_id: int, session: SessionDep) -> CheckpointRead:
+async def get_checkpoint(checkpoint_id: RowId, session: SessionDep) -> CheckpointRead:
     return to_read(await _checkpoint(session, checkpoint_id))
 
 
@@ -153,7 +154,7 @@ async def _visible_entry(session: SessionDep, principal: Principal, entry_id: st
     summary="Audit path of one entry's leaf up to the checkpoint's root",
 )
 async def inclusion_proof(
-    checkpoint_id: int, entry_id: str, principal: AuditorDep, session: SessionDep
+    checkpoint_id: RowId, entry_id: str, principal: AuditorDep, session: SessionDep
 ) -> InclusionProofRead:
     cp = await _checkpoint(session, checkpoint_id)
     entry = await _visible_entry(session, principal, entry_id)
@@ -188,8 +189,8 @@ async def inclusion_proof(
 )
 async def consistency_proof(
     session: SessionDep,
-    first: Annotated[int, Query(ge=0, description="tree_size of the older checkpoint")],
-    second: Annotated[int, Query(ge=0, description="tree_size of the newer checkpoint")],
+    first: Annotated[Count, Query(description="tree_size of the older checkpoint")],
+    second: Annotated[Count, Query(description="tree_size of the newer checkpoint")],
 ) -> ConsistencyProofRead:
     if first > second:
         raise ApiError(

@@ -1,33 +1,53 @@
 """Inbound CloudEvents from HR systems: ``POST /v1/events``.
 
-One event per request, structured JSON mode (``application/cloudevents+json`` or
-``application/json``). The action is the event type's (``actions/events.py``): a new event answers
-202, a repeat of one already handled 200 with ``duplicate: true`` and the same process.
+One event per request, in structured mode (``application/cloudevents+json``, or
+``application/json`` without ``ce-`` headers) or binary mode (``ce-`` headers, the data as a JSON
+body); batch mode is refused 415 (``domain/cloudevents.py`` says why). The action is the event
+type's (``actions/events.py``): a new event answers 202, a repeat of one already handled 200 with
+``duplicate: true`` and the same process.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from actions.events import action_for, one_event
+from actions.events import action_for, binary_event, one_event
 from actions.schemas.events import EventAccepted, event_request_schema
 from api.actions import act
 from api.auth import PrincipalDep
-from api.deps import ContextDep
+from api.deps import AppContext, ContextDep
 from api.errors import responses
+from api.limits import check_json
 from domain import cloudevents as ce
 from domain.errors import UnsupportedMedia
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
 
-async def _read_event(request: Request) -> bytes:
+async def _read_event(request: Request, ctx: AppContext) -> bytes:
+    """The event as structured JSON, from whichever mode it was sent in."""
     content_type = request.headers.get("content-type", "")
     base = content_type.split(";", 1)[0].strip().lower()
+    if base == ce.BATCH:
+        raise UnsupportedMedia(
+            "Batch mode is not accepted: send each event in its own request (structured or binary"
+            " mode), so that each gets its own answer.",
+            field="Content-Type",
+        )
+    if base != ce.STRUCTURED and ce.BINARY_MARKER in request.headers:
+        raw = await request.body()
+        # The edge checks JSON limits on bodies that say they are JSON; this one may not say so.
+        check_json(
+            raw,
+            max_depth=ctx.settings.max_json_depth,
+            max_elements=ctx.settings.max_json_elements,
+        )
+        return binary_event(request.headers.items(), content_type, raw)
     if base not in ce.CONTENT_TYPES:
         raise UnsupportedMedia(
-            f"Send one event in CloudEvents structured mode as {' or '.join(ce.CONTENT_TYPES)}"
-            f" (got '{content_type or 'none'}'; batch and binary modes are not accepted).",
+            f"Send one event in CloudEvents structured mode as {' or '.join(ce.CONTENT_TYPES)},"
+            f" or in binary mode with ce- headers (got '{content_type or 'none'}').",
+            field="Content-Type",
         )
     return one_event(await request.body())
 
@@ -43,7 +63,7 @@ async def _read_event(request: Request) -> bytes:
 async def receive_event(
     request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> EventAccepted:
-    raw = await _read_event(request)
+    raw = await _read_event(request, ctx)
 
     async def read() -> bytes:
         return raw

@@ -10,12 +10,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from actions.queries import export
 from api.auth import require_roles
 from api.deps import ContextDep
 from api.errors import responses
+from api.params import IsoDateTime
 from domain.enums import Role
 from infra.tokens import Principal
 from store.export import ExportFilter
@@ -45,10 +45,10 @@ async def export_ledger(
     agency: str | None = None,
     process_kind: str | None = None,
     recorded_from: Annotated[
-        AwareDatetime | None, Query(alias="from", description="recorded_at >= from")
+        IsoDateTime | None, Query(alias="from", description="recorded_at >= from")
     ] = None,
     recorded_to: Annotated[
-        AwareDatetime | None, Query(alias="to", description="recorded_at < to")
+        IsoDateTime | None, Query(alias="to", description="recorded_at < to")
     ] = None,
 ) -> StreamingResponse:
     flt = ExportFilter(

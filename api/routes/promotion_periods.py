@@ -7,7 +7,6 @@ and the period row the workflow's activities keep (requested, started, already r
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -17,6 +16,7 @@ from actions.schemas.events import PromotionPeriodPage, PromotionPeriodRead
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
+from api.params import IsoDate
 
 router = APIRouter(prefix="/v1/promotion-periods", tags=["promotion periods"])
 
@@ -26,7 +26,7 @@ async def list_periods(
     principal: PrincipalDep,
     ctx: ContextDep,
     agency: str | None = None,
-    period: date | None = None,
+    period: IsoDate | None = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,

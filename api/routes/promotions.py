@@ -6,21 +6,41 @@ answers with the action's result.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from actions.promotions import DECIDE, START
 from actions.queries import promotions as reads
+from actions.queries.waiting import normalise, parse_wait, version_of
 from actions.schemas.promotions import DecisionCreate, PromotionCreate, PromotionPage, PromotionRead
 from api.actions import act, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
+from api.params import IsoDate
 from domain.enums import PromotionStatus
 
 router = APIRouter(prefix="/v1/promotions", tags=["promotions"])
+WAIT_DOC = (
+    "Every answer carries an `ETag`: the version of what it shows (the same for this read and for "
+    "an action's answer). To wait for a change you did not make yourself — a review opening, the "
+    "process moving to its next step after someone else's decision or a timer — send the version "
+    "you have as `If-None-Match` (or `?after=`) with `?wait=` (`5s`, `500ms`, at most `30s`; a "
+    "bad value is 422): the answer comes as soon as the version differs, or when the wait has "
+    "passed. Unchanged after the wait: 304 with `If-None-Match`, 200 with the same body and "
+    "`ETag` with `?after=`. The server waits in short asyncio sleeps bounded by the deadline "
+    "(50 ms, growing to 500 ms), reading the read model by key between them; it does not hold a "
+    "database connection while it sleeps. Without `wait` the read answers at once. Your own "
+    "actions never need this: their answers carry the new state and the next pending step."
+)
+WaitQuery = Annotated[
+    str | None, Query(description="How long to wait for a change: 5s, 500ms; at most 30s.")
+]
+AfterQuery = Annotated[
+    str | None, Query(description="The version (ETag) you have; as If-None-Match, in the URL.")
+]
+IfNoneMatch = Annotated[str | None, Header(description="The version (ETag) you have.")]
 
 
 @router.post(
@@ -48,7 +68,7 @@ async def list_promotions(
     ctx: ContextDep,
     agency: str | None = None,
     status: PromotionStatus | None = None,
-    period: date | None = None,
+    period: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> PromotionPage:
@@ -63,9 +83,30 @@ async def list_promotions(
     )
 
 
-@router.get("/{process_id}", response_model=PromotionRead, responses=responses(401, 404))
-async def get_promotion(process_id: str, principal: PrincipalDep, ctx: ContextDep) -> PromotionRead:
-    return await reads.get(ctx, principal, process_id)
+@router.get(
+    "/{process_id}",
+    response_model=PromotionRead,
+    responses={**responses(401, 404, 422), 304: {"description": "Unchanged after the wait"}},
+    summary="Read a promotion; with ?wait=, wait (bounded) for it to change",
+    description=WAIT_DOC,
+)
+async def get_promotion(
+    process_id: str,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+    response: Response,
+    wait: WaitQuery = None,
+    after: AfterQuery = None,
+    if_none_match: IfNoneMatch = None,
+) -> PromotionRead | Response:
+    wait_s = parse_wait(wait)
+    read, version = await reads.get_when_changed(
+        ctx, principal, process_id, seen=after or if_none_match, wait_s=wait_s
+    )
+    if after is None and normalise(if_none_match) == version:
+        return Response(status_code=304, headers={"ETag": version})
+    response.headers["ETag"] = version
+    return read
 
 
 @router.post(
@@ -76,6 +117,10 @@ async def get_promotion(process_id: str, principal: PrincipalDep, ctx: ContextDe
     summary=DECIDE.summary,
 )
 async def decide(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> PromotionRead:
-    return (await act(request, ctx, DECIDE, principal, process_id)).result
+    """The answer is the promotion as the workflow left it after this decision (its new state and
+    next pending step, from the workflow update's result), with its version as `ETag`."""
+    result = (await act(request, ctx, DECIDE, principal, process_id)).result
+    response.headers["ETag"] = version_of(result)
+    return result

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from actions.queries import reviews as review_reads
+from actions.queries.waiting import normalise, parse_wait, version_of
 from actions.review_admin import DECLARE_STANDING_CONFLICT, REGISTER_BODY, REGISTER_REVIEWER
 from actions.reviews import DECLARE, VERDICT
 from actions.schemas.reviews import (
@@ -33,6 +34,18 @@ from store import reviews
 router = APIRouter(tags=["reviews"])
 log = structlog.get_logger(__name__)
 ADMIN_ERRORS = (401, 403, 404, 413, 422, 503)
+WAIT_DOC = (
+    "Every answer carries an `ETag`: the version of what it shows (the same for this read and for "
+    "an action's answer). To wait for a change you did not make yourself — a review opening, the "
+    "process moving to its next step after someone else's decision or a timer — send the version "
+    "you have as `If-None-Match` (or `?after=`) with `?wait=` (`5s`, `500ms`, at most `30s`; a "
+    "bad value is 422): the answer comes as soon as the version differs, or when the wait has "
+    "passed. Unchanged after the wait: 304 with `If-None-Match`, 200 with the same body and "
+    "`ETag` with `?after=`. The server waits in short asyncio sleeps bounded by the deadline "
+    "(50 ms, growing to 500 ms), reading the read model by key between them; it does not hold a "
+    "database connection while it sleeps. Without `wait` the read answers at once. Your own "
+    "actions never need this: their answers carry the new state and the next pending step."
+)
 
 
 @router.post(
@@ -103,9 +116,29 @@ async def list_reviews(
     )
 
 
-@router.get("/v1/reviews/{review_id}", response_model=ReviewRead, responses=responses(401, 404))
-async def get_review(review_id: str, principal: PrincipalDep, ctx: ContextDep) -> ReviewRead:
-    return await review_reads.get(ctx, principal, review_id)
+@router.get(
+    "/v1/reviews/{review_id}",
+    response_model=ReviewRead,
+    responses={**responses(401, 404, 422), 304: {"description": "Unchanged after the wait"}},
+    summary="Read a review; with ?wait=, wait (bounded) for it to change",
+    description=WAIT_DOC,
+)
+async def get_review(
+    review_id: str,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+    response: Response,
+    wait: Annotated[str | None, Query(description="5s, 500ms; at most 30s.")] = None,
+    after: Annotated[str | None, Query(description="The version (ETag) you have.")] = None,
+    if_none_match: Annotated[str | None, Header(description="The version you have.")] = None,
+) -> ReviewRead | Response:
+    read, version = await review_reads.get_when_changed(
+        ctx, principal, review_id, seen=after or if_none_match, wait_s=parse_wait(wait)
+    )
+    if after is None and normalise(if_none_match) == version:
+        return Response(status_code=304, headers={"ETag": version})
+    response.headers["ETag"] = version
+    return read
 
 
 @router.post(
@@ -116,9 +149,13 @@ async def get_review(review_id: str, principal: PrincipalDep, ctx: ContextDep) -
     summary=DECLARE.summary,
 )
 async def declare(
-    review_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    review_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> ReviewRead:
-    return (await act(request, ctx, DECLARE, principal, review_id)).result
+    """The answer is the review as the workflow left it after this action and, for a review run
+    inside its process, that process's new state and next step (`process`); `ETag` its version."""
+    result = (await act(request, ctx, DECLARE, principal, review_id)).result
+    response.headers["ETag"] = version_of(result)
+    return result
 
 
 @router.post(
@@ -129,6 +166,10 @@ async def declare(
     summary=VERDICT.summary,
 )
 async def give_verdict(
-    review_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    review_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> ReviewRead:
-    return (await act(request, ctx, VERDICT, principal, review_id)).result
+    """The answer is the review as the workflow left it after this action and, for a review run
+    inside its process, that process's new state and next step (`process`); `ETag` its version."""
+    result = (await act(request, ctx, VERDICT, principal, review_id)).result
+    response.headers["ETag"] = version_of(result)
+    return result

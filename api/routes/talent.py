@@ -4,7 +4,7 @@ succession plans), an employee's own boxes, and talent appointments. Thin adapte
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 
@@ -26,6 +26,7 @@ from api.actions import act, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
+from api.params import IsoDate
 from domain.calendar import WIB
 from domain.talent.filling import Approval
 from domain.talent.records import TalentRecord
@@ -79,7 +80,7 @@ async def record_approval(request: Request, principal: PrincipalDep, ctx: Contex
 
 @router.get("/v1/talent/approval", response_model=ApprovalRead, responses=responses(401, 403, 404))
 async def get_approval(
-    principal: PrincipalDep, ctx: ContextDep, agency: str | None = None, on: date | None = None
+    principal: PrincipalDep, ctx: ContextDep, agency: str | None = None, on: IsoDate | None = None
 ) -> ApprovalRead:
     return await reads.approval(ctx, principal, agency, on or datetime.now(WIB).date())
 

@@ -28,6 +28,7 @@ from api.actions import act, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
+from api.params import Count
 
 router = APIRouter(prefix="/v1/talent-reviews", tags=["talent"])
 ACTION_ERRORS = responses(401, 403, 404, 409, 413, 422, 503)
@@ -68,7 +69,7 @@ async def list_people(
     principal: PrincipalDep,
     ctx: ContextDep,
     box: Annotated[int | None, Query(ge=1, le=9)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Count, Query()] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PeoplePage:
     return await reads.people_page(ctx, principal, process_id, box=box, offset=offset, limit=limit)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from actions import cursors
 from actions.schemas.webhooks import (
     AttemptRead,
     DeliveryDetail,
@@ -95,10 +96,11 @@ async def list_subscriptions(
         agency=principal.agency,
         national=principal.agency is None,
         limit=limit + 1,
-        after=cursor,
+        after=cursors.after_id(cursor),
     )
     items = [to_read(r) for r in rows[:limit]]
-    return SubscriptionPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+    last = items[-1].id if len(rows) > limit else None
+    return SubscriptionPage(items=items, next_cursor=cursors.next_of(last))
 
 
 @router.get(
@@ -167,10 +169,11 @@ async def list_deliveries(
 ) -> DeliveryPage:
     await _visible(session, principal, subscription_id)
     rows = await webhooks.list_deliveries(
-        session, subscription_id, status=status, limit=limit + 1, after=cursor
+        session, subscription_id, status=status, limit=limit + 1, after=cursors.after_id(cursor)
     )
     items = [delivery_read(d) for d in rows[:limit]]
-    return DeliveryPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+    last = items[-1].id if len(rows) > limit else None
+    return DeliveryPage(items=items, next_cursor=cursors.next_of(last))
 
 
 async def _visible_delivery(

@@ -19,7 +19,7 @@ from domain.talent import committee
 from domain.talent.committee import Stage
 from domain.talent.explanation import digest
 from domain.talent.rulebook import TalentRulebook, get_talent_rulebook
-from store.talent.entries import Stamp, written
+from store.stamped import Stamp, written
 from store.talent.people import _append, _people, chunks, conflicts_of, explain_with, seat_of
 from store.talent.records import replace_pool_of_review
 from store.talent.reviews import lock

@@ -24,7 +24,7 @@ from domain.talent.explanation import digest, person_explanation
 from domain.talent.records import TalentRecord
 from domain.talent.rulebook import TalentRulebook, get_talent_rulebook
 from domain.talent.scoring import Scored, Unscorable, score
-from store.talent.entries import Stamp, append, written
+from store.stamped import Stamp, append, written
 from store.talent.reviews import lock
 from store.talent_models import TalentDeclaration, TalentPerson, TalentReview
 
@@ -232,8 +232,8 @@ async def _append(
         session,
         stamp,
         process_id=review.process_id,
-        kind=KIND,
-        entry_kind=kind,
+        process_kind=KIND,
+        kind=kind,
         agency=review.agency,
         stage=review.stage,
         subject=subject,

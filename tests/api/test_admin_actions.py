@@ -9,7 +9,7 @@ from typing import Any
 
 from store import ledger
 from tests.conftest import employee
-from tests.e2e.test_promotion_api import AGENCY, Api, api
+from tests.helpers.promotion_api import AGENCY, Api, api
 
 __all__ = ["api"]
 

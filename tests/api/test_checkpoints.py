@@ -138,7 +138,7 @@ async def test_production_without_a_key_refuses_to_checkpoint(
                 task_queue=api.settings.task_queue,
             )
         except WorkflowFailureError as err:
-            cause = err.cause.cause if err.cause else None
+            cause = getattr(err.cause, "cause", None)
             assert isinstance(cause, ApplicationError) and cause.type == KEY_MISSING
         else:
             raise AssertionError("the checkpoint workflow must fail without a key")

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain import cloudevents as ce
 from store import ledger
 from store.event_models import InboundEvent, PromotionPeriod
-from tests.e2e.test_promotion_api import Api, api
+from tests.helpers.promotion_api import Api, api
 
 __all__ = ["api"]
 

@@ -135,9 +135,12 @@ async def test_an_auditor_with_the_authority_s_id_cannot_cancel(api: Client) -> 
 async def test_the_workflow_s_refusals_answer_by_their_category(api: Client) -> None:
     pid = await api.start()
     base = f"/v1/selections/{pid}"
-    committee = {"role": "selection_committee", "sub": "chair"}
     await api.call("PUT", f"{base}/panel", {"members": PANEL}, role="agency_hr", sub="hr-1")
-    refused(await api.call("POST", f"{base}/screening/close", **committee), 409, "wrong_stage")
+    refused(
+        await api.call("POST", f"{base}/screening/close", role="selection_committee", sub="chair"),
+        409,
+        "wrong_stage",
+    )
     r = await api.call("POST", f"{base}/plan/submit", role="agency_hr", sub="hr-1")
     refused(r, 409, "plan_incomplete")
     scheme = {

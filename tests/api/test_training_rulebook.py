@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.rulebook import TRAINING_VERSION
 from server import create_app
 from store import ledger, repositories
-from tests.e2e.test_promotion_api import Api, api, new_employee
+from tests.helpers.promotion_api import Api, api, new_employee
 
 __all__ = ["api"]
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
+from playwright.async_api import FilePayload, Page
 
 from domain.calendar import WIB
 from tests.browser.conftest import Site
@@ -128,16 +128,10 @@ async def register(hr: Page, pid: str) -> None:
     await hr.fill("#f-grade", "IV/b")
     await done(hr, "Daftarkan", "Pelamar telah didaftarkan.")
     rows = "".join(setup.applicant_row(i, sanction=i == 4) for i in (2, 3, 4))
-    await hr.set_input_files(
-        "#f-file",
-        files=[
-            {
-                "name": "pelamar.csv",
-                "mimeType": "text/csv",
-                "buffer": (setup.CSV_HEADER + rows).encode(),
-            }
-        ],
+    upload = FilePayload(
+        name="pelamar.csv", mimeType="text/csv", buffer=(setup.CSV_HEADER + rows).encode()
     )
+    await hr.set_input_files("#f-file", files=[upload])
     await done(hr, "Impor", "Pelamar dalam berkas telah didaftarkan.")
 
 

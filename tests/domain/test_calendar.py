@@ -15,8 +15,10 @@ NO_HOLIDAYS = WorkingCalendar([])
 LEBARAN = WorkingCalendar(LEBARAN_2026)
 
 
-def wib(*args: int) -> datetime:
-    return datetime(*args, tzinfo=WIB)  # type: ignore[misc]
+def wib(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, us, tzinfo=WIB)
 
 
 def test_wib_is_a_fixed_utc_plus_seven():

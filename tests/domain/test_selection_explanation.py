@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from activities.selections import ranking_digest as activity_digest
 from domain.eligibility import Reason
 from domain.explanation import LedgerCheck
 from domain.selection.explanation import (
@@ -135,7 +134,7 @@ class Record:
                 "sec",
                 component=code,
                 ranked=len(ranking),
-                digest=activity_digest(ranking),
+                digest=ranking_digest(ranking),
                 announcement=key,
             )
         ranked = rank(self.sheets, SCHEME, self.births)
@@ -150,7 +149,7 @@ class Record:
             "shortlist.proposed",
             passed=sum(r.passed for r in ranked),
             proposed=proposed,
-            digest=activity_digest(rows),
+            digest=ranking_digest(rows),
             announcement="ranking-0",
             recused_members=[],
         )
@@ -193,9 +192,13 @@ def _by_id(ex: SelectionExplanation) -> dict[str, Any]:
     return {a.applicant_id: a for a in ex.applicants}
 
 
-def test_the_digest_is_the_activitys() -> None:
-    rows = [{"b": 1.5, "a": "é"}, {"rank": 1}]
-    assert ranking_digest(rows) == activity_digest(rows)
+def test_the_digest_binds_the_content_not_the_key_order() -> None:
+    rows: list[dict[str, object]] = [{"b": 1.5, "a": "é"}, {"rank": 1}]
+    digest = ranking_digest(rows)
+    assert len(digest) == 64
+    assert digest == ranking_digest([{"a": "é", "b": 1.5}, {"rank": 1}])
+    assert digest != ranking_digest([{"b": 1.5, "a": "e"}, {"rank": 1}])
+    assert digest != ranking_digest(list(reversed(rows)))
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -65,8 +66,13 @@ def test_conflicts_gate_a_member() -> None:
 def test_objections_are_the_employees_own_once_within_the_window() -> None:
     now = datetime(2027, 3, 10, tzinfo=UTC)
     me = Actor(id="n1", role="employee")
-    ok = {"nip": "n1", "published_box": 5, "closes_at": now + timedelta(days=1), "now": now}
-    c.check_objection(filer=me, already=False, **ok)  # type: ignore[arg-type]
+    ok: dict[str, Any] = {
+        "nip": "n1",
+        "published_box": 5,
+        "closes_at": now + timedelta(days=1),
+        "now": now,
+    }
+    c.check_objection(filer=me, already=False, **ok)
     other = Actor(id="n2", role="employee")
     assert code_of(lambda: c.check_objection(filer=other, already=False, **ok)) == "not_your_record"
     late = ok | {"closes_at": now}
@@ -159,7 +165,7 @@ def candidates(*entries: tuple[str, int, dict[str, object]]) -> list[Candidate]:
 
 
 def test_the_top_ranked_eligible_successor_in_box_9_is_proposed_and_those_above_named() -> None:
-    old = {"birth_date": date(1970, 1, 1)}  # 57 on the day the post fell vacant
+    old: dict[str, object] = {"birth_date": date(1970, 1, 1)}  # 57 on the day the post fell vacant
     found = candidates(("198001012005011001", 9, old), ("198001012005011002", 9, {}))
     d = decide(
         post_level="pratama",

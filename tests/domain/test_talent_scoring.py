@@ -73,7 +73,7 @@ def test_a_sanction_within_the_lookback_lowers_integrity_the_worst_counts() -> N
 )
 def test_what_cannot_be_scored_says_why(change: dict[str, object], code: str) -> None:
     with pytest.raises(Unscorable) as err:
-        score(talent(**change), RB, CUTOFF)
+        score(talent(**change), RB, CUTOFF)  # type: ignore[arg-type]
     assert err.value.code == code
 
 

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from infra.settings import Settings
 from server import create_app
-from tests.e2e.test_promotion_api import (
+from tests.helpers.promotion_api import (
     AGENCY,
     Api,
     new_employee,

@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from infra.db import create_engine, session_factory
 from infra.settings import Settings
 from server import create_app
-from tests.e2e.test_promotion_api import AGENCY, Api, new_employee, started
+from tests.helpers.promotion_api import AGENCY, Api, new_employee, started
 from tests.store.conftest import fresh_database
 from worker import build_worker
 

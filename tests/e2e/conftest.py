@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.e2e.test_promotion_api import api
+from tests.helpers.promotion_api import api
 
 __all__ = ["api"]

@@ -14,7 +14,7 @@ import pytest
 
 from cli.demo import Demo
 from domain.rulebook import TRAINING_VERSION
-from tests.e2e.test_promotion_api import Api
+from tests.helpers.promotion_api import Api
 
 
 class OnLoop(httpx.BaseTransport):

@@ -8,7 +8,7 @@ import uuid
 import jwt
 
 from store import ledger
-from tests.e2e.test_promotion_api import Api, new_employee, started
+from tests.helpers.promotion_api import Api, new_employee, started
 
 DEEP_LIST = b"[" * 10_000 + b"]" * 10_000
 DEEP_OBJECT = b'{"a":' * 10_000 + b"1" + b"}" * 10_000

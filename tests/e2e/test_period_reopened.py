@@ -10,7 +10,6 @@ from temporalio.testing import WorkflowEnvironment
 from actions.history import reconcile_process
 from domain import cloudevents as ce
 from store import events, ledger
-from tests.e2e.test_promotion_api import Api
 from tests.e2e.test_promotion_period import (
     PERIOD,
     PERIOD_TAG,
@@ -24,6 +23,7 @@ from tests.e2e.test_promotion_period import (
     stored_events,
     wait_period,
 )
+from tests.helpers.promotion_api import Api
 
 
 async def test_a_later_event_starts_the_employees_a_completed_period_lacks(

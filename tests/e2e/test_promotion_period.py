@@ -21,7 +21,7 @@ from infra.settings import Settings
 from store import ledger, repositories
 from store.event_models import InboundEvent, PromotionPeriodMember
 from tests.conftest import employee, new_nip
-from tests.e2e.test_promotion_api import Api, new_employee, started
+from tests.helpers.promotion_api import Api, new_employee, started
 from workflows.promotion import PromotionWorkflow
 
 PERIOD = "2027-04-01"
@@ -77,7 +77,7 @@ async def import_employees(
 ) -> list[str]:
     records = []
     for i in range(count):
-        extra = (
+        extra: dict[str, Any] = (
             {"rank_since": "2026-01-01"} if ineligible_every and i % ineligible_every == 0 else {}
         )
         records.append(employee(new_nip("19850202"), agency=agency, **extra))

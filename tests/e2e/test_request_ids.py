@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from store import ledger
-from tests.e2e.test_promotion_api import Api, new_employee, started
+from tests.helpers.promotion_api import Api, new_employee, started
 
 APPROVE = {"decision": "approve", "justification": "file checked", "step": "supervisor"}
 

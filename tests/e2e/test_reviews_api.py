@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from tests.e2e.test_promotion_api import AGENCY, Api, new_employee, started
+from tests.helpers.promotion_api import AGENCY, Api, new_employee, started
 
 ADMIN: tuple[str, str, None] = ("admin", "admin", None)
 

@@ -25,7 +25,7 @@ from domain.calendar import WIB
 from infra.settings import Settings
 from server import create_app
 from tests.conftest import skip_days
-from tests.e2e.test_promotion_api import Api
+from tests.helpers.promotion_api import Api
 from worker import build_worker
 
 PANEL = [

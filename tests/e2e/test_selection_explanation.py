@@ -139,7 +139,9 @@ async def test_an_auditor_sees_each_rank_recomputed_and_a_tampered_list_caught(
         "reason": "fits the post",
     }
     for i in range(len(SCORES)):
-        assert profile(i).nip not in r.text and profile(i).name not in r.text
+        applicant = profile(i)
+        assert applicant.nip and applicant.name
+        assert applicant.nip not in r.text and applicant.name not in r.text
 
     # scope: an auditor of another agency sees nothing; a national one sees it
     assert (await explain(http, settings, run.id, "KEMENKEU")).status_code == 404
@@ -182,7 +184,7 @@ async def _audit_reads(client: Client, settings: Settings, process_id: str) -> d
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as c:
-            for name, url, params in (
+            reads: tuple[tuple[str, str, dict[str, Any]], ...] = (
                 ("selection", f"/v1/selections/{process_id}", {}),
                 ("ledger", f"/v1/processes/{process_id}/ledger", {}),
                 ("verify", f"/v1/processes/{process_id}/ledger/verify", {}),
@@ -191,7 +193,8 @@ async def _audit_reads(client: Client, settings: Settings, process_id: str) -> d
                 ("public", f"/v1/public/selections/{process_id}/announcements", {}),
                 ("export", "/v1/audit/export", {"process_id": process_id, "format": "jsonl"}),
                 ("reconciliation", f"/v1/audit/processes/{process_id}/reconciliation", {}),
-            ):
+            )
+            for name, url, params in reads:
                 r = await c.get(url, params=params, headers=auth)
                 assert r.status_code == 200, (name, r.text)
                 out[name] = r.text.splitlines() if name == "export" else r.json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.e2e.test_promotion_api import Api
+from tests.helpers.promotion_api import Api
 from tests.helpers.talent import population, to_csv
 
 

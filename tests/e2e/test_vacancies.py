@@ -13,7 +13,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain import cloudevents as ce
 from store.event_models import InboundEvent
-from tests.e2e.test_promotion_api import Api
 from tests.e2e.test_promotion_period import (
     cloud_event,
     executions,
@@ -22,6 +21,7 @@ from tests.e2e.test_promotion_period import (
     stored_events,
     vacancy,
 )
+from tests.helpers.promotion_api import Api
 
 
 async def test_a_vacated_jpt_post_starts_an_open_selection(

@@ -5,8 +5,10 @@ and a receiver on 127.0.0.1 that is down for its first attempts.
 from __future__ import annotations
 
 import asyncio
+import operator
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -72,7 +74,7 @@ class Api:
             ("agency_hr", "hr-1", "reject"),
         ]
         for role, sub, decision in chain:
-            await eventually(lambda: self._pending_role(pid), lambda got, r=role: got == r)
+            await eventually(lambda: self._pending_role(pid), partial(operator.eq, role))
             body = {"decision": decision, "justification": f"{role}: {decision}"}
             r = await self.call("POST", f"/v1/promotions/{pid}/decisions", body, role, sub)
             assert r.status_code == 200, r.text

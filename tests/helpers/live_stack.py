@@ -100,11 +100,13 @@ async def _http_ready(url: str) -> None:
 
 
 @asynccontextmanager
-async def live_stack(database_url: str, tmp: Path) -> AsyncIterator[LiveStack]:
+async def live_stack(
+    database_url: str, tmp: Path, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[LiveStack]:
     tport, aport = free_port(), free_port()
     temporal = f"127.0.0.1:{tport}"
     queue = f"live-{uuid.uuid4().hex[:10]}"
-    env = _env(database_url, temporal, queue, aport)
+    env = {**_env(database_url, temporal, queue, aport), **(extra_env or {})}
     logs = tmp / "logs"
     services = Services()
     services.add(

@@ -7,7 +7,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import WorkflowUpdateFailedError
 
 from store import ledger
 
@@ -47,3 +49,8 @@ async def recorded(
         lambda found: all(k in found for k in kinds),
         what=f"{process_id} recording {', '.join(kinds)}",
     )
+
+
+def refusal_type(err: pytest.ExceptionInfo[WorkflowUpdateFailedError]) -> str:
+    """The code of the ApplicationError a workflow update was refused with ("" if none)."""
+    return str(getattr(err.value.cause, "type", ""))

@@ -30,5 +30,9 @@ def worker_with(
     activities = [by_name.get(_name(a), a) for a in base.config()["activities"]]
     missing = set(by_name) - {_name(a) for a in base.config()["activities"]}
     assert not missing, f"no activity named {missing} to replace"
-    config = {**base.config(), "activities": activities, "task_queue": settings.task_queue}
+    config: dict[str, Any] = {
+        **base.config(),
+        "activities": activities,
+        "task_queue": settings.task_queue,
+    }
     return Worker(**config)

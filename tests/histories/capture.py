@@ -5,6 +5,10 @@ database and writes ``tests/histories/<workflow>-<scenario>.json``. Re-run it wh
 in a way that needs a new history (and keep the old ones: they are what running workflows look like).
 Name scenarios to capture only those (``python -m tests.histories.capture training-timers``): a new
 path gets its histories without rewriting the committed ones.
+
+Since BKN's review runs inside the promotion, only the ``embedded-*`` scenarios can be captured
+again: the others drive the review child that new runs no longer start; their committed histories
+are what runs of that time look like, and they keep replaying.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from domain.rulebook import TRAINING_VERSION
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
 from infra.temporal_bin import find_test_server
+from store import reviews
 from tests.conftest import PERIOD, employee, free_port, put_employee, register_body
 from worker import build_worker
 from workflows.contracts import (
@@ -105,6 +110,62 @@ async def pertek(
     CHILDREN.append(review)
 
 
+async def embedded_pertek(
+    h: WorkflowHandle, verdict: Verdict = Verdict.APPROVE, *, recuse_first: bool = False
+) -> None:
+    """BKN's review inside the promotion: (a recusal and its substitute,) a declaration, a verdict."""
+    state = await until_pending(h, Step.BKN_TECHNICAL_APPROVAL)
+    for _ in range(2000):
+        state = await h.query(PromotionWorkflow.state)
+        if state.review is not None and state.review.status == "open":
+            break
+        await asyncio.sleep(0.05)
+    assert state.review is not None
+    seat = state.review.seats[0].reviewer_id
+    if recuse_first:
+        first = who("reviewer", seat, None)
+        answer = await h.execute_update(
+            PromotionWorkflow.review_declare,
+            DeclarationInput(actor=first, has_conflict=True, reason="the employee's relative"),
+        )
+        seat = next(s.reviewer_id for s in answer.review.seats if not s.recused)
+    reviewer = who("reviewer", seat, None)
+    await h.execute_update(
+        PromotionWorkflow.review_declare, DeclarationInput(actor=reviewer, has_conflict=False)
+    )
+    findings = [Finding(what="rank history does not match SK")] if verdict is Verdict.RETURN else []
+    await h.execute_update(
+        PromotionWorkflow.review_verdict,
+        VerdictInput(
+            actor=reviewer, verdict=verdict, justification="recorded for replay", findings=findings
+        ),
+    )
+
+
+async def embedded_full_chain(env: WorkflowEnvironment, h: WorkflowHandle, sup: str) -> None:
+    await until_pending(h)
+    await approve(h, who("supervisor", sup))
+    await approve(h, who("promotion_board"))
+    await approve(h, who("agency_hr"))
+    await embedded_pertek(h, Verdict.RETURN, recuse_first=True)
+    await until_pending(h, Step.AGENCY_HR)
+    await approve(h, who("agency_hr"))
+    await embedded_pertek(h)
+    await until_pending(h, Step.APPOINTING_AUTHORITY)
+    await approve(h, who("appointing_authority", "ppk"), decree_number="800/KP/E1")
+
+
+async def embedded_timers(env: WorkflowEnvironment, h: WorkflowHandle, sup: str) -> None:
+    await until_pending(h)
+    await approve(h, who("supervisor", sup))
+    await approve(h, who("promotion_board"))
+    await approve(h, who("agency_hr"))
+    await until_pending(h, Step.BKN_TECHNICAL_APPROVAL)
+    await env.sleep(timedelta(days=15))  # reminder, then approval by silence
+    await until_pending(h, Step.APPOINTING_AUTHORITY)
+    await approve(h, who("appointing_authority", "ppk"), decree_number="800/KP/E2")
+
+
 async def full_chain(env: WorkflowEnvironment, h: WorkflowHandle, sup: str) -> None:
     await until_pending(h)
     await approve(h, who("supervisor", sup))
@@ -162,7 +223,13 @@ SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object], str]] = {
     "timers-and-auto-approval": (timers_and_auto_approval, {}, LEGAL),
     "ineligible": (None, {"rank_since": "2026-01-01"}, LEGAL),
     "training-timers": (training_timers, {}, TRAINING_VERSION),
+    # BKN's review inside the promotion: the roster given at the start (as the API starts it)...
+    "embedded-review-full-chain": (embedded_full_chain, {}, LEGAL),
+    # ... and read once by the workflow (as a period starts it), the review approving by silence.
+    "embedded-review-timers": (embedded_timers, {}, LEGAL),
 }
+# Scenarios whose start carries BKN's roster.
+WITH_ROSTER = {"embedded-review-full-chain"}
 CHILDREN: list[WorkflowHandle] = []
 IDS: dict[str, str] = {}
 IDS_FILE = HERE / "workflow_ids.json"
@@ -225,6 +292,10 @@ async def capture_promotion(
         rulebook_version=version,
         requested_by=who("hr_system", "simpeg"),
     )
+    if name in WITH_ROSTER:
+        async with sessions() as session:
+            roster = await reviews.roster_snapshot(session, "BKN", [rec["nip"]])
+        inp = inp.model_copy(update={"review_roster": roster})
     h = await env.client.start_workflow(
         PromotionWorkflow.run,
         inp,
@@ -259,7 +330,8 @@ async def main(only: set[str]) -> None:
             port=free_port(),
             data_converter=pydantic_data_converter,
         )
-        await register_body(sessions, "BKN")
+        # Three on BKN's roster: a recused reviewer has a substitute.
+        await register_body(sessions, "BKN", reviewers=["bkn-r1", "bkn-r2", "bkn-r3"])
         await register_body(
             sessions, "OVERSIGHT", kind="oversight", reviewers=["o1", "o2", "o3", "o4"]
         )

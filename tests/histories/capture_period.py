@@ -7,7 +7,8 @@ continue-as-new, ``-run-3.json`` begins from it and completes. Then the complete
 again for four more employees (a later HR event): ``promotion-period-reopened-run-1.json`` ends in
 continue-as-new, ``-run-2.json`` completes. Their workflow id goes to ``workflow_ids.json``. Keep
 old captures when the workflow changes: they are what running periods look like (``--only`` writes
-the named scenario alone, ``first`` or ``reopened``).
+the named scenario alone, ``first`` or ``reopened``; ``--prefix`` names the files: the captures
+since the period starts its promotions by client are ``promotion-period-client-starts-*``).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ async def capture_reopened(
     return await run_chain(client, period_id, handle.first_execution_run_id)
 
 
-async def main(only: str | None) -> None:
+async def main(only: str | None, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/capture.db"
         await migrate(url)
@@ -151,9 +152,9 @@ async def main(only: str | None) -> None:
         )
         async with env, build_worker(env.client, sessions, settings):
             scenarios = {
-                "first": ("promotion-period-run", await capture(env.client, settings, nips[:7])),
+                "first": (f"{prefix}-run", await capture(env.client, settings, nips[:7])),
                 "reopened": (
-                    "promotion-period-reopened-run",
+                    f"{prefix}-reopened-run",
                     await capture_reopened(env.client, settings, nips[:7], nips[7:]),
                 ),
             }
@@ -172,4 +173,6 @@ async def main(only: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m tests.histories.capture_period")
     parser.add_argument("--only", choices=("first", "reopened"))
-    asyncio.run(main(parser.parse_args().only))
+    parser.add_argument("--prefix", default="promotion-period")
+    args = parser.parse_args()
+    asyncio.run(main(args.only, args.prefix))

@@ -119,7 +119,7 @@ async def main() -> None:
         await migrate(url)
         engine = create_engine(url)
         sessions = session_factory(engine)
-        jobs = [("talent-review", n, s) for n, s in REVIEWS.items()]
+        jobs: list[tuple[str, str, Any]] = [("talent-review", n, s) for n, s in REVIEWS.items()]
         jobs += [("talent-appointment", n, s) for n, s in APPOINTMENTS.items()]
         for prefix, name, scenario in jobs:
             env = await WorkflowEnvironment.start_time_skipping(
@@ -134,12 +134,12 @@ async def main() -> None:
             async with build_worker(env.client, sessions, settings):
                 if prefix == "talent-review":
                     run = TalentRun(services, AGENCY)
-                    await scenario(run, env)  # type: ignore[call-arg]
+                    await scenario(run, env)
                     await env.client.get_workflow_handle(run.id).result()
                     await save(env.client, f"{prefix}-{name}", run.id, ids)
                 else:
                     case = Case(services, env)
-                    await scenario(case)  # type: ignore[call-arg]
+                    await scenario(case)
                     await env.client.get_workflow_handle(case.id).result()
                     await save(env.client, f"{prefix}-{name}", case.id, ids)
                     if name == "appointed":

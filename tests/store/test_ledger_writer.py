@@ -21,7 +21,8 @@ from tests.store.test_ledger import PROCESS, T0, make_entry
 
 async def entry_count(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session:
-        return int((await session.execute(select(func.count()).select_from(LedgerEntry))).scalar())
+        count = (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar()
+        return int(count or 0)
 
 
 async def verified(sessions: async_sessionmaker[AsyncSession], process_id: str) -> int:

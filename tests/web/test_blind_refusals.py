@@ -3,9 +3,11 @@ although the pipeline's own sentence names the applicant's id."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from domain.errors import Conflict, NotPermitted, RuleViolation
+from domain.errors import Conflict, DomainError, NotPermitted, RuleViolation
 from domain.selection.scoring import (
     require_not_conflicted,
     require_scores_visible,
@@ -15,7 +17,7 @@ from web.i18n import Formatter
 from web.refusals import CODES
 
 
-def _raised(check) -> Exception:  # type: ignore[no-untyped-def]
+def _raised(check: Callable[[], object]) -> DomainError:
     with pytest.raises((Conflict, NotPermitted, RuleViolation)) as caught:
         check()
     return caught.value
@@ -31,5 +33,5 @@ def test_refusals_on_the_score_sheet_name_nobody(locale: str) -> None:
     ):
         assert "cand-0042" in err.message  # the pipeline's sentence, for the API and the ledger
         assert err.code in CODES
-        shown = fmt.refusal(err)  # type: ignore[arg-type]
+        shown = fmt.refusal(err)
         assert "cand-0042" not in shown and shown != err.message

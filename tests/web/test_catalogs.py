@@ -33,7 +33,7 @@ def catalog(locale: str, suffix: str = "po") -> dict[str, object]:
         cat = read_po(fh, locale=locale) if suffix == "po" else read_mo(fh)
     return {
         (m.id if isinstance(m.id, str) else m.id[0]): (
-            m.string if isinstance(m.string, str) else tuple(m.string)
+            m.string if isinstance(m.string, str) else tuple(m.string or ())
         )
         for m in cat
         if m.id
@@ -46,11 +46,11 @@ def test_every_string_is_in_both_catalogs_and_translated_into_indonesian() -> No
     indonesian, english = catalog("id"), catalog("en")
     assert not sorted(wanted - set(english)), "missing from en: run make i18n"
     assert not sorted(wanted - set(indonesian)), "missing from id: run make i18n"
-    untranslated = [
-        m
-        for m in wanted
-        if not (indonesian[m] if isinstance(indonesian[m], str) else any(indonesian[m]))
-    ]  # type: ignore[arg-type]
+
+    def translated(value: object) -> bool:
+        return bool(value) if isinstance(value, str) else any(value)  # type: ignore[arg-type]
+
+    untranslated = [m for m in wanted if not translated(indonesian[m])]
     assert not sorted(untranslated), "untranslated into Indonesian"
 
 

@@ -3,7 +3,7 @@ words, reconciliation, charts drawn by the charting library, a pseudonymised exp
 
 from __future__ import annotations
 
-from tests.e2e.test_promotion_api import Api, new_employee, started
+from tests.helpers.promotion_api import Api, new_employee, started
 from tests.web.test_console_promotion import browser
 
 

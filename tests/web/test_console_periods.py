@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_promotion_api import Api, new_employee
+from tests.helpers.promotion_api import Api, new_employee
 from tests.helpers.waits import eventually
 from tests.web.test_console_promotion import browser
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 
 from store import ledger
-from tests.e2e.test_promotion_api import Api, new_employee
 from tests.helpers.browser import Browser
+from tests.helpers.promotion_api import Api, new_employee
 
 
 def browser(api: Api) -> Browser:
@@ -69,7 +69,8 @@ async def test_a_promotion_is_started_and_decided_through_the_pages(api: Api, se
     sup = browser(api)
     await sup.sign_in("supervisor", "Sari Atasan", rec["supervisor_nip"])
     page = await sup.get(f"/promotions/{pid}")
-    assert "Catat keputusan saya" in page.text and "years_in_rank" in page.text
+    assert "Catat keputusan saya" in page.text and "Masa kerja dalam pangkat" in page.text
+    assert "tahun dalam pangkat III/b" in page.text  # the explanation reads in Indonesian
     r = await sup.post(
         f"/promotions/{pid}/decisions",
         {

@@ -13,9 +13,9 @@ import pytest
 
 from domain.calendar import WIB
 from store import ledger
-from tests.e2e.test_promotion_api import Api
 from tests.helpers import selection_setup as setup
 from tests.helpers.browser import Browser
+from tests.helpers.promotion_api import Api
 from tests.web.test_page_weight import BUDGET, _cold_bytes
 
 NAMES = ("Pelamar 1", "Pelamar 2", "Pelamar 3", "Pelamar 4")

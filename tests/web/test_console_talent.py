@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
 
 from store import ledger
-from tests.e2e.test_promotion_api import Api
 from tests.helpers.browser import Browser
+from tests.helpers.promotion_api import Api
 from tests.helpers.talent import population, to_csv
 
 
@@ -21,8 +22,8 @@ def browser(api: Api) -> Browser:
     return Browser(httpx.AsyncClient(transport=transport, base_url="http://meritflow.test"))
 
 
-async def stage_of(api: Api, pid: str, agency: str, stage: str) -> dict[str, object]:
-    body: dict[str, object] = {}
+async def stage_of(api: Api, pid: str, agency: str, stage: str) -> dict[str, Any]:
+    body: dict[str, Any] = {}
     for _ in range(1200):
         body = (await api.get(f"/v1/talent-reviews/{pid}", "agency_hr", agency)).json()
         if body.get("stage") == stage:

@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.e2e.test_promotion_api import Api, new_employee, started
+from tests.helpers.promotion_api import Api, new_employee, started
 from tests.web.test_console_promotion import browser
 
 BUDGET = 150 * 1024

@@ -21,8 +21,8 @@ from activities.ledger import LedgerActivities
 from domain.enums import Decision, Step
 from domain.ledger import Actor
 from tests.conftest import employee, put_employee, register_body
+from tests.helpers.promotion_workflow import start, wait_pending
 from tests.helpers.workers import worker_with
-from tests.workflows.test_promotion import start, wait_pending
 from workflows.contracts import DecisionInput
 from workflows.promotion import PromotionWorkflow
 

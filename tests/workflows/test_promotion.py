@@ -3,156 +3,41 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
-from activities.contracts import PromotionRecords
+from activities.contracts import PromotionReviewRecords
 from activities.ledger import LedgerActivities
-from domain.enums import Decision, PromotionStatus, PromotionType, Step
+from activities.promotion_reviews import PromotionReviewActivities
+from activities.reviews import ReviewActivities
+from domain.enums import Decision, PromotionStatus, Step
 from domain.ledger import Actor
 from domain.review import Verdict
-from infra.settings import Settings
 from store import ledger, repositories
 from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
+from tests.helpers.promotion_workflow import (
+    actor,
+    decide,
+    kinds,
+    pertek_approved,
+    start,
+    wait_pending,
+    wait_review,
+    wait_seated,
+    worker,
+)
+from tests.helpers.waits import refusal_type
 from tests.helpers.workers import worker_with
-from worker import build_worker
 from workflows.contracts import (
-    DecisionInput,
     DeclarationInput,
-    StartPromotion,
     VerdictInput,
-    promotion_workflow_id,
 )
 from workflows.promotion import PromotionWorkflow
-from workflows.review import ThirdPartyReviewWorkflow
 
-AGENCY = "KEMENPANRB"
-HR = Actor(id="simpeg", role="hr_system", agency=AGENCY)
-
-
-def actor(role: str, sub: str = "u1", agency: str | None = AGENCY) -> Actor:
-    return Actor(id=sub, role=role, agency=agency)
-
-
-STARTED: list[WorkflowHandle] = []
-
-
-@pytest_asyncio.fixture
-async def worker(
-    ts_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
-) -> AsyncIterator[None]:
-    await register_body(sessions, "BKN")
-    async with build_worker(ts_env.client, sessions, settings):
-        yield
-        # The time-skipping server is shared: a workflow left running would hold its clock.
-        while STARTED:
-            handle = STARTED.pop()
-            try:
-                await handle.terminate("test finished")
-            except RPCError:
-                pass  # already closed
-
-
-def start_input(record: dict, ptype: PromotionType = PromotionType.REGULAR) -> StartPromotion:
-    return StartPromotion(
-        nip=record["nip"],
-        agency=record["agency"],
-        period=PERIOD,
-        promotion_type=ptype,
-        rulebook_version="PerBKN-4-2025",
-        requested_by=HR,
-    )
-
-
-async def start(
-    env: WorkflowEnvironment,
-    settings: Settings,
-    record: dict,
-    ptype: PromotionType = PromotionType.REGULAR,
-) -> WorkflowHandle:
-    handle = await env.client.start_workflow(
-        PromotionWorkflow.run,
-        start_input(record, ptype),
-        id=promotion_workflow_id(record["nip"], PERIOD),
-        task_queue=settings.task_queue,
-    )
-    STARTED.append(handle)
-    return handle
-
-
-async def wait_pending(handle: WorkflowHandle, step: Step) -> None:
-    deadline = asyncio.get_running_loop().time() + 120  # generous: a loaded CI box is slow
-    while asyncio.get_running_loop().time() < deadline:
-        state = await handle.query(PromotionWorkflow.state)
-        if state.pending is not None and state.pending.step is step:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"step {step} never became pending; state={state}")
-
-
-async def decide(
-    handle: WorkflowHandle, who: Actor, decision: Decision = Decision.APPROVE, **kw
-) -> object:
-    d = DecisionInput(
-        actor=who,
-        decision=decision,
-        justification=kw.pop("justification", "checked the file"),
-        **kw,
-    )
-    return await handle.execute_update(PromotionWorkflow.decide, d)
-
-
-async def pertek_approved(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
-    """BKN's step is a third-party review: its assigned reviewer declares no conflict and approves."""
-    await wait_pending(handle, Step.BKN_TECHNICAL_APPROVAL)
-    review_id = await wait_review(handle)
-    review = env.client.get_workflow_handle(review_id)
-    state = await wait_seated(review)
-    reviewer = Actor(id=state.seats[0].reviewer_id, role="reviewer")
-    await review.execute_update(
-        ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=reviewer, has_conflict=False)
-    )
-    await review.execute_update(
-        ThirdPartyReviewWorkflow.verdict,
-        VerdictInput(actor=reviewer, verdict=Verdict.APPROVE, justification="pertek ok"),
-    )
-    await wait_pending(handle, Step.APPOINTING_AUTHORITY)
-
-
-async def wait_review(handle: WorkflowHandle) -> str:
-    deadline = asyncio.get_running_loop().time() + 120
-    while asyncio.get_running_loop().time() < deadline:
-        state = await handle.query(PromotionWorkflow.state)
-        if state.pending and state.pending.review_id:
-            return state.pending.review_id
-        await asyncio.sleep(0.05)
-    raise AssertionError("no review was started")
-
-
-async def wait_seated(review: WorkflowHandle):
-    deadline = asyncio.get_running_loop().time() + 120
-    while asyncio.get_running_loop().time() < deadline:
-        try:
-            state = await review.query(ThirdPartyReviewWorkflow.state)
-        except RPCError:  # the parent records the request before the child starts
-            state = None
-        if state is not None and state.status == "open":
-            return state
-        await asyncio.sleep(0.05)
-    raise AssertionError("review never opened")
-
-
-async def kinds(sessions: async_sessionmaker[AsyncSession], process_id: str) -> list[str]:
-    async with sessions() as s:
-        return [r.kind for r in await ledger.entries(s, process_id)]
+__all__ = ["worker"]  # the fixture
 
 
 @pytest.mark.usefixtures("worker")
@@ -166,7 +51,7 @@ async def test_full_chain_to_decree(ts_env, settings, sessions) -> None:
     await decide(h, actor("agency_hr"))
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await decide(h, actor("bkn", "bkn-1", None))
-    assert err.value.cause.type == "under_review"
+    assert refusal_type(err) == "under_review"
     await pertek_approved(ts_env, h)
     state = await decide(h, actor("appointing_authority", "ppk"), decree_number="800/KP/2027/001")
     assert state.status is PromotionStatus.COMPLETED
@@ -206,10 +91,10 @@ async def test_reminder_then_escalation_lets_escalation_role_act(
     # The supervisor step escalates to agency HR; before escalation agency HR may not act.
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await decide(h, actor("agency_hr"))
-    assert isinstance(err.value.cause, ApplicationError) and err.value.cause.type == "not_your_step"
+    assert isinstance(err.value.cause, ApplicationError) and refusal_type(err) == "not_your_step"
     await skip_days(ts_env, 12)
     state = await h.query(PromotionWorkflow.state)
-    assert state.pending.reminded and state.pending.escalated
+    assert state.pending is not None and state.pending.reminded and state.pending.escalated
     assert state.pending.escalated_to == "agency_hr"
     k = await kinds(sessions, h.id)
     assert k.index("promotion.reminder_sent") < k.index("promotion.escalated")
@@ -288,17 +173,17 @@ async def test_validator_refuses(ts_env, settings, sessions, who, decision, extr
     await wait_pending(h, Step.SUPERVISOR)
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await decide(h, who, decision, **extra)
-    assert isinstance(err.value.cause, ApplicationError) and err.value.cause.type == code
+    assert isinstance(err.value.cause, ApplicationError) and refusal_type(err) == code
     assert "promotion.decision" not in await kinds(sessions, h.id)
 
 
-class SlowAfterReview(LedgerActivities):
+class SlowAfterReview(PromotionReviewActivities):
     """Commits like the real activity, then lingers after the review outcome: the window in which
     the read model already shows the next step but the workflow has not heard back yet."""
 
-    @activity.defn(name="record_promotion_batch")
-    async def record_promotion_batch(self, req: PromotionRecords) -> int:
-        seq = await super().record_promotion_batch(req)
+    @activity.defn(name="record_promotion_review_batch")
+    async def record_promotion_review_batch(self, req: PromotionReviewRecords) -> int:
+        seq = await super().record_promotion_review_batch(req)
         if any(i.entry.kind == "promotion.review_concluded" for i in req.items):
             await asyncio.sleep(1.0)
         return seq
@@ -310,8 +195,8 @@ async def test_a_decision_made_as_soon_as_the_read_model_moves_is_not_lost(
     await register_body(sessions, "BKN")
     rec = employee()
     await put_employee(sessions, rec)
-    slow = SlowAfterReview(sessions)
-    async with worker_with(ts_env.client, sessions, settings, slow.record_promotion_batch):
+    slow = SlowAfterReview(LedgerActivities(sessions), ReviewActivities(sessions))
+    async with worker_with(ts_env.client, sessions, settings, slow.record_promotion_review_batch):
         h = await start(ts_env, settings, rec)
         await wait_pending(h, Step.SUPERVISOR)
         for role, sub in (
@@ -320,15 +205,14 @@ async def test_a_decision_made_as_soon_as_the_read_model_moves_is_not_lost(
             ("agency_hr", "h"),
         ):
             await decide(h, actor(role, sub))
-        review_id = await wait_review(h)
-        review = ts_env.client.get_workflow_handle(review_id)
-        state = await wait_seated(review)
+        await wait_review(h)
+        state = await wait_seated(h)
         reviewer = Actor(id=state.seats[0].reviewer_id, role="reviewer")
-        await review.execute_update(
-            ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=reviewer, has_conflict=False)
+        await h.execute_update(
+            PromotionWorkflow.review_declare, DeclarationInput(actor=reviewer, has_conflict=False)
         )
-        await review.execute_update(
-            ThirdPartyReviewWorkflow.verdict,
+        await h.execute_update(
+            PromotionWorkflow.review_verdict,
             VerdictInput(actor=reviewer, verdict=Verdict.APPROVE, justification="ok"),
         )
         deadline = asyncio.get_running_loop().time() + 60
@@ -337,7 +221,7 @@ async def test_a_decision_made_as_soon_as_the_read_model_moves_is_not_lost(
         ):  # poll the read model, as an API client does
             async with sessions() as s:
                 view = await repositories.get_promotion(s, h.id)
-            if view.pending_step == "appointing_authority":
+            if view is not None and view.pending_step == "appointing_authority":
                 break
             await asyncio.sleep(0.02)
         final = await asyncio.wait_for(

@@ -112,6 +112,14 @@ async def test_children_start_across_runs_and_outlive_the_period(
     assert result.runs == 3  # 7 members, 3 per run
     child = dev_env.client.get_workflow_handle(promotion_workflow_id(nips[1], PERIOD))
     assert (await child.describe()).status == WorkflowExecutionStatus.RUNNING
+    # Started with its snapshot and calendar: its first task assessed it, no activity fetched them.
+    assert (await child.query(PromotionWorkflow.state)).stage == "supervisor"
+    scheduled = {
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        async for e in child.fetch_history_events()
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    assert scheduled.isdisjoint({"snapshot_employee", "load_holidays"}), scheduled
     async with sessions() as session:
         row = await events.get_period(session, inp.period_id)
         members = (

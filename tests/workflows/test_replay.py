@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio import workflow
@@ -51,11 +53,51 @@ def test_histories_are_committed() -> None:
     # A period's first opening (three runs), and the same period opened again later (two runs).
     assert {f"promotion-period-run-{n}" for n in (1, 2, 3)} <= names
     assert {f"promotion-period-reopened-run-{n}" for n in (1, 2)} <= names
+    # The same since promotions are started by an activity with the client: one call per run
+    # (client-starts), and as first merged, one call per page (client-pages).
+    for kind in ("client-starts", "client-pages"):
+        assert {f"promotion-period-{kind}-run-{n}" for n in (1, 2, 3)} <= names
+        assert {f"promotion-period-{kind}-reopened-run-{n}" for n in (1, 2)} <= names
     # Talent management (python -m tests.histories.capture_talent): reviews on the pipeline, and
     # appointments with their successor review.
     assert {f"talent-review-{s}" for s in ("completed", "no-objection", "cancelled")} <= names
     assert {f"talent-appointment-{s}" for s in ("appointed", "rejected", "fell-back")} <= names
     assert "review-successor-appointed" in names
+    # BKN's review inside the promotion: the roster given at the start, and read once.
+    assert {"promotion-embedded-review-full-chain", "promotion-embedded-review-timers"} <= names
+
+
+def _events(stem: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = json.loads((IDS_FILE.parent / f"{stem}.json").read_text())[
+        "events"
+    ]
+    return events
+
+
+def _patches(events: list[dict[str, Any]]) -> set[str]:
+    found = set()
+    for e in events:
+        marker = e.get("markerRecordedEventAttributes")
+        if marker and marker["markerName"] == "core_patch":
+            for p in marker["details"]["patch-data"]["payloads"]:
+                found.add(json.loads(base64.b64decode(p["data"]))["id"])
+    return found
+
+
+def test_both_bkn_review_paths_are_replayed() -> None:
+    """The committed child-path history starts review children; the embedded one starts none,
+    records the embedded patch, and writes review entries with the promotion's own."""
+    child = _events("promotion-full-chain")
+    embedded = _events("promotion-embedded-review-full-chain")
+    kinds = [e["eventType"] for e in child]
+    assert "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED" in kinds
+    assert not any("CHILD_WORKFLOW" in str(e["eventType"]) for e in embedded)
+    text = json.dumps(embedded)
+    assert "bkn-technical-approval-embedded" in _patches(embedded)
+    assert "bkn-technical-approval-embedded" not in _patches(child)
+    assert "record_promotion_review_batch" in text and "review_verdict" in text
+    assert "load_review_roster" not in text  # the start carried the roster
+    assert "load_review_roster" in json.dumps(_events("promotion-embedded-review-timers"))
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -164,20 +164,20 @@ class Run:
         return self.handle
 
     async def update(self, method: Callable[..., object], arg: object) -> SelectionState:
-        result = await self.h.execute_update(method, arg)  # type: ignore[arg-type]
+        result = await self.h.execute_update(method, arg)  # type: ignore[call-overload]
         assert isinstance(result, SelectionState)
         return result
 
     async def refused(self, method: Callable[..., object], arg: object) -> str:
         with pytest.raises(WorkflowUpdateFailedError) as err:
-            await self.h.execute_update(method, arg)  # type: ignore[arg-type]
+            await self.h.execute_update(method, arg)  # type: ignore[call-overload]
         cause = err.value.cause
         return str(getattr(cause, "type", ""))
 
     async def refusal(self, method: Callable[..., object], arg: object) -> tuple[str, str]:
         """The refusal's code and its category (which decides the API's status)."""
         with pytest.raises(WorkflowUpdateFailedError) as err:
-            await self.h.execute_update(method, arg)  # type: ignore[arg-type]
+            await self.h.execute_update(method, arg)  # type: ignore[call-overload]
         cause = err.value.cause
         details = getattr(cause, "details", None) or [{}]
         return str(getattr(cause, "type", "")), str(details[0].get("category"))

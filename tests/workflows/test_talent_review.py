@@ -24,6 +24,7 @@ from domain.durations import DurationUnit, after
 from domain.talent.records import TalentRecord
 from infra.settings import Settings
 from store import audit, ledger
+from store.models import LedgerEntry
 from store.talent.objections import pool_rows
 from store.talent_models import PoolMember
 from tests.helpers.talent import CUTOFF, population
@@ -162,7 +163,7 @@ async def test_a_whole_review_of_2000_employees_on_the_training_rulebook(
         refused = (
             await session.execute(
                 select(func.count()).where(
-                    audit.LedgerEntry.process_id == run.id, audit.LedgerEntry.outcome == "refused"
+                    LedgerEntry.process_id == run.id, LedgerEntry.outcome == "refused"
                 )
             )
         ).scalar_one()

@@ -15,8 +15,7 @@ from domain.rulebook import TRAINING_VERSION
 from infra.settings import Settings
 from store import ledger
 from tests.conftest import PERIOD, employee, put_employee
-from tests.helpers.waits import eventually, recorded
-from tests.workflows.test_promotion import (
+from tests.helpers.promotion_workflow import (
     STARTED,
     actor,
     decide,
@@ -26,9 +25,9 @@ from tests.workflows.test_promotion import (
     wait_seated,
     worker,
 )
+from tests.helpers.waits import eventually, recorded
 from workflows.contracts import PromotionState, ReviewState, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
-from workflows.review import ThirdPartyReviewWorkflow
 
 __all__ = ["worker"]
 
@@ -71,10 +70,10 @@ async def test_reminder_and_escalation_come_after_minutes(ts_env, settings, sess
     assert state.pending is not None and not state.pending.reminded
     await ts_env.sleep(timedelta(seconds=60))  # 2.5 minutes in
     state = await pending(h, lambda s: s.pending.reminded)
-    assert not state.pending.escalated
+    assert state.pending is not None and not state.pending.escalated
     await ts_env.sleep(timedelta(seconds=60))  # 3.5 minutes in
     state = await pending(h, lambda s: s.pending.escalated)
-    assert state.pending.escalated_to == "agency_hr"
+    assert state.pending is not None and state.pending.escalated_to == "agency_hr"
     kinds = await recorded(sessions, h.id, "promotion.reminder_sent", "promotion.escalated")
     assert kinds.index("promotion.reminder_sent") < kinds.index("promotion.escalated")
     state = await decide(h, actor("agency_hr", "hr-head"))  # the escalation role acts
@@ -90,21 +89,21 @@ async def test_bkn_review_approves_itself_after_five_minutes(ts_env, settings, s
     await decide(h, actor("promotion_board"))
     await decide(h, actor("agency_hr"))
     await wait_pending(h, Step.BKN_TECHNICAL_APPROVAL)
-    review = ts_env.client.get_workflow_handle(await wait_review(h))
-    opened: ReviewState = await wait_seated(review)
+    review_id = await wait_review(h)
+    opened: ReviewState = await wait_seated(h)
     assert opened.reminder_at is not None and opened.due_at is not None
     assert opened.due_at - opened.reminder_at == timedelta(minutes=2)  # reminder 3, due 5
     await ts_env.sleep(timedelta(minutes=4))
-    state = await review.query(ThirdPartyReviewWorkflow.state)
-    assert state.outcome is None  # reminded, still waiting for BKN
+    state = (await h.query(PromotionWorkflow.state)).review
+    assert state is not None and state.outcome is None  # reminded, still waiting for BKN
     await ts_env.sleep(timedelta(minutes=2))
     await wait_pending(h, Step.APPOINTING_AUTHORITY)
     review_kinds = await recorded(
-        sessions, review.id, "review.reminder_sent", "review.auto_approved"
+        sessions, review_id, "review.reminder_sent", "review.auto_approved"
     )
     assert review_kinds.index("review.reminder_sent") < review_kinds.index("review.auto_approved")
     async with sessions() as s:
-        auto = [r for r in await ledger.entries(s, review.id) if r.kind == "review.auto_approved"]
+        auto = [r for r in await ledger.entries(s, review_id) if r.kind == "review.auto_approved"]
         concluded = [
             r for r in await ledger.entries(s, h.id) if r.kind == "promotion.review_concluded"
         ]

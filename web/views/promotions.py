@@ -19,8 +19,8 @@ from domain.eligibility import REASON_SOURCES
 from domain.errors import DomainError
 from domain.rulebook import get_rulebook
 from web.forms import FormState, flash, form_data, services, submit, take_flash
-from web.i18n import N_
-from web.render import render
+from web.i18n import N_, Formatter
+from web.render import formatter, render
 from web.routing import ConsoleRoute
 from web.session import require_person
 
@@ -77,7 +77,7 @@ async def _page(request: Request, process_id: str, form: FormState, status: int 
         trace = []
     context = {
         "p": p,
-        "reasons": _reasons(p),
+        "reasons": _reasons(p, formatter(request)),
         "legal_basis": get_rulebook(p.rulebook_version).legal_basis,
         "timeline": [e for e in trace if e["outcome"] == "accepted"],
         "refusals": [e for e in trace if e["outcome"] == "refused"],
@@ -113,9 +113,34 @@ async def decide(request: Request, process_id: str) -> Response:
     return RedirectResponse(f"/promotions/{process_id}", status_code=303)
 
 
-def _reasons(p: PromotionRead) -> list[dict[str, Any]]:
+# Each eligibility check's name, for the "Check" column (the code stays the API's).
+CHECKS = {
+    "top_grade": N_("Next grade"),
+    "years_in_rank": N_("Years in rank"),
+    "performance": N_("Performance ratings"),
+    "education_cap": N_("Highest grade for the education"),
+    "disciplinary_sanction": N_("Disciplinary sanctions"),
+    "training": N_("Required training"),
+    "service_exam": N_("Service exam"),
+    "credit_points": N_("Credit points"),
+    "position_decree": N_("Position decree"),
+}
+
+
+def _reasons(p: PromotionRead, fmt: Formatter) -> list[dict[str, Any]]:
+    """Each check with its sentence in the reader's language and its legal source."""
     reasons = (p.eligibility or {}).get("reasons") or []
-    return [{**r, "source": REASON_SOURCES.get(str(r.get("code")), "")} for r in reasons]
+    return [
+        {
+            **r,
+            "check": fmt.gettext(CHECKS[str(r.get("code"))])
+            if r.get("code") in CHECKS
+            else str(r.get("code")),
+            "text": fmt.sentence(r.get("template"), r.get("args") or {}, str(r.get("message", ""))),
+            "source": REASON_SOURCES.get(str(r.get("code")), ""),
+        }
+        for r in reasons
+    ]
 
 
 def _may_decide(role: str, sub: str, p: PromotionRead) -> bool:

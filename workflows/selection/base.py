@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.selections import SelectionActivities
     from domain.errors import DomainError
-    from domain.ledger import Actor, LedgerEntryIn, entry_id
+    from domain.ledger import Actor
     from domain.processes import ProcessKind
     from domain.review import Finding
     from domain.selection.panel import PanelMember, PanelRole
@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ledgered import Outbox
     from workflows.selection_contracts import SelectionState, StartSelection
 
+from workflows.entries import decided_entry
 from workflows.selection.view import waiting_for
 
 SYSTEM = Actor(id="system:selection", role="system")
@@ -227,32 +228,24 @@ class SelectionBase:
         announcement: AnnouncementData | None = None,
     ) -> None:
         inp, rb = self._require()
-        info = workflow.info()
-        update = workflow.current_update_info()
         self._entries += 1
-        entry = LedgerEntryIn(
-            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
-            process_id=info.workflow_id,
+        entry = decided_entry(
+            self._entries,
             process_kind=ProcessKind.SELECTION,
             kind=kind,
-            outcome="accepted",
-            stage_before=stage_before.value if stage_before else None,
-            stage_after=self._stage.value,
             actor=actor,
-            subject=subject,
+            stage_before=stage_before,
+            stage_after=self._stage,
             agency=inp.agency,
-            payload=payload or {},
-            justification=justification,
+            payload=payload,
             rulebook_version=rb.version,
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
-            update_id=update.id if update else None,
-            occurred_at=workflow.now(),
+            subject=subject,
+            justification=justification,
         )
         if announcement is not None:
             announcement = announcement.model_copy(update={"stage": self._stage.value})
         item = RecordSelection(
-            process_id=info.workflow_id,
+            process_id=entry.process_id,
             entry=entry,
             view=self._view(),
             identity=self._identity(),
