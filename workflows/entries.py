@@ -20,6 +20,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.processes import ProcessKind
 
 
+# "The update being handled", told apart from an explicit None (no update).
+CURRENT_UPDATE = "\x00current-update"
+
+
 def _stage(value: Enum | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -39,12 +43,23 @@ def decided_entry(
     rulebook_version: str | None,
     subject: str | None = None,
     justification: str | None = None,
+    process_id: str | None = None,
+    update_id: str | None = CURRENT_UPDATE,
 ) -> LedgerEntryIn:
-    """Entry number ``number`` of this run: an accepted decision, stamped by the workflow."""
-    info, update = workflow.info(), workflow.current_update_info()
+    """Entry number ``number`` of this run: an accepted decision, stamped by the workflow.
+
+    ``process_id`` is the workflow's own unless the entry belongs to a process the workflow hosts
+    (a review run inside a promotion); ``update_id`` is the update being handled unless given (an
+    entry queued for an earlier update, or None for none).
+    """
+    info = workflow.info()
+    if update_id == CURRENT_UPDATE:
+        update = workflow.current_update_info()
+        update_id = update.id if update else None
+    process = process_id or info.workflow_id
     return LedgerEntryIn(
-        entry_id=entry_id(info.workflow_id, info.run_id, number),
-        process_id=info.workflow_id,
+        entry_id=entry_id(process, info.run_id, number),
+        process_id=process,
         process_kind=process_kind,
         kind=kind,
         outcome="accepted",
@@ -58,6 +73,6 @@ def decided_entry(
         rulebook_version=rulebook_version,
         workflow_id=info.workflow_id,
         run_id=info.run_id,
-        update_id=update.id if update else None,
+        update_id=update_id,
         occurred_at=workflow.now(),
     )

@@ -22,10 +22,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.ledger import LedgerActivities
     from activities.promotion_reviews import PromotionReviewActivities
-    from domain.ledger import Actor, LedgerEntryIn, entry_id
+    from domain.ledger import Actor
     from domain.processes import ProcessKind
     from domain.rulebook import Rulebook
     from workflows.contracts import PromotionState, StartPromotion
+    from workflows.entries import decided_entry
     from workflows.ledgered import Outbox
     from workflows.promotion_records import identity, promotion_view
     from workflows.promotion_review import EmbeddedReview
@@ -72,29 +73,23 @@ class PromotionLedger:
         justification: str | None = None,
         update_id: str | None = None,
     ) -> None:
-        info = workflow.info()
         self._entries += 1
-        entry = LedgerEntryIn(
-            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
-            process_id=info.workflow_id,
+        entry = decided_entry(
+            self._entries,
             process_kind=ProcessKind.PROMOTION,
             kind=kind,
-            outcome="accepted",
+            actor=actor,
             stage_before=stage_before,
             stage_after=state.stage,
-            actor=actor,
-            subject=inp.nip,
             agency=inp.agency,
-            payload=payload or {},
-            justification=justification,
+            payload=payload,
             rulebook_version=rb.version,
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
+            subject=inp.nip,
+            justification=justification,
             update_id=update_id,
-            occurred_at=workflow.now(),
         )
         item = RecordPromotion(
-            process_id=info.workflow_id,
+            process_id=entry.process_id,
             entry=entry,
             view=promotion_view(state),
             identity=identity(inp, rb),
@@ -104,30 +99,23 @@ class PromotionLedger:
     async def review(self, review: EmbeddedReview) -> None:
         """Queue the review's entries decided so far, each under the review's own id."""
         events, review.events = review.events, []
-        info = workflow.info()
-        update = workflow.current_update_info()
         req = review.req
         for ev in events:
             n = self._review_entries.get(review.review_id, 0) + 1
             self._review_entries[review.review_id] = n
-            entry = LedgerEntryIn(
-                entry_id=entry_id(review.review_id, info.run_id, n),
-                process_id=review.review_id,
+            entry = decided_entry(
+                n,
                 process_kind=ProcessKind.REVIEW,
                 kind=ev.kind,
-                outcome="accepted",
+                actor=ev.actor,
                 stage_before=None,
                 stage_after=ev.status,
-                actor=ev.actor,
-                subject=req.subject_id,
                 agency=req.agency,
                 payload=ev.payload,
-                justification=ev.justification,
                 rulebook_version=req.rulebook_version,
-                workflow_id=info.workflow_id,
-                run_id=info.run_id,
-                update_id=update.id if update else None,
-                occurred_at=workflow.now(),
+                subject=req.subject_id,
+                justification=ev.justification,
+                process_id=review.review_id,
             )
             state = review.state()
             item = RecordReview(

@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import WorkingCalendar
     from domain.durations import after, describe
     from domain.errors import RuleViolation
-    from domain.ledger import Actor, LedgerEntryIn, entry_id
+    from domain.ledger import Actor
     from domain.processes import ProcessKind
     from domain.review import (
         Finding,
@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         SeatState,
         VerdictInput,
     )
+    from workflows.entries import decided_entry
     from workflows.errors import check as checked
     from workflows.ledgered import Outbox
     from workflows.review_records import request_payload, review_view, seat_rows
@@ -363,30 +364,22 @@ class ThirdPartyReviewWorkflow:
         conflict: ConflictData | None = None,
     ) -> None:
         req = self._require()
-        info = workflow.info()
-        update = workflow.current_update_info()
         self._entries += 1
-        entry = LedgerEntryIn(
-            entry_id=entry_id(info.workflow_id, info.run_id, self._entries),
-            process_id=info.workflow_id,
+        entry = decided_entry(
+            self._entries,
             process_kind=ProcessKind.REVIEW,
             kind=kind,
-            outcome="accepted",
+            actor=actor,
             stage_before=None,
             stage_after=self._status,
-            actor=actor,
-            subject=req.subject_id,
             agency=req.agency,
-            payload=payload or {},
-            justification=justification,
+            payload=payload,
             rulebook_version=req.rulebook_version,
-            workflow_id=info.workflow_id,
-            run_id=info.run_id,
-            update_id=update.id if update else None,
-            occurred_at=workflow.now(),
+            subject=req.subject_id,
+            justification=justification,
         )
         request = RecordReview(
-            review_id=info.workflow_id,
+            review_id=entry.process_id,
             entry=entry,
             view=review_view(req, self.state()),
             seats=seat_rows(self._seats.values()),
