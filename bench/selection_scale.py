@@ -27,7 +27,7 @@ from infra.settings import Settings
 from infra.temporal_bin import find_test_server
 from store import selections
 from tests.conftest import free_port, register_body, skip_days
-from tests.workflows.test_selection import HR, PPK, Run, member, profile
+from tests.helpers.selection_workflow import HR, PPK, Run, member, profile
 from worker import build_worker
 from workflows.selection import OpenSelectionWorkflow
 from workflows.selection_contracts import ActorInput, AppointInput, VoteInput

@@ -28,7 +28,7 @@ from infra.tokens import mint_token
 from server import create_app
 from store.selection_models import SelectionAnnouncement
 from tests.conftest import register_body, start_test_server
-from tests.workflows.test_selection import (
+from tests.helpers.selection_workflow import (
     PPK,
     SCORES,
     STARTED,
@@ -37,8 +37,8 @@ from tests.workflows.test_selection import (
     profile,
     to_shortlist,
 )
-from tests.workflows.test_selection import run as run  # noqa: F401  (a fixture)
-from tests.workflows.test_selection import worker as worker  # noqa: F401  (a fixture)
+from tests.helpers.selection_workflow import run as run  # noqa: F401  (a fixture)
+from tests.helpers.selection_workflow import worker as worker  # noqa: F401  (a fixture)
 from worker import build_worker
 from workflows.selection import OpenSelectionWorkflow
 from workflows.selection_contracts import ActorInput, AppointInput, VoteInput

@@ -27,7 +27,7 @@ from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
 from infra.temporal_bin import find_test_server
 from tests.conftest import free_port, register_body, skip_days
-from tests.workflows.test_selection import HR, PPK, Run, member, to_shortlist
+from tests.helpers.selection_workflow import HR, PPK, Run, member, to_shortlist
 from worker import build_worker
 from workflows.selection import OpenSelectionWorkflow
 from workflows.selection_contracts import (
@@ -79,7 +79,7 @@ async def extended_and_failed(run: Run) -> None:
 
 async def cancelled_in_review(run: Run) -> None:
     await run.start()
-    from tests.workflows.test_selection import SCHEME, panel, scorers
+    from tests.helpers.selection_workflow import SCHEME, panel, scorers
     from workflows.selection_contracts import PanelInput, SchemeInput
 
     await run.update(

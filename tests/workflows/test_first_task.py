@@ -32,7 +32,7 @@ from infra.settings import Settings
 from store import ledger
 from tests.conftest import PERIOD, employee, put_employee, register_body
 from tests.helpers.promotion_workflow import start_input
-from tests.workflows.test_selection import HR, PPK, Run, panel
+from tests.helpers.selection_workflow import HR, PPK, Run, panel
 from worker import build_worker
 from workflows.contracts import DecisionInput, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
