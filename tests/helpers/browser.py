@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from tests.helpers.promotion_api import Api
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _REQUEST = re.compile(r'name="request_id" value="([^"]+)"')
 
@@ -47,3 +49,8 @@ class Browser:
         )
         assert r.status_code == 200, r.text
         return r
+
+
+def browser(api: Api) -> Browser:
+    transport = api.http._transport  # noqa: SLF001 - the same app, a cookie jar of its own
+    return Browser(httpx.AsyncClient(transport=transport, base_url="http://meritflow.test"))

@@ -3,8 +3,8 @@ words, reconciliation, charts drawn by the charting library, a pseudonymised exp
 
 from __future__ import annotations
 
+from tests.helpers.browser import browser
 from tests.helpers.promotion_api import Api, new_employee, started
-from tests.web.test_console_promotion import browser
 
 
 async def test_auditor_finds_a_refusal_verifies_and_reads_the_charts(api: Api) -> None:

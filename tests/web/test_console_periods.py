@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from tests.helpers.browser import browser
 from tests.helpers.promotion_api import Api, new_employee
 from tests.helpers.waits import eventually
-from tests.web.test_console_promotion import browser
 
 
 async def test_hr_opens_a_period_and_watches_the_tally(api: Api) -> None:

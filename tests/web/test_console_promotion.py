@@ -3,16 +3,9 @@ with a refusal shown in the person's language and recorded in the ledger like th
 
 from __future__ import annotations
 
-import httpx
-
 from store import ledger
-from tests.helpers.browser import Browser
+from tests.helpers.browser import browser
 from tests.helpers.promotion_api import Api, new_employee
-
-
-def browser(api: Api) -> Browser:
-    transport = api.http._transport  # noqa: SLF001 - the same app, a cookie jar of its own
-    return Browser(httpx.AsyncClient(transport=transport, base_url="http://meritflow.test"))
 
 
 async def test_landing_page_speaks_indonesian_without_sign_in(api: Api) -> None:

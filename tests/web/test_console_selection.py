@@ -15,8 +15,8 @@ from domain.calendar import WIB
 from store import ledger
 from tests.helpers import selection_setup as setup
 from tests.helpers.browser import Browser
+from tests.helpers.page_weight import BUDGET, cold_bytes
 from tests.helpers.promotion_api import Api
-from tests.web.test_page_weight import BUDGET, _cold_bytes
 
 NAMES = ("Pelamar 1", "Pelamar 2", "Pelamar 3", "Pelamar 4")
 
@@ -321,5 +321,5 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
         (chair, base + tail)
         for tail in ("", "/planning", "/applicants", "/screening", "/scoring", "/decision")
     ]:
-        size = await _cold_bytes(who.http, url)
+        size = await cold_bytes(who.http, url)
         assert size <= BUDGET, (url, size)
