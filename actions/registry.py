@@ -31,7 +31,7 @@ from domain.reconcile_shapes import SHAPES, ProcessShape
 from domain.selection.stages import Stage
 from domain.talent.committee import Stage as TalentStage
 from domain.talent.filling import AppointmentStage
-from store import events, repositories, reviews, selections, webhooks
+from store import events, repositories, reviews, selections, webhook_subscriptions, webhooks
 from store.talent import appointments as talent_appointments
 from store.talent import reviews as talent_reviews
 from workflows.promotion import PromotionWorkflow
@@ -151,7 +151,7 @@ async def _webhooks(session: AsyncSession, object_id: str) -> Target | None:
                 f"No delivery '{object_id}' is visible to you.", code="delivery_not_found"
             )
         object_id = delivery.subscription_id
-    sub = await webhooks.get_subscription(session, object_id)
+    sub = await webhook_subscriptions.get_subscription(session, object_id)
     if sub is None:
         if delivery is not None:
             raise NotFound(

@@ -33,7 +33,7 @@ from activities.webhooks import UnsafeDestination, check_url
 from domain.errors import NotFound, RuleViolation
 from domain.processes import ProcessKind, agency_chain_id
 from infra.tokens import Principal
-from store import webhooks
+from store import webhook_subscriptions, webhooks
 from store.webhook_models import WebhookDelivery, WebhookSubscription
 from workflows.webhooks import DispatcherInput, WebhookDispatcherWorkflow, dispatcher_workflow_id
 
@@ -175,7 +175,7 @@ async def _create(a: Attempt[SubscriptionCreate]) -> SubscriptionCreated:
     body, services = a.body, a.services
     await _check_destination(services, str(body.url))
     async with services.sessions() as session, session.begin():
-        sub = await webhooks.create_subscription(
+        sub = await webhook_subscriptions.create_subscription(
             session,
             agency=a.principal.agency,
             url=str(body.url),
@@ -189,7 +189,9 @@ async def _create(a: Attempt[SubscriptionCreate]) -> SubscriptionCreated:
     except BaseException:
         # Nothing half-made: without its dispatcher the subscription would queue for nobody.
         async with services.sessions() as session, session.begin():
-            await webhooks.set_status(session, sub.id, "deleted", now=datetime.now(UTC))
+            await webhook_subscriptions.set_status(
+                session, sub.id, "deleted", now=datetime.now(UTC)
+            )
         raise
     log.info("webhooks.subscribed", subscription_id=sub.id, agency=sub.agency)
     return SubscriptionCreated(**to_read(sub).model_dump(), secret=sub.secret)
@@ -213,9 +215,9 @@ CREATE = Action(
 async def _set_status(a: Attempt[NoBody], status: str) -> WebhookSubscription:
     sub_id = _subscription(a.target).id
     async with a.services.sessions() as session, session.begin():
-        await webhooks.set_status(session, sub_id, status, now=datetime.now(UTC))
+        await webhook_subscriptions.set_status(session, sub_id, status, now=datetime.now(UTC))
     async with a.services.sessions() as session:
-        sub = await webhooks.get_subscription(session, sub_id)
+        sub = await webhook_subscriptions.get_subscription(session, sub_id)
     assert sub is not None
     log.info("webhooks.subscription_status", subscription_id=sub_id, status=status)
     return sub

@@ -42,7 +42,7 @@ from standardwebhooks import Webhook
 from temporalio import activity
 
 from infra.settings import Settings
-from store import webhooks
+from store import webhook_subscriptions, webhooks
 
 log = structlog.get_logger(__name__)
 
@@ -271,7 +271,7 @@ class WebhookActivities:
     async def deliver_batch(self, req: DeliverBatch) -> DeliverBatchResult:
         """Send the head of each process's queue once; returns how many went through."""
         async with self._sessions() as session:
-            sub = await webhooks.get_subscription(session, req.subscription_id)
+            sub = await webhook_subscriptions.get_subscription(session, req.subscription_id)
             if sub is None or sub.status == "deleted":
                 return DeliverBatchResult(subscription_status="deleted")
             if sub.status == "paused":

@@ -43,7 +43,7 @@ from api.errors import ApiError, responses
 from domain.enums import Role
 from domain.events import EVENT_TYPES, event_schema
 from infra.tokens import Principal
-from store import webhooks
+from store import webhook_subscriptions, webhooks
 from store.webhook_models import WebhookDelivery, WebhookSubscription
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -56,7 +56,7 @@ ACTION_ERRORS = (401, 403, 404, 409, 413, 422, 503)
 async def _visible(
     session: SessionDep, principal: Principal, subscription_id: str
 ) -> WebhookSubscription:
-    sub = await webhooks.get_subscription(session, subscription_id)
+    sub = await webhook_subscriptions.get_subscription(session, subscription_id)
     if sub is None or not may_see(principal, sub):
         raise ApiError(
             404, "subscription_not_found", f"No subscription '{subscription_id}' is visible to you."
@@ -91,7 +91,7 @@ async def list_subscriptions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> SubscriptionPage:
-    rows = await webhooks.list_subscriptions(
+    rows = await webhook_subscriptions.list_subscriptions(
         session,
         agency=principal.agency,
         national=principal.agency is None,
@@ -181,7 +181,7 @@ async def _visible_delivery(
 ) -> WebhookDelivery:
     delivery = await webhooks.get_delivery(session, delivery_id)
     if delivery is not None:
-        sub = await webhooks.get_subscription(session, delivery.subscription_id)
+        sub = await webhook_subscriptions.get_subscription(session, delivery.subscription_id)
         if sub is not None and may_see(principal, sub):
             return delivery
     raise ApiError(404, "delivery_not_found", f"No delivery '{delivery_id}' is visible to you.")

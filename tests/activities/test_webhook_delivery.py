@@ -19,7 +19,7 @@ from activities.webhooks import DeliverBatch, DeliverBatchResult, DeliveryConfig
 from domain import events
 from domain.ledger import Actor, LedgerEntryIn
 from infra.settings import Settings
-from store import ledger, webhooks
+from store import ledger, webhook_subscriptions, webhooks
 from store.webhook_models import WebhookAttempt, WebhookDelivery
 from tests.activities.webhook_receiver import Receiver, running_receiver
 
@@ -101,7 +101,7 @@ async def subscribe(
     types: list[str] | None = None,
 ) -> str:
     async with sessions() as s, s.begin():
-        sub = await webhooks.create_subscription(
+        sub = await webhook_subscriptions.create_subscription(
             s,
             agency=agency,
             url=url,
@@ -154,8 +154,8 @@ async def test_who_gets_what(sessions) -> None:
     paused = await subscribe(sessions, ag)
     deleted = await subscribe(sessions, ag)
     async with sessions() as s, s.begin():
-        await webhooks.set_status(s, paused, "paused", now=datetime.now(UTC))
-        await webhooks.set_status(s, deleted, "deleted", now=datetime.now(UTC))
+        await webhook_subscriptions.set_status(s, paused, "paused", now=datetime.now(UTC))
+        await webhook_subscriptions.set_status(s, deleted, "deleted", now=datetime.now(UTC))
     proc = Process(sessions, ag)
     await proc.run_to_completion()
     # A refused attempt is in the ledger but sends nothing.
@@ -169,7 +169,7 @@ async def test_who_gets_what(sessions) -> None:
     assert len(await deliveries(sessions, paused)) == 6  # queued, sent after resume
     assert await deliveries(sessions, deleted) == []
     async with sessions() as s, s.begin():
-        await webhooks.set_status(s, national, "deleted", now=datetime.now(UTC))
+        await webhook_subscriptions.set_status(s, national, "deleted", now=datetime.now(UTC))
     assert {d.status for d in await deliveries(sessions, national)} <= {"cancelled", "delivered"}
 
 
@@ -246,11 +246,11 @@ async def test_paused_or_deleted_subscriptions_send_nothing(sessions, receiver: 
     await Process(sessions, ag).record("promotion.started", None, "snapshot", "starting")
     acts, env = activities(sessions), ActivityEnvironment()
     async with sessions() as s, s.begin():
-        await webhooks.set_status(s, sub, "paused", now=datetime.now(UTC))
+        await webhook_subscriptions.set_status(s, sub, "paused", now=datetime.now(UTC))
     paused = await env.run(acts.deliver_batch, DeliverBatch(subscription_id=sub))
     assert (paused.subscription_status, paused.pending) == ("paused", 1)
     async with sessions() as s, s.begin():
-        await webhooks.set_status(s, sub, "deleted", now=datetime.now(UTC))
+        await webhook_subscriptions.set_status(s, sub, "deleted", now=datetime.now(UTC))
     gone = await env.run(acts.deliver_batch, DeliverBatch(subscription_id=sub))
     assert gone.subscription_status == "deleted"
     missing = await env.run(acts.deliver_batch, DeliverBatch(subscription_id="whsub_nope"))
@@ -277,7 +277,7 @@ async def test_a_replay_goes_out_again_under_the_same_id(sessions, receiver: Rec
 
 async def _secret(sessions, sub_id: str) -> str:
     async with sessions() as s:
-        sub = await webhooks.get_subscription(s, sub_id)
+        sub = await webhook_subscriptions.get_subscription(s, sub_id)
     assert sub is not None and sub.secret.startswith("whsec_")
     return sub.secret
 
