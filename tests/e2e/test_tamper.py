@@ -24,7 +24,7 @@ from store.audit_models import Checkpoint, MerkleLeaf
 from store.models import LedgerEntry, LedgerHead
 from tests.e2e.checkpoint_support import StackApi, checkpoint_stack, promotion_with_history
 from tests.e2e.test_offline_verifier import export, verify
-from tests.store.test_ledger import tamper
+from tests.helpers.ledger_rows import tamper
 
 Rewrite = Callable[[StackApi, str], Awaitable[int]]
 

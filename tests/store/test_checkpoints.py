@@ -23,7 +23,7 @@ from integrity.checkpoint_signing import (
 )
 from store import checkpoints, ledger
 from store.audit_models import MerkleLeaf, MerkleNode
-from tests.store.test_ledger import tamper
+from tests.helpers.ledger_rows import tamper
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SIGNER = CheckpointSigner.from_seed(bytes(range(32)))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from infra.db import alembic_config, create_engine, session_factory
 from store import ledger
 from store.models import LedgerEntry, LedgerHead
-from tests.store.test_ledger import PROCESS, T0, make_entry, tamper, verify, write_chain
+from tests.helpers.ledger_rows import PROCESS, T0, make_entry, tamper, verify, write_chain
 
 GUARD = "append-only"
 

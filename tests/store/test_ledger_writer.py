@@ -16,7 +16,7 @@ from infra.db import create_engine
 from store import ledger, repositories
 from store.ledger_writer import Appended, LedgerWriter, Tx, writer_for
 from store.models import LedgerEntry
-from tests.store.test_ledger import PROCESS, T0, make_entry
+from tests.helpers.ledger_rows import PROCESS, T0, make_entry
 
 
 async def entry_count(sessions: async_sessionmaker[AsyncSession]) -> int:
