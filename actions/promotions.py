@@ -253,7 +253,7 @@ async def _decide(a: Attempt[DecisionCreate]) -> PromotionRead:
         update_id=a.update_id,
     )
     step = body.step.value if body.step is not None else None
-    state = await unless_lagging(update, a.target, step)  # read model behind: 503, not 409
+    state = await unless_lagging(update, a.target, step, services=a.services)  # behind: 503
     return from_state(a.target.row, state, datetime.now(UTC))
 
 

@@ -137,6 +137,7 @@ async def _declare(a: Attempt[DeclarationCreate]) -> ReviewRead:
                 a.services.client, host, PromotionWorkflow.review_declare, d, update_id=a.update_id
             ),
             a.target,
+            services=a.services,
         )
         return from_state(a.target.row, answer.review, answer.promotion)
     state = await unless_lagging(
@@ -148,6 +149,7 @@ async def _declare(a: Attempt[DeclarationCreate]) -> ReviewRead:
             update_id=a.update_id,
         ),
         a.target,
+        services=a.services,
     )  # the review closed, its row not yet: 503
     return from_state(a.target.row, state)
 
@@ -168,6 +170,7 @@ async def _verdict(a: Attempt[VerdictCreate]) -> ReviewRead:
                 a.services.client, host, PromotionWorkflow.review_verdict, v, update_id=a.update_id
             ),
             a.target,
+            services=a.services,
         )
         return from_state(a.target.row, answer.review, answer.promotion)
     state = await unless_lagging(
@@ -179,6 +182,7 @@ async def _verdict(a: Attempt[VerdictCreate]) -> ReviewRead:
             update_id=a.update_id,
         ),
         a.target,
+        services=a.services,
     )  # the review closed, its row not yet: 503
     return from_state(a.target.row, state)
 

@@ -8,8 +8,15 @@ come from the ``Rulebook``; this module only compares.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from domain.employee import EmployeeRecord
 from domain.enums import PromotionType, Rating
@@ -38,6 +45,15 @@ class Reason(BaseModel):
     message: str
     template: str | None = None
     args: dict[str, str] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_template(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A reason recorded before templates existed dumps as it was recorded (no empty keys)."""
+        data: dict[str, Any] = handler(self)
+        if self.template is None:
+            data.pop("template", None)
+            data.pop("args", None)
+        return data
 
 
 def reason(code: str, met: bool, template: str, **args: object) -> Reason:

@@ -56,10 +56,16 @@ def _record(race: str, answers: list[httpx.Response], processes: int) -> None:
 
 
 def _settled(answers: list[httpx.Response], *, keyed: bool, created: int = 201) -> str:
-    """One ``created``, the rest the same process (or, keyed, still in progress): its id."""
-    statuses = sorted(a.status_code for a in answers)
-    assert statuses.count(created) == 1, [(a.status_code, a.text) for a in answers]
-    first = next(a for a in answers if a.status_code == created)
+    """One request created the process; every other copy answers the same process: unkeyed with
+    200, keyed either still in progress (409 + Retry-After) or, once the first finished, with the
+    first answer replayed (its status, ``Idempotent-Replayed: true``): its id."""
+
+    def replayed(a: httpx.Response) -> bool:
+        return a.headers.get("Idempotent-Replayed") == "true"
+
+    originals = [a for a in answers if a.status_code == created and not replayed(a)]
+    assert len(originals) == 1, [(a.status_code, a.text) for a in answers]
+    first = originals[0]
     pid = str(first.json().get("id") or first.json().get("process_id"))
     for a in answers:
         if a is first:
@@ -67,10 +73,11 @@ def _settled(answers: list[httpx.Response], *, keyed: bool, created: int = 201) 
         if keyed and (a.status_code, a.json().get("error")) == IN_PROGRESS:
             assert int(a.headers["Retry-After"]) >= 1
             continue
-        assert a.status_code == 200, a.text
-        assert str(a.json().get("id") or a.json().get("process_id")) == pid
         if keyed:
-            assert a.headers.get("Idempotent-Replayed") == "true"
+            assert replayed(a) and a.status_code == created, a.text
+        else:
+            assert a.status_code == 200, a.text
+        assert str(a.json().get("id") or a.json().get("process_id")) == pid
     return pid
 
 
