@@ -128,30 +128,34 @@ def _host(a: Attempt[Any]) -> str | None:
     return embedded_review_host(view.review_id, view.parent_process_id)
 
 
-async def _declare(a: Attempt[DeclarationCreate]) -> ReviewRead:
-    d = DeclarationInput(actor=a.actor, review_id=a.target.process_id, **a.body.model_dump())
+async def _send(
+    a: Attempt[Any], inp: DeclarationInput | VerdictInput, *, hosted: Any, own: Any
+) -> ReviewRead:
+    """Send ``inp`` to the review: as the ``hosted`` update of the promotion it runs inside (the
+    answer carries the promotion's next step; a deciding verdict answers once the promotion took the
+    outcome in), or as the ``own`` update of its own workflow. Refusals that only show a read model
+    behind its workflow answer 503 (:mod:`actions.lag`)."""
     host = _host(a)
     if host is not None:
         answer: ReviewAnswer = await unless_lagging(
-            temporal.update(
-                a.services.client, host, PromotionWorkflow.review_declare, d, update_id=a.update_id
-            ),
+            temporal.update(a.services.client, host, hosted, inp, update_id=a.update_id),
             a.target,
             services=a.services,
         )
         return from_state(a.target.row, answer.review, answer.promotion)
     state = await unless_lagging(
-        temporal.update(
-            a.services.client,
-            a.target.process_id,
-            ThirdPartyReviewWorkflow.declare,
-            d,
-            update_id=a.update_id,
-        ),
+        temporal.update(a.services.client, a.target.process_id, own, inp, update_id=a.update_id),
         a.target,
         services=a.services,
-    )  # the review closed, its row not yet: 503
+    )
     return from_state(a.target.row, state)
+
+
+async def _declare(a: Attempt[DeclarationCreate]) -> ReviewRead:
+    d = DeclarationInput(actor=a.actor, review_id=a.target.process_id, **a.body.model_dump())
+    return await _send(
+        a, d, hosted=PromotionWorkflow.review_declare, own=ThirdPartyReviewWorkflow.declare
+    )
 
 
 async def _verdict(a: Attempt[VerdictCreate]) -> ReviewRead:
@@ -162,29 +166,9 @@ async def _verdict(a: Attempt[VerdictCreate]) -> ReviewRead:
         justification=a.body.justification,
         findings=a.body.findings,
     )
-    host = _host(a)
-    if host is not None:
-        # A deciding verdict answers once the promotion has taken the outcome in.
-        answer: ReviewAnswer = await unless_lagging(
-            temporal.update(
-                a.services.client, host, PromotionWorkflow.review_verdict, v, update_id=a.update_id
-            ),
-            a.target,
-            services=a.services,
-        )
-        return from_state(a.target.row, answer.review, answer.promotion)
-    state = await unless_lagging(
-        temporal.update(
-            a.services.client,
-            a.target.process_id,
-            ThirdPartyReviewWorkflow.verdict,
-            v,
-            update_id=a.update_id,
-        ),
-        a.target,
-        services=a.services,
-    )  # the review closed, its row not yet: 503
-    return from_state(a.target.row, state)
+    return await _send(
+        a, v, hosted=PromotionWorkflow.review_verdict, own=ThirdPartyReviewWorkflow.verdict
+    )
 
 
 DECLARE = Action(
