@@ -245,6 +245,8 @@ def _declare(path: str, method: str, operation: Doc, *, secured: bool) -> None:
     statuses |= {int(s) for s in responses if s.isdigit() and int(s) >= 400}
     _same_success(responses)
     for status in statuses:
+        if responses.get(str(status), {}).get("x-own-body"):
+            continue  # the operation answers this status with a body of its own (a health probe)
         responses[str(status)] = _error_response(status, responses.get(str(status)))
     operation["responses"] = dict(sorted(responses.items()))
 
