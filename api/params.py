@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Header, Path, Query
 from pydantic import AwareDatetime, BeforeValidator, Field
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -37,3 +37,25 @@ IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_date_time)]
 MAX_INT64 = 2**63 - 1
 Count = Annotated[int, Field(ge=0, le=MAX_INT64)]
 RowId = Annotated[int, Path(ge=1, le=MAX_INT64)]
+
+
+# The bounded wait of a read (GET a promotion or a review): its description and parameters.
+WAIT_DOC = (
+    "Every answer carries an `ETag`: the version of what it shows (the same for this read and for "
+    "an action's answer). To wait for a change you did not make yourself — a review opening, the "
+    "process moving to its next step after someone else's decision or a timer — send the version "
+    "you have as `If-None-Match` (or `?after=`) with `?wait=` (`5s`, `500ms`, at most `30s`; a "
+    "bad value is 422): the answer comes as soon as the version differs, or when the wait has "
+    "passed. Unchanged after the wait: 304 with `If-None-Match`, 200 with the same body and "
+    "`ETag` with `?after=`. The server waits in short asyncio sleeps bounded by the deadline "
+    "(50 ms, growing to 500 ms), reading the read model by key between them; it does not hold a "
+    "database connection while it sleeps. Without `wait` the read answers at once. Your own "
+    "actions never need this: their answers carry the new state and the next pending step."
+)
+WaitQuery = Annotated[
+    str | None, Query(description="How long to wait for a change: 5s, 500ms; at most 30s.")
+]
+AfterQuery = Annotated[
+    str | None, Query(description="The version (ETag) you have; as If-None-Match, in the URL.")
+]
+IfNoneMatch = Annotated[str | None, Header(description="The version (ETag) you have.")]

@@ -29,23 +29,12 @@ from api.actions import act, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep, SessionDep
 from api.errors import responses
+from api.params import WAIT_DOC
 from store import reviews
 
 router = APIRouter(tags=["reviews"])
 log = structlog.get_logger(__name__)
 ADMIN_ERRORS = (401, 403, 404, 413, 422, 503)
-WAIT_DOC = (
-    "Every answer carries an `ETag`: the version of what it shows (the same for this read and for "
-    "an action's answer). To wait for a change you did not make yourself — a review opening, the "
-    "process moving to its next step after someone else's decision or a timer — send the version "
-    "you have as `If-None-Match` (or `?after=`) with `?wait=` (`5s`, `500ms`, at most `30s`; a "
-    "bad value is 422): the answer comes as soon as the version differs, or when the wait has "
-    "passed. Unchanged after the wait: 304 with `If-None-Match`, 200 with the same body and "
-    "`ETag` with `?after=`. The server waits in short asyncio sleeps bounded by the deadline "
-    "(50 ms, growing to 500 ms), reading the read model by key between them; it does not hold a "
-    "database connection while it sleeps. Without `wait` the read answers at once. Your own "
-    "actions never need this: their answers carry the new state and the next pending step."
-)
 
 
 @router.post(
