@@ -8,7 +8,6 @@ import signal
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.worker import Worker
 
 from actions.checkpoint_schedule import ensure_checkpoint_schedule
 from activities.calendar import CalendarActivities
@@ -29,6 +28,7 @@ from infra.db import create_engine, session_factory
 from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
+from infra.worker_shutdown import BoundedWorker
 from integrity.checkpoint_signing import optional_signer
 from store.ledger_writer import writer_for
 from workflows.checkpoint import LedgerCheckpointWorkflow
@@ -78,7 +78,7 @@ def build_worker(
     settings: Settings,
     *,
     task_queue: str | None = None,
-) -> Worker:
+) -> BoundedWorker:
     # One writer for the process's ledger appends: group commit over one connection, and no
     # transaction left open by an activity cancelled mid-write.
     writer = writer_for(sessions)
@@ -104,7 +104,7 @@ def build_worker(
     talents = talent_source(settings, sessions)
     talent = TalentActivities(sessions, talents, writer)
     appointment = TalentAppointmentActivities(sessions, talents, writer)
-    return Worker(
+    return BoundedWorker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,

@@ -242,7 +242,7 @@ async def _plan_changed(a: Attempt[ce.CloudEvent]) -> Plan:
     async def dispatch() -> dict[str, Any]:
         notified = []
         for process_id in targets:
-            handle = client.get_workflow_handle_for(PromotionWorkflow.run, process_id)
+            handle = client.get_workflow_handle(process_id)
             try:
                 await handle.signal(PromotionWorkflow.employee_changed, signal_id)
             except RPCError as err:  # finished or not yet started: nothing to notify

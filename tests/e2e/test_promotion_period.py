@@ -263,7 +263,7 @@ async def test_employee_changed_signals_the_running_promotion(
     assert r.json()["process_ids"] == [pid] and r.json()["status"] == "accepted"
     again = await send(api, event, "KEMENPANRB")
     assert again.status_code == 200 and again.json()["process_ids"] == [pid]
-    handle = dev_env.client.get_workflow_handle_for(PromotionWorkflow.run, pid)
+    handle = dev_env.client.get_workflow_handle(pid)
     assert await handle.query(PromotionWorkflow.employee_changes) == [event["id"]]
 
 

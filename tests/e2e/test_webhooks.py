@@ -26,7 +26,7 @@ from server import create_app
 from tests.activities.webhook_receiver import Receiver, running_receiver
 from tests.conftest import employee
 from worker import build_worker
-from workflows.webhooks import WebhookDispatcherWorkflow, dispatcher_workflow_id
+from workflows.webhooks import DispatcherResult, dispatcher_workflow_id
 
 SUBS = "/v1/webhooks/subscriptions"
 PER_PROMOTION = 10
@@ -218,8 +218,8 @@ async def test_a_receiver_down_at_first_gets_every_event_signed_in_order(
 
     # Deleting the subscription ends its dispatcher.
     assert (await api.call("DELETE", f"{SUBS}/{sub_id}")).status_code == 204
-    handle = dev_env.client.get_workflow_handle_for(
-        WebhookDispatcherWorkflow.run, dispatcher_workflow_id(sub_id)
+    handle = dev_env.client.get_workflow_handle(
+        dispatcher_workflow_id(sub_id), result_type=DispatcherResult
     )
     result = await asyncio.wait_for(handle.result(), timeout=60)
     assert result.delivered >= len(items)

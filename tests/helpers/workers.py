@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.worker import Worker
 
 from infra.settings import Settings
+from infra.worker_shutdown import BoundedWorker
 from worker import build_worker
 
 
@@ -22,7 +22,7 @@ def worker_with(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     *replacements: Callable[..., Any],
-) -> Worker:
+) -> BoundedWorker:
     """``build_worker``'s worker, where each replacement takes the place of the activity that
     bears its name."""
     base = build_worker(client, sessions, settings, task_queue=f"{settings.task_queue}-base")
@@ -35,4 +35,4 @@ def worker_with(
         "activities": activities,
         "task_queue": settings.task_queue,
     }
-    return Worker(**config)
+    return BoundedWorker(**config)

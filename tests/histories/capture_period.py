@@ -36,6 +36,7 @@ from workflows.contracts import StartPromotion, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import (
     PeriodInput,
+    PeriodResult,
     PromotionPeriodWorkflow,
     promotion_period_workflow_id,
 )
@@ -101,7 +102,7 @@ async def capture_reopened(
 ) -> list[WorkflowHistory]:
     """The completed period opened again for ``more`` (as actions/periods.py does it)."""
     period_id = promotion_period_workflow_id(AGENCY, PERIOD)
-    done = await client.get_workflow_handle_for(PromotionPeriodWorkflow.run, period_id).result()
+    done = await client.get_workflow_handle(period_id, result_type=PeriodResult).result()
     inp = PeriodInput(
         period_id=period_id,
         agency=AGENCY,
