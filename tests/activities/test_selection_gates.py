@@ -9,7 +9,7 @@ from activities.selection_contracts import CloseRegistration, ScreeningGate
 from activities.selections import SelectionActivities
 from domain.errors import WrongStage
 from store import selections as sel
-from tests.store.test_selections import (
+from tests.helpers.selection_store import (
     CLOSES_AT,
     HR,
     RB,
@@ -24,7 +24,7 @@ from tests.store.test_selections import (
     set_view,
     stamp,
 )
-from tests.store.test_selections import db as db  # noqa: F401  (a fixture)
+from tests.helpers.selection_store import db as db  # noqa: F401  (a fixture)
 
 
 def closing(pid: str, extensions: int = 0) -> CloseRegistration:

@@ -26,9 +26,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from infra.settings import ROOT, Settings
 from tests.conftest import PERIOD
-from tests.e2e.test_faults import _prepare
 from tests.helpers.live_stack import LiveStack, live_stack
-from tests.helpers.walkers import Client, walk_promotion
+from tests.helpers.walkers import Client, prepare_stack, walk_promotion
 from tests.store.conftest import fresh_database
 
 PROMOTIONS = 2
@@ -79,7 +78,7 @@ async def _drill(url: str, tmp: Path, settings: Settings, method: str) -> None:
         env = {**stack.services["api"].env}
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=90.0) as http:
             c = Client(http, settings)
-            nips = await _prepare(c)
+            nips = await prepare_stack(c)
             pids = [await walk_promotion(c, n, PERIOD.isoformat()) for n in nips[:PROMOTIONS]]
             auditor = c.auth("auditor", "auditor-1", None)
             r = await http.post("/v1/audit/checkpoints", headers=auditor)

@@ -31,7 +31,7 @@ import httpx
 import pytest
 
 from infra.settings import Settings
-from tests.conftest import PERIOD, employee
+from tests.conftest import PERIOD
 from tests.e2e.chaos_support import (
     Answers,
     inject,
@@ -42,32 +42,9 @@ from tests.e2e.chaos_support import (
     walk_selection,
 )
 from tests.helpers.live_stack import live_stack
-from tests.helpers.walkers import ROLE_SUB, Client, walk_promotion
+from tests.helpers.walkers import ROLE_SUB, Client, prepare_stack, walk_promotion
 
 pytestmark = pytest.mark.timeout(900)
-
-
-async def _prepare(c: Client, promotions: int = 6) -> list[str]:
-    body = {"code": "BKN", "name": "BKN", "kind": "technical_approval", "head_reviewer_id": "h"}
-    r = await c.send("POST", "/v1/review-bodies", body, "admin", "ops", None)
-    assert r.status_code in (200, 201), r.text
-    for rid in ("bkn-fault-1", "bkn-fault-2"):
-        r = await c.send(
-            "POST",
-            "/v1/review-bodies/BKN/reviewers",
-            {"id": rid, "name": rid},
-            "admin",
-            "ops",
-            None,
-        )
-        assert r.status_code in (200, 201), r.text
-    nips = []
-    for _ in range(promotions):
-        rec = employee()
-        r = await c.send("POST", "/v1/employees", rec, "hr_system", "simpeg")
-        assert r.status_code in (200, 201), r.text
-        nips.append(rec["nip"])
-    return nips
 
 
 def _decisions(c: Client) -> list[Any]:
@@ -139,7 +116,7 @@ async def test_decisions_survive_killed_worker_temporal_api_and_database(
             event_hooks={"request": [answers.on_request], "response": [answers.hook]},
         ) as http:
             c = Client(http, settings)
-            nips = await _prepare(c, run.promotions)
+            nips = await prepare_stack(c, run.promotions)
             done = asyncio.Event()
             injector = asyncio.create_task(inject(stack, c, done, migrated_url, run.rounds))
             refuser = asyncio.create_task(refuse(c, done))
@@ -185,7 +162,7 @@ async def test_decisions_while_temporal_is_down_answer_503_then_succeed(
     async with live_stack(migrated_url, tmp_path) as stack:
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=90.0) as http:
             c = Client(http, settings)
-            (nip,) = (await _prepare(c))[:1]
+            (nip,) = (await prepare_stack(c))[:1]
             r = await c.send("POST", "/v1/promotions", {"nip": nip, "period": PERIOD.isoformat()},
                              "hr_system", "hr")  # fmt: skip
             assert r.status_code in (200, 201), r.text

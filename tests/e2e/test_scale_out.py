@@ -29,10 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from infra.processes import Service
 from infra.settings import ROOT, Settings
 from tests.conftest import PERIOD, free_port
-from tests.e2e.test_faults import _prepare
 from tests.helpers.live_stack import LiveStack, _http_ready, live_stack
 from tests.helpers.promotion_api import Api, new_employee, pertek_through_inbox, started
-from tests.helpers.walkers import Client, walk_promotion
+from tests.helpers.walkers import Client, prepare_stack, walk_promotion
 
 AGENCY = "KEMENPANRB"
 
@@ -149,7 +148,7 @@ async def test_two_workers_and_two_apis_on_one_postgresql(
                 httpx.AsyncClient(base_url=url2, timeout=90.0) as h2,
             ):
                 c1, c2 = Client(h1, settings), Client(h2, settings)
-                nips = await _prepare(c1, 6)
+                nips = await prepare_stack(c1, 6)
                 walks = [
                     walk_promotion(c1 if i % 2 else c2, nip, PERIOD.isoformat())
                     for i, nip in enumerate(nips)

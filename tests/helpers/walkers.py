@@ -16,6 +16,7 @@ import httpx
 
 from infra.settings import Settings
 from infra.tokens import mint_token
+from tests.conftest import employee
 
 AGENCY = "KEMENPANRB"
 RETRY_FOR_S = 180.0
@@ -144,3 +145,27 @@ async def _review(c: Client, review_id: str) -> None:
             await c.send("POST", f"{url}/conflict-declarations", body, "reviewer", sub, None)
         verdict = {"verdict": "approve", "justification": "pertek ok"}
         await c.send("POST", f"{url}/verdicts", verdict, "reviewer", sub, None)
+
+
+async def prepare_stack(c: Client, promotions: int = 6) -> list[str]:
+    """BKN and two of its reviewers registered, and ``promotions`` employees on record: their NIPs."""
+    body = {"code": "BKN", "name": "BKN", "kind": "technical_approval", "head_reviewer_id": "h"}
+    r = await c.send("POST", "/v1/review-bodies", body, "admin", "ops", None)
+    assert r.status_code in (200, 201), r.text
+    for rid in ("bkn-fault-1", "bkn-fault-2"):
+        r = await c.send(
+            "POST",
+            "/v1/review-bodies/BKN/reviewers",
+            {"id": rid, "name": rid},
+            "admin",
+            "ops",
+            None,
+        )
+        assert r.status_code in (200, 201), r.text
+    nips = []
+    for _ in range(promotions):
+        rec = employee()
+        r = await c.send("POST", "/v1/employees", rec, "hr_system", "simpeg")
+        assert r.status_code in (200, 201), r.text
+        nips.append(rec["nip"])
+    return nips
