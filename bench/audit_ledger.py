@@ -34,27 +34,23 @@ import argparse
 import asyncio
 import base64
 import json
-import math
-import os
-import platform
 import random
 import secrets
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
-from bench._ledger_fill import AGENCIES, FillStats, fill
+from bench._audit_report import ledger_summary, loadavg, machine, ms, render, say
+from bench._audit_search import PAGE, QUERY_TIMEOUT_S, Config, Ctx, queries, search
+from bench._ledger_fill import fill
+from bench._report import percentile
 from bench._stack import (
     LOOPBACK,
     BenchError,
@@ -64,18 +60,14 @@ from bench._stack import (
     process_cpu_seconds,
     run_cli,
 )
-from infra.db import create_engine, migrate, session_factory
+from infra.db import migrate
 from infra.settings import ROOT, Settings
 from infra.tokens import mint_token
 from integrity.checkpoint_signing import CheckpointSigner
-from store import audit
 
 OUTPUT = ROOT / "data" / "bench" / "audit_ledger.json"
 READY_TIMEOUT_S = 120.0
-QUERY_TIMEOUT_S = 300.0
-PAGE = 100
 HISTORY_PER_BUCKET = 30
-Params = dict[str, str]
 METHOD = (
     "one uvicorn process serving api.main.create_app on 127.0.0.1 (Temporal client lazy, never "
     "used), SQLite (WAL) database in a temp dir, warm page cache (the fill just wrote it); load "
@@ -84,29 +76,6 @@ METHOD = (
     "one untimed warm-up request, then samples until its time budget is spent (at least "
     "--min-samples, at most --max-samples), filter values drawn afresh for each request"
 )
-
-
-@dataclass(frozen=True)
-class Config:
-    entries: int
-    seed: int
-    budget_s: float
-    min_samples: int
-    max_samples: int
-    pages: int
-    keep: bool
-    output: Path
-
-
-@dataclass
-class Ctx:
-    cfg: Config
-    http: httpx.AsyncClient
-    auditor: dict[str, str]
-    stats: FillStats
-    rng: random.Random
-    db_url: str
-    db_path: Path
 
 
 async def run(cfg: Config) -> dict[str, Any]:
@@ -144,14 +113,14 @@ async def run(cfg: Config) -> dict[str, Any]:
 async def _run(
     cfg: Config, settings: Settings, stack: Stack, tmp: Path, signer: CheckpointSigner
 ) -> dict[str, Any]:
-    load_start = _loadavg()
+    load_start = loadavg()
     db_path = tmp / "meritflow.db"
-    _say("migrating the temporary database")
+    say("migrating the temporary database")
     await migrate(settings.database_url)
-    _say(f"filling the ledger with {cfg.entries:,} entries (untimed setup, rate reported)")
+    say(f"filling the ledger with {cfg.entries:,} entries (untimed setup, rate reported)")
     stats = await asyncio.to_thread(fill, db_path, cfg.entries, cfg.seed)
     db_bytes = sum(p.stat().st_size for p in tmp.glob("meritflow.db*"))
-    _say(f"filled in {stats.seconds:.0f} s; starting the API")
+    say(f"filled in {stats.seconds:.0f} s; starting the API")
     stack.spawn(
         "api",
         [sys.executable, "-m", "bench._audit_api", "--host", LOOPBACK,
@@ -164,20 +133,20 @@ async def _run(
         await _wait_ready(stack, http, auditor)
         ctx = Ctx(cfg, http, auditor, stats, random.Random(cfg.seed + 1), settings.database_url,
                   db_path)  # fmt: skip
-        _say("timed: the first checkpoint (indexes every entry, signs the tree head)")
+        say("timed: the first checkpoint (indexes every entry, signs the tree head)")
         checkpoint = await _checkpoint(ctx)
-        _say("timed: GET /v1/audit/entries under each filter combination")
-        searches = [await _search(ctx, stack, settings, q) for q in _queries(ctx)]
-        _say("timed: GET /v1/processes/{id}/ledger and /ledger/verify by process size")
+        say("timed: GET /v1/audit/entries under each filter combination")
+        searches = [await search(ctx, stack, settings, q) for q in queries(ctx)]
+        say("timed: GET /v1/processes/{id}/ledger and /ledger/verify by process size")
         history = await _history(ctx, stack)
-        _say("timed: GET /v1/audit/export?format=jsonl of the whole ledger")
+        say("timed: GET /v1/audit/export?format=jsonl of the whole ledger")
         export = await _export(ctx, tmp / "ledger.jsonl")
         cps = await _get(ctx, "/v1/audit/checkpoints")
         key = await _get(ctx, "/v1/audit/public-key")
         (tmp / "checkpoints.json").write_text(json.dumps(cps), encoding="utf-8")
     stack.check_alive()
     stack.stop()  # the offline verifier runs alone
-    _say("timed: python -m cli.verify on the export (offline)")
+    say("timed: python -m cli.verify on the export (offline)")
     verify = _verify(tmp / "ledger.jsonl", tmp / "checkpoints.json", key["public_key"])
     checks = {
         "checkpoint_covers_every_entry": checkpoint["tree_size"] == stats.entries,
@@ -190,7 +159,7 @@ async def _run(
     return {
         "benchmark": "audit_ledger",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {**_machine(), "loadavg_at_start": load_start, "loadavg_at_end": _loadavg()},
+        "machine": {**machine(), "loadavg_at_start": load_start, "loadavg_at_end": loadavg()},
         "temporal": "not involved: no ratio against bare Temporal applies",
         "parameters": {
             "entries": cfg.entries,
@@ -202,7 +171,7 @@ async def _run(
             "page_size": PAGE,
         },
         "method": METHOD,
-        "ledger": _ledger_summary(stats, db_bytes),
+        "ledger": ledger_summary(stats, db_bytes),
         "checkpoint": checkpoint,
         "search": searches,
         "history": history,
@@ -249,178 +218,6 @@ async def _checkpoint(ctx: Ctx) -> dict[str, Any]:
     return {"tree_size": size, "wall_s": round(wall, 2), "per_s": round(size / wall)}
 
 
-# --- search ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Query:
-    name: str
-    params: Callable[[], Params]
-    scoped_agency: Callable[[], str] | None = None  # a token with this agency claim
-    pages: int = 0  # > 0: follow next_cursor this many pages after an untimed first page
-
-
-def _queries(ctx: Ctx) -> list[Query]:
-    rng, st = ctx.rng, ctx.stats
-    first, last = st.first or datetime.now(UTC), st.last or datetime.now(UTC)
-
-    def agency() -> str:
-        return rng.choice(AGENCIES)
-
-    def window(days: int) -> Params:
-        span = max((last - first).total_seconds() - days * 86_400, 1.0)
-        start = first + timedelta(seconds=rng.uniform(0, span))
-        end = start + timedelta(days=days)
-        return {"from": _iso(start), "to": _iso(end)}
-
-    pids = list(st.sizes)
-    return [
-        Query("(no filter)", dict),
-        Query("agency", lambda: {"agency": agency()}),
-        Query("agency + kind=promotion.decision",
-              lambda: {"agency": agency(), "kind": "promotion.decision"}),
-        Query("agency + outcome=refused", lambda: {"agency": agency(), "outcome": "refused"}),
-        Query("agency + 30-day window", lambda: {"agency": agency(), **window(30)}),
-        Query("auditor scoped to an agency, no filter", dict, scoped_agency=agency),
-        Query("process_kind=review", lambda: {"process_kind": "review"}),
-        Query("kind=promotion.decision", lambda: {"kind": "promotion.decision"}),
-        Query("outcome=refused", lambda: {"outcome": "refused"}),
-        Query("kind=promotion.decision + 7-day window",
-              lambda: {"kind": "promotion.decision", **window(7)}),
-        Query("7-day window", lambda: window(7)),
-        Query("actor (one staff member)", lambda: {"actor": rng.choice(st.staff)}),
-        Query("actor=system:timer (~1/4 of entries)", lambda: {"actor": "system:timer"}),
-        Query("subject (one employee)", lambda: {"subject": rng.choice(st.subjects)}),
-        Query("process_id", lambda: {"process_id": rng.choice(pids)}),
-        Query(f"(no filter), pages 2..{ctx.cfg.pages + 1} by cursor", dict, pages=ctx.cfg.pages),
-        Query(f"agency, pages 2..{ctx.cfg.pages + 1} by cursor",
-              lambda: {"agency": agency()}, pages=ctx.cfg.pages),
-    ]  # fmt: skip
-
-
-async def _search(ctx: Ctx, stack: Stack, settings: Settings, q: Query) -> dict[str, Any]:
-    cfg = ctx.cfg
-    latencies: list[float] = []
-    rows: list[int] = []
-    errors: dict[str, int] = {}
-    first_params: Params = {}
-    cursor_seen: str | None = None
-
-    def headers() -> dict[str, str]:
-        if q.scoped_agency is None:
-            return ctx.auditor
-        token = mint_token(settings, role="auditor", sub="bench-agency-auditor",
-                           agency=q.scoped_agency())  # fmt: skip
-        return {"Authorization": f"Bearer {token}"}
-
-    async def one(params: Params, h: dict[str, str]) -> dict[str, Any] | None:
-        t0 = time.perf_counter()
-        r = await ctx.http.get("/v1/audit/entries", params={**params, "limit": str(PAGE)},
-                               headers=h)  # fmt: skip
-        elapsed = time.perf_counter() - t0
-        if r.status_code != 200:
-            key = f"HTTP {r.status_code}: {r.text[:200]}"
-            errors[key] = errors.get(key, 0) + 1
-            return None
-        body: dict[str, Any] = r.json()
-        latencies.append(elapsed)
-        rows.append(len(body["items"]))
-        return body
-
-    async def sample() -> None:
-        nonlocal first_params, cursor_seen
-        params, h = q.params(), headers()
-        first_params = first_params or params
-        if not q.pages:
-            await one(params, h)
-            return
-        page = (await ctx.http.get("/v1/audit/entries", params={**params, "limit": str(PAGE)},
-                                   headers=h)).json()  # fmt: skip
-        for _ in range(q.pages):
-            if not page.get("next_cursor"):
-                break
-            cursor_seen = page["next_cursor"]
-            page = await one({**params, "cursor": page["next_cursor"]}, h)
-            if page is None:
-                break
-
-    samples = 0
-    await sample()  # warm-up, untimed
-    latencies.clear()
-    rows.clear()
-    deadline = time.perf_counter() + cfg.budget_s
-    while samples < cfg.max_samples and (
-        samples < cfg.min_samples or time.perf_counter() < deadline
-    ):
-        await sample()
-        samples += 1
-        stack.check_alive()
-    plan = await _plan(ctx, q, first_params, cursor_seen)
-    _say(f"  {q.name}: p50 {_ms(_pct(latencies, 50))} ms, p99 {_ms(_pct(latencies, 99))} ms")
-    return {
-        "query": q.name,
-        "example": first_params,
-        "requests": len(latencies),
-        "p50_ms": _ms(_pct(latencies, 50)),
-        "p99_ms": _ms(_pct(latencies, 99)),
-        "max_ms": _ms(max(latencies, default=None)),
-        "mean_rows": round(sum(rows) / len(rows), 1) if rows else 0,
-        "plan": plan,
-        "full_scan": _full_scan(plan),
-        "errors": errors,
-    }
-
-
-class _Captured(Exception):  # noqa: N818 - a signal, not an error
-    def __init__(self, statement: str, parameters: Any) -> None:
-        super().__init__(statement)
-        self.statement, self.parameters = statement, parameters
-
-
-async def _plan(ctx: Ctx, q: Query, params: Params, cursor: str | None) -> list[str]:
-    """The SQLite query plan of the SQL ``store.audit.search_entries`` runs for these filters:
-    the statement is captured on its way to the driver (and not run), then explained."""
-    flt = audit.EntryFilter(
-        process_kind=params.get("process_kind"),
-        agency=q.scoped_agency() if q.scoped_agency else params.get("agency"),
-        actor_id=params.get("actor"),
-        kind=params.get("kind"),
-        outcome=params.get("outcome"),
-        subject=params.get("subject"),
-        process_id=params.get("process_id"),
-        recorded_from=datetime.fromisoformat(params["from"]) if "from" in params else None,
-        recorded_to=datetime.fromisoformat(params["to"]) if "to" in params else None,
-    )
-    after = audit.decode_cursor(cursor) if q.pages and cursor else None
-    engine = create_engine(ctx.db_url)
-
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            raise _Captured(statement, parameters)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", capture)
-    captured: _Captured | None = None
-    try:
-        async with session_factory(engine)() as session:
-            await audit.search_entries(session, flt, limit=PAGE + 1, after=after)
-    except _Captured as c:
-        captured = c
-    except Exception as exc:  # SQLAlchemy may wrap it
-        cause = exc.__cause__ or exc.__context__
-        captured = cause if isinstance(cause, _Captured) else None
-        if captured is None:
-            raise
-    finally:
-        await engine.dispose()
-    if captured is None:
-        return ["(no statement captured)"]
-    with sqlite3.connect(ctx.db_path) as con:
-        rows = con.execute(
-            f"EXPLAIN QUERY PLAN {captured.statement}", tuple(captured.parameters)
-        ).fetchall()
-    return [str(r[3]) for r in rows]
-
-
 # --- history -----------------------------------------------------------------------------------
 
 BUCKETS = (
@@ -464,7 +261,7 @@ async def _history(ctx: Ctx, stack: Stack) -> list[dict[str, Any]]:
                     verified = verified and bool(body["ok"])
                 i += 1
             stack.check_alive()
-            _say(f"  {what} {label}: p50 {_ms(_pct(latencies, 50))} ms")
+            say(f"  {what} {label}: p50 {ms(percentile(latencies, 0.5))} ms")
             out.append(
                 {
                     "endpoint": f"GET /v1/processes/{{id}}/{path}",
@@ -474,8 +271,8 @@ async def _history(ctx: Ctx, stack: Stack) -> list[dict[str, Any]]:
                     "entries_median": sorted(sizes)[len(sizes) // 2],
                     "entries_max": max(sizes),
                     "requests": len(latencies),
-                    "p50_ms": _ms(_pct(latencies, 50)),
-                    "p99_ms": _ms(_pct(latencies, 99)),
+                    "p50_ms": ms(percentile(latencies, 0.5)),
+                    "p99_ms": ms(percentile(latencies, 0.99)),
                     "verified": verified,
                 }
             )
@@ -549,163 +346,6 @@ def _status_kib(pid: int, field: str) -> int:
     except (OSError, ValueError):
         pass
     return 0
-
-
-# --- report ------------------------------------------------------------------------------------
-
-
-def _pct(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(p / 100 * len(ordered)) - 1, 0)]
-
-
-def _ms(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds * 1000, 1)
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def _machine() -> dict[str, Any]:
-    model = ""
-    mem = ""
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-        mem = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-    except (OSError, StopIteration):
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": model,
-        "memory": mem,
-        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-    }
-
-
-def _ledger_summary(stats: FillStats, db_bytes: int) -> dict[str, Any]:
-    sizes = sorted(stats.sizes.values())
-    return {
-        "entries": stats.entries,
-        "processes": dict(stats.processes),
-        "process_count": len(sizes),
-        "entries_per_process": {
-            "median": sizes[len(sizes) // 2],
-            "p99": sizes[max(math.ceil(0.99 * len(sizes)) - 1, 0)],
-            "max": sizes[-1],
-        },
-        "outcomes": dict(stats.outcomes),
-        "agencies": len(stats.agency_entries),
-        "largest_agency_entries": stats.agency_entries.most_common(1)[0][1],
-        "smallest_agency_entries": stats.agency_entries.most_common()[-1][1],
-        "recorded_from": stats.first.isoformat() if stats.first else None,
-        "recorded_to": stats.last.isoformat() if stats.last else None,
-        "fill_s": round(stats.seconds, 1),
-        "fill_per_s": round(stats.entries / stats.seconds) if stats.seconds else None,
-        "database_mib": round(db_bytes / 2**20, 1),
-    }
-
-
-def _plan_text(plan: list[str]) -> str:
-    return " | ".join(plan)
-
-
-def render(res: dict[str, Any]) -> str:
-    m, led, p = res["machine"], res["ledger"], res["parameters"]
-    cp, ex, vf = res["checkpoint"], res["export"], res["verify"]
-    per = led["entries_per_process"]
-    lines = [
-        f"Meritflow: the auditor's toolkit over a ledger of {led['entries']:,} entries on SQLite",
-        f"machine  : {m['nproc']} CPUs ({m['cpu']}), {m['memory']} RAM, {m['platform']}, "
-        f"Python {m['python']}, SQLite {m['sqlite']}; load average {m['loadavg_at_start']} "
-        f"(1/5/15 min) at start, {m['loadavg_at_end']} at the end",
-        "Temporal : not involved (the API's client is lazy and never connects), so no ratio "
-        "against bare Temporal applies to these numbers",
-        f"ledger   : {led['process_count']:,} processes {led['processes']}, entries per process "
-        f"median {per['median']}, p99 {per['p99']}, max {per['max']}; outcomes "
-        f"{led['outcomes']}; {led['agencies']} agencies ({led['largest_agency_entries']:,} to "
-        f"{led['smallest_agency_entries']:,} entries); recorded {led['recorded_from'][:10]} to "
-        f"{led['recorded_to'][:10]}; database {led['database_mib']} MiB",
-        f"fill     : {led['fill_s']} s ({led['fill_per_s']:,} entries/s; built and hashed by "
-        "domain/ledger.py, bulk INSERT; untimed setup)",
-        f"measured : {res['method']}",
-        "",
-        f"{'GET /v1/audit/entries?limit=100':<52}{'n':>5}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'max ms':>9}{'rows':>6}  SQLite plan",
-    ]
-    for s in res["search"]:
-        lines.append(
-            f"{s['query']:<52}{s['requests']:>5}{_c(s['p50_ms']):>9}{_c(s['p99_ms']):>9}"
-            f"{_c(s['max_ms']):>9}{s['mean_rows']:>6.0f}  {_plan_text(s['plan'])}"
-        )
-    lines += [
-        "",
-        "history = GET /v1/processes/{id}/ledger, verify = GET /v1/processes/{id}/ledger/verify",
-        f"{'single-process history':<52}{'n':>5}{'p50 ms':>9}{'p99 ms':>9}  entries/process "
-        "(min/median/max), processes",
-    ]
-    for h in res["history"]:
-        what = "verify" if h["endpoint"].endswith("verify") else "history"
-        name = f"{what}: {h['bucket']}"
-        lines.append(
-            f"{name[:52]:<52}{h['requests']:>5}{_c(h['p50_ms']):>9}{_c(h['p99_ms']):>9}  "
-            f"{h['entries_min']}/{h['entries_median']}/{h['entries_max']}, {h['processes']}"
-        )
-    lines += [
-        "",
-        f"{'throughput':<52}{'entries':>10}{'wall s':>9}{'entries/s':>11}",
-        f"{'checkpoint: POST /v1/audit/checkpoints (index+sign)':<52}{cp['tree_size']:>10}"
-        f"{cp['wall_s']:>9.1f}{cp['per_s']:>11,}",
-        f"{'export: GET /v1/audit/export?format=jsonl':<52}{ex['entries']:>10}{ex['wall_s']:>9.1f}"
-        f"{ex['per_s']:>11,}   ({ex['mib_per_s']} MiB/s, {ex['bytes'] / 2**20:.0f} MiB)",
-        f"{'offline verify: python -m cli.verify':<52}{vf['entries']:>10}{vf['wall_s']:>9.1f}"
-        f"{vf['per_s']:>11,}   (CPU {vf['cpu_s']} s, peak RSS {vf['peak_rss_mib']} MiB)",
-        f"verifier said: {vf['summary']}",
-        "",
-        f"checks: {res['checks']}",
-        f"parameters: {p}",
-    ]
-    scans = [s["query"] for s in res["search"] if s["full_scan"]]
-    if scans:
-        lines.append(f"full table scans (no usable index) for: {', '.join(scans)}")
-    return "\n".join(lines)
-
-
-def _full_scan(plan: list[str]) -> bool:
-    """A table scan, or an index walk that must still sort: every row read before the first page.
-
-    ``SCAN ledger_entries USING INDEX`` on the search order with no temporary B-tree is a walk in
-    page order that stops after ``limit`` matches, which is not a full scan.
-    """
-    sorts = any("TEMP B-TREE FOR ORDER BY" in p for p in plan)
-    for p in plan:
-        if p.startswith("SCAN ledger_entries") and ("USING" not in p or sorts):
-            return True
-    return False
-
-
-def _c(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(f"• {message}\n")
 
 
 def parse_args(argv: list[str] | None = None) -> Config:
