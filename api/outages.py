@@ -65,7 +65,11 @@ def temporal_unavailable(exc: BaseException) -> bool:
         return False
     # A dev server that is starting again answers "namespace not found" for a moment.
     starting = exc.status == RPCStatusCode.NOT_FOUND and "namespace" in exc.message.lower()
-    return exc.status in _TEMPORAL_DOWN or starting
+    # The connection dropped mid-call (the server killed with the request in flight): the SDK's
+    # core says UNKNOWN "transport error". The call may or may not have reached the server; the
+    # same request sent again is safe, its id making it the same update or start.
+    dropped = exc.status == RPCStatusCode.UNKNOWN and "transport error" in exc.message.lower()
+    return exc.status in _TEMPORAL_DOWN or starting or dropped
 
 
 def as_unavailable(exc: BaseException) -> Unavailable | None:

@@ -38,3 +38,7 @@ def test_temporal_down_is_unavailable_a_bad_request_is_not() -> None:
     starting = RPCError("Namespace default is not found.", RPCStatusCode.NOT_FOUND, b"")
     assert as_unavailable(starting) is not None  # a server starting again
     assert as_unavailable(RPCError("workflow not found", RPCStatusCode.NOT_FOUND, b"")) is None
+    # A call cut off by the server's death (seen in the long chaos run on PostgreSQL as a 500).
+    dropped = as_unavailable(RPCError("transport error", RPCStatusCode.UNKNOWN, b""))
+    assert dropped is not None and dropped.code == "temporal_unavailable"
+    assert as_unavailable(RPCError("something else", RPCStatusCode.UNKNOWN, b"")) is None
