@@ -11,7 +11,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.eligibility import Reason
+from domain.eligibility import N_, Reason, reason
 from domain.employee import EDUCATION_LEVELS, Nip
 from domain.grades import GRADES, grade_index
 from domain.selection.rulebook import PostLevelRequirements, degree_rank
@@ -89,52 +89,60 @@ def age_on(birth_date: date, day: date) -> int:
 
 def _degree(profile: ApplicantProfile, req: PostLevelRequirements) -> Reason:
     met = degree_rank(profile.degree) >= degree_rank(req.min_degree)
-    verdict = "meets" if met else "is below"
-    text = f"Degree {profile.degree} {verdict} the minimum of {req.min_degree} (D4 counts as S1)."
-    return Reason(code="degree", met=met, message=text)
+    template = (
+        N_("Degree {degree} meets the minimum of {minimum} (D4 counts as S1).")
+        if met
+        else N_("Degree {degree} is below the minimum of {minimum} (D4 counts as S1).")
+    )
+    return reason("degree", met, template, degree=profile.degree, minimum=req.min_degree)
 
 
 def _experience(profile: ApplicantProfile, req: PostLevelRequirements) -> Reason:
-    met = profile.years_experience >= req.min_years_experience
-    text = (
-        f"{profile.years_experience:g} years of related experience; "
-        f"at least {req.min_years_experience:g} required."
+    return reason(
+        "years_experience",
+        profile.years_experience >= req.min_years_experience,
+        N_("{years} years of related experience; at least {minimum} required."),
+        years=f"{profile.years_experience:g}",
+        minimum=f"{req.min_years_experience:g}",
     )
-    return Reason(code="years_experience", met=met, message=text)
 
 
 def _senior_post(profile: ApplicantProfile, req: PostLevelRequirements) -> Reason:
-    met = profile.years_senior_post >= req.min_years_senior_post
-    text = (
-        f"{profile.years_senior_post:g} years as {req.senior_post_label}; "
-        f"at least {req.min_years_senior_post:g} required."
+    return reason(
+        "years_senior_post",
+        profile.years_senior_post >= req.min_years_senior_post,
+        N_("{years} years as {post}; at least {minimum} required."),
+        years=f"{profile.years_senior_post:g}",
+        post=req.senior_post_label,
+        minimum=f"{req.min_years_senior_post:g}",
     )
-    return Reason(code="years_senior_post", met=met, message=text)
 
 
 def _age(profile: ApplicantProfile, req: PostLevelRequirements, closing_date: date) -> Reason:
     age = age_on(profile.birth_date, closing_date)
-    text = (
-        f"Aged {age} on the closing date {closing_date.isoformat()} "
-        f"(born {profile.birth_date.isoformat()}); the maximum is {req.max_age}."
+    return reason(
+        "age",
+        age <= req.max_age,
+        N_("Aged {age} on the closing date {closing} (born {born}); the maximum is {maximum}."),
+        age=age,
+        closing=closing_date.isoformat(),
+        born=profile.birth_date.isoformat(),
+        maximum=req.max_age,
     )
-    return Reason(code="age", met=age <= req.max_age, message=text)
 
 
 def _grade(profile: ApplicantProfile, req: PostLevelRequirements) -> Reason:
     if req.min_grade is None:
-        return Reason(code="min_grade", met=True, message="No minimum grade applies.")
+        return reason("min_grade", True, N_("No minimum grade applies."))
     if profile.grade is None:
-        text = f"No grade on file; at least {req.min_grade} required."
-        return Reason(code="min_grade", met=False, message=text)
+        template = N_("No grade on file; at least {minimum} required.")
+        return reason("min_grade", False, template, minimum=req.min_grade)
     met = grade_index(profile.grade) >= grade_index(req.min_grade)
-    text = f"Grade {profile.grade}; at least {req.min_grade} required."
-    return Reason(code="min_grade", met=met, message=text)
+    template = N_("Grade {grade}; at least {minimum} required.")
+    return reason("min_grade", met, template, grade=profile.grade, minimum=req.min_grade)
 
 
 def _sanction(profile: ApplicantProfile) -> Reason:
     if profile.sanction_active:
-        text = "A disciplinary sanction is active."
-        return Reason(code="disciplinary_sanction", met=False, message=text)
-    text = "No disciplinary sanction is active."
-    return Reason(code="disciplinary_sanction", met=True, message=text)
+        return reason("disciplinary_sanction", False, N_("A disciplinary sanction is active."))
+    return reason("disciplinary_sanction", True, N_("No disciplinary sanction is active."))

@@ -188,6 +188,9 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
     assert f"/selections/{pid}/screening" in inbox.text
     page = await chair.get(f"/selections/{pid}/screening")
     assert "tidak memenuhi syarat" in page.text and "Pelamar 4" in page.text
+    # Each pre-check reason reads in the person's language (the API keeps the English sentence).
+    assert "Tidak sedang menjalani hukuman disiplin." in page.text
+    assert "No disciplinary sanction is active." not in page.text
     r = await chair.post(
         f"/selections/{pid}/screening/a4", {"eligible": "yes", "request_id": chair.request_id()}
     )
