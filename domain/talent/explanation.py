@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from domain.ledger import canonical_json
 from domain.talent.rulebook import TalentRulebook
 from domain.talent.scoring import Scored, rule_sentence
+from domain.talent.why import filled, why_sentences
 
 KIND_LABELS = {
     "talent_review.started": "started",
@@ -48,25 +49,20 @@ def person_explanation(
     objection: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The explanation a person (and an auditor) reads for one box."""
-    perf, pot = rb.box_levels(final_box)
-    why = [
-        f"Performance axis {scored.performance:g} ({scored.performance_level}), potential axis "
-        f"{scored.potential:g} ({scored.potential_level}): the formula places you in box "
-        f"{scored.box}.",
-    ]
-    if calibration:
-        why.append(
-            f"The talent committee moved you from box {calibration['from']} to box "
-            f"{calibration['to']} ({calibration['by']}): {calibration['justification']}"
+    why = filled(
+        why_sentences(
+            rb,
+            performance=scored.performance,
+            performance_level=scored.performance_level,
+            potential=scored.potential,
+            potential_level=scored.potential_level,
+            computed_box=scored.box,
+            final_box=final_box,
+            calibration=calibration,
+            objection=objection,
         )
-    if objection:
-        why.append(f"Your objection was {objection['status']}: {objection.get('answer', '')}")
-    why.append(f"Box {final_box} is performance {perf}, potential {pot}.")
-    in_pool = final_box in rb.pool_boxes
-    why.append(
-        f"Boxes {', '.join(map(str, rb.pool_boxes))} form the talent pool: you are "
-        f"{'in' if in_pool else 'not in'} it."
     )
+    in_pool = final_box in rb.pool_boxes
     return {
         "box": final_box,
         "computed_box": scored.box,

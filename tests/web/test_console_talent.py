@@ -96,7 +96,10 @@ async def test_a_review_through_the_pages(api: Api, sessions, dev_env) -> None:
     assert "/me/talent" in inbox.text
     page = await me.get("/me/talent")
     assert "Asal setiap angka" in page.text and "LOW CONFIDENCE" in page.text
-    assert "Talent committee moved you" in page.text or "moved you" in page.text
+    # Why, in the employee's language: the formula's box, then the committee's move.
+    assert "rumus menempatkan Anda di kotak" in page.text, page.text
+    assert "Tim penilai talenta memindahkan Anda dari kotak" in page.text
+    assert "moved you" not in page.text and "the formula places you" not in page.text
     r = await me.post(
         f"/me/talent/{pid}/objection",
         {"grounds": "SKP 2025 saya sudah direvisi", "request_id": me.request_id()},

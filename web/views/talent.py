@@ -22,9 +22,10 @@ from domain.talent.records import POSITION_LEVELS
 from domain.talent.rulebook import TALENT_RULEBOOKS
 from web.forms import FormState, flash, form_data, services, submit, take_flash
 from web.i18n import N_
-from web.render import render
+from web.render import formatter, render
 from web.routing import ConsoleRoute
 from web.session import require_person
+from web.talent_why import why_lines
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PAGE = 50
@@ -141,7 +142,8 @@ async def person_page(request: Request, review_id: str, nip: str) -> Response:
     ctx = services(request)
     r = await reads.review(ctx, who.principal(), review_id)
     p = await reads.person(ctx, who.principal(), review_id, nip)
-    return render(request, "talent_person.html", {"r": r, "p": p})
+    why = why_lines(formatter(request))
+    return render(request, "talent_person.html", {"r": r, "p": p, "why": why})
 
 
 _ACTIONS: dict[str, tuple[Any, str]] = {
@@ -221,7 +223,12 @@ async def _mine(request: Request, form: FormState, status: int = 200) -> Respons
         except DomainError:
             continue
         found.append({"p": p, "r": r, "can_object": r.stage == "objection" and not p.objection})
-    context = {"rows": found, "form": form, "flash": take_flash(request)}
+    context = {
+        "rows": found,
+        "form": form,
+        "flash": take_flash(request),
+        "why": why_lines(formatter(request)),
+    }
     return render(request, "talent_mine.html", context, status=status)
 
 
