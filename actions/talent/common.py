@@ -114,7 +114,11 @@ def person_read(p: TalentPerson, o: TalentObjection | None) -> PersonRead:
 def appointment_read(r: TalentAppointment) -> TalentAppointmentRead:
     return TalentAppointmentRead(
         id=r.process_id,
-        **{k: getattr(r, k) for k in TalentAppointmentRead.model_fields if k != "id"},
+        **{
+            k: getattr(r, k)
+            for k in TalentAppointmentRead.model_fields
+            if k not in ("id", "pending")
+        },
     )
 
 
