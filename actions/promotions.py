@@ -13,7 +13,8 @@ from actions import temporal
 from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
 from actions.registry import spec
-from actions.schemas.promotions import DecisionCreate, PendingRead, PromotionCreate, PromotionRead
+from actions.schemas.pending import PendingRead
+from actions.schemas.promotions import DecisionCreate, PromotionCreate, PromotionRead
 from actions.services import Services
 from actions.targets import Target
 from domain.enums import Role

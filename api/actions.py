@@ -8,7 +8,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
-from fastapi import Request
+from fastapi import Request, Response
 from pydantic import BaseModel
 
 from actions.pipeline import Action, Done, perform
@@ -78,6 +78,21 @@ async def act(
         body=_with_path(read, path) if path else read,
         request=request_of(http, principal),
     )
+
+
+ANSWERED = (
+    "The answer is the process as the workflow left it after this action, from the workflow "
+    "update's result: its new stage and `pending`, the step it waits for next (who acts, on what, "
+    "by when), so a client never reads again to learn what its own action did. A replayed request "
+    "(the same `Idempotency-Key`) gets that same answer again, with `Idempotent-Replayed: true`."
+)
+
+
+def answered(done: Done[R], response: Response) -> R:
+    """The action's result; a replayed request's stored answer says so (``Idempotent-Replayed``)."""
+    if done.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return done.result
 
 
 def _with_path(

@@ -61,6 +61,22 @@ class PendingStep(BaseModel):
     review_id: str | None = None
 
 
+class NextStep(BaseModel):
+    """Who must act next, on what, and by when if a deadline applies: what an update of a selection
+    or a talent process answers as pending, beside its new stage. ``step`` names the awaited
+    action (``submit_plan``, ``plenary_vote``, ``appoint``) or, with the role ``system``, what
+    the process does itself when ``due_at`` comes (``registration_opens``). ``actors`` are the
+    people who may take it, where the process names them (the panel's chair and secretary, the
+    members yet to vote, the appointing authority). A promotion's step is :class:`PendingStep`,
+    which carries its own timers."""
+
+    step: str
+    role: str
+    actors: list[str] = Field(default_factory=list)
+    due_at: datetime | None = None
+    review_id: str | None = None
+
+
 class Decree(BaseModel):
     number: str
     effective_date: date

@@ -12,6 +12,8 @@ from domain.review import Finding
 from domain.selection.panel import PanelMember
 from domain.selection.ranking import RankedApplicant
 from domain.selection.scheme import ScoringScheme
+from store.selection_records import SelectionViewData
+from workflows.contracts import NextStep
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 _KEY = re.compile(KEY_PATTERN)
@@ -107,3 +109,7 @@ class SelectionState(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     appointee_id: str | None = None
     outcome_reason: str | None = None
+    # What an update answers with (and the query shows): the view it recorded with its ledger
+    # entry, and the step the selection waits for next. None in results from before they existed.
+    view: SelectionViewData | None = None
+    pending: NextStep | None = None

@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.talent.rulebook import get_talent_rulebook
     from store.selection_records import SelectionIdentity
     from workflows import policies
-    from workflows.contracts import ReviewRequest, review_workflow_id
+    from workflows.contracts import NextStep, ReviewRequest, review_workflow_id
     from workflows.errors import refused
     from workflows.ledgered import Outbox
     from workflows.review import ThirdPartyReviewWorkflow
@@ -285,7 +285,23 @@ class TalentAppointmentWorkflow:
             decree=self._decree,
             selection_id=self._selection_id,
             outcome_reason=self._reason,
+            pending=self._next_step(),
         )
+
+    def _next_step(self) -> NextStep | None:
+        """What the appointment waits for next (its updates answer it as pending)."""
+        if self._stage is Stage.OVERSIGHT_REVIEW:
+            return NextStep(
+                step="successor_review", role=Role.REVIEWER.value, review_id=self._review_id
+            )
+        if self._stage is Stage.APPOINTMENT:
+            authority = self._inp.appointing_authority_id
+            return NextStep(
+                step="appoint", role=Role.APPOINTING_AUTHORITY.value, actors=[authority]
+            )
+        if self._stage is Stage.FALLING_BACK:
+            return NextStep(step="start_selection", role="system")
+        return None
 
     # ---- the ledger ----------------------------------------------------------------------------
 

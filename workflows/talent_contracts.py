@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from domain.ledger import Actor
 from domain.talent.committee import CommitteeMember
 from domain.talent.records import Population
+from workflows.contracts import NextStep
 from workflows.selection_contracts import KEY_PATTERN, StartSelection
 
 _KEY = re.compile(KEY_PATTERN)
@@ -61,6 +62,9 @@ class TalentReviewState(BaseModel):
     counts: dict[str, Any] = Field(default_factory=dict)
     objections_close_at: datetime | None = None
     outcome_reason: str | None = None
+    # Who the review waits for (as its read model lists them) and the step it waits for next.
+    waiting_for: list[dict[str, Any]] = Field(default_factory=list)
+    pending: NextStep | None = None
 
 
 class StartTalentAppointment(BaseModel):
@@ -101,3 +105,5 @@ class TalentAppointmentState(BaseModel):
     decree: dict[str, Any] | None = None
     selection_id: str | None = None
     outcome_reason: str | None = None
+    # The step the appointment waits for next; None once it has ended.
+    pending: NextStep | None = None

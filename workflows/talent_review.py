@@ -61,7 +61,7 @@ with workflow.unsafe.imports_passed_through():
         StartTalentReview,
         TalentReviewState,
     )
-    from workflows.talent_review_records import start_payload, waiting_for
+    from workflows.talent_review_records import next_step, start_payload, waiting_for
 
 SYSTEM = Actor(id="system:talent", role="system")
 A = TypeVar("A")
@@ -260,6 +260,8 @@ class TalentReviewWorkflow:
             counts=dict(self._counts),
             objections_close_at=self._closes_at,
             outcome_reason=self._reason,
+            waiting_for=waiting_for(self._stage, self._inp, self._closes_at),
+            pending=next_step(self._stage, self._inp, self._closes_at),
         )
 
     # ---- helpers -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from actions.schemas.pending import PendingRead
 from domain.enums import Decision, PromotionType, Step
 
 NIP_PATTERN = r"^\d{18}$"
@@ -33,19 +34,6 @@ class DecisionCreate(BaseModel):
     step: Step | None = Field(None, description="The step you saw pending; refused if stale")
     corrections: list[str] = Field(default_factory=list, max_length=50)
     decree_number: str | None = Field(None, max_length=100)
-
-
-class PendingRead(BaseModel):
-    step: str
-    role: str
-    actor_id: str | None
-    escalated_to_role: str | None
-    reminder_at: datetime | None
-    due_at: datetime | None
-    auto_approve_at: datetime | None
-    review_id: str | None = None
-    # The reviewers seated on that review (for BKN's step: assigned in the same moment it opened).
-    reviewers: list[str] = Field(default_factory=list)
 
 
 class PromotionRead(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from actions.schemas.pending import PendingRead
 from domain.selection.panel import PanelMember
 from domain.selection.scheme import ScoringScheme
 from domain.selection.screening import ApplicantProfile
@@ -204,6 +205,12 @@ class SelectionRead(BaseModel):
     outcome_reason: str | None
     created_at: datetime | None
     updated_at: datetime | None
+    pending: PendingRead | None = Field(
+        None,
+        description="On an action's answer: the step the selection waits for next (who acts, on "
+        "what, by when), from the workflow update's result, so the caller needs no read to learn "
+        "what its action did. Reads leave it null; `waiting_for` lists everyone a stage waits on.",
+    )
 
 
 class SelectionPage(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from actions.schemas.pending import PendingRead
 from domain.talent.committee import CommitteeMember
 from domain.talent.records import Population
 from domain.talent.succession import Successor
@@ -42,6 +43,12 @@ class TalentReviewRead(BaseModel):
     outcome_reason: str | None
     created_at: datetime
     updated_at: datetime
+    pending: PendingRead | None = Field(
+        None,
+        description="On an action's answer: the step the review waits for next (who acts, on "
+        "what, by when), from the workflow update's result, so the caller needs no read to learn "
+        "what its action did. Reads leave it null; `waiting_for` lists everyone a stage waits on.",
+    )
 
 
 class TalentReviewStarted(BaseModel):
@@ -193,3 +200,9 @@ class TalentAppointmentRead(BaseModel):
     outcome_reason: str | None
     created_at: datetime
     updated_at: datetime
+    pending: PendingRead | None = Field(
+        None,
+        description="On an action's answer: the step the appointment waits for next (who acts, on "
+        "what, by when), from the workflow update's result, so the caller needs no read to learn "
+        "what its action did. Reads leave it null.",
+    )

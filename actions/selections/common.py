@@ -1,6 +1,7 @@
 """What every selection action shares: the roles, who sees a selection, and the two ways to act.
 
-Stage-level actions are typed workflow updates (:func:`update`); candidate-level writes are SQL
+Stage-level actions are typed workflow updates (:func:`update`), answered from the update's result
+(the new stage and the step pending next); candidate-level writes are SQL
 transactions of ``store.selections`` that check their own gate under the row's lock and append
 their entry, stamped with an id from the request's fingerprint (:func:`write`).
 
@@ -13,12 +14,14 @@ authority named when the selection started (it never changes).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.workflow import UpdateMethodMultiParam
 
 from actions import policy, temporal
+from actions.next_step import pending_read
 from actions.pipeline import Attempt, can_see_agency
 from actions.schemas.selections import CountsRead, RegistrationRead, SelectionRead
 from actions.targets import Target
@@ -28,6 +31,7 @@ from domain.selection.stages import Stage
 from infra.tokens import Principal
 from store import selections
 from store.selection_models import Selection
+from workflows.selection_contracts import SelectionState
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -92,22 +96,50 @@ def to_read(s: Selection, *, show_shortlist: bool = False) -> SelectionRead:
     )
 
 
-async def reread(a: Attempt[Any]) -> SelectionRead:
-    """The selection as its read model now shows it (an update answers once it is recorded)."""
-    async with a.services.sessions() as session:
-        sel = await selections.get(session, a.target.process_id)
-    assert sel is not None
-    return to_read(sel, show_shortlist=True)
+def from_state(s: Selection, state: SelectionState) -> SelectionRead:
+    """The selection as the workflow's update answered: the view it recorded with this action and
+    the step it waits for next, over the row's identity (which no action changes)."""
+    read = to_read(s, show_shortlist=True)
+    v = state.view
+    if v is None:  # an answer given before updates carried their view (an old result replayed)
+        return read.model_copy(update={"stage": state.stage, "status": state.status})
+    return read.model_copy(
+        update={
+            "stage": v.stage,
+            "status": v.status,
+            "scheme": v.scheme,
+            "scheme_frozen": v.scheme_frozen,
+            "components": dict(v.components),
+            "registration": RegistrationRead(
+                opens=v.registration_opens,
+                closes=v.registration_closes,
+                closes_at=v.registration_closes_at,
+                extensions=v.extensions,
+            ),
+            "counts": CountsRead(applicants=v.applicants, eligible=v.eligible),
+            "waiting_for": list(v.waiting_for),
+            "shortlist": v.shortlist,
+            "plan_review_id": v.plan_review_id,
+            "shortlist_review_id": v.shortlist_review_id,
+            "return_count": v.return_count,
+            "findings": v.findings,
+            "appointee_id": v.appointee_id,
+            "outcome_reason": v.outcome_reason,
+            "updated_at": datetime.now(UTC),
+            "pending": pending_read(state.pending),
+        }
+    )
 
 
 async def update(
-    a: Attempt[Any], method: UpdateMethodMultiParam[[Any, A], Any], arg: A
+    a: Attempt[Any], method: UpdateMethodMultiParam[[Any, A], SelectionState], arg: A
 ) -> SelectionRead:
-    """A stage-level action: the workflow's typed update, then the selection as recorded."""
-    await temporal.update(
+    """A stage-level action: the workflow's typed update, answered from its result (the workflow is
+    the source of truth; the read model follows it and is not read again)."""
+    state = await temporal.update(
         a.services.client, a.target.process_id, method, arg, update_id=a.update_id
     )
-    return await reread(a)
+    return from_state(a.target.row, state)
 
 
 def stamp(a: Attempt[Any]) -> selections.Stamp:

@@ -4,28 +4,35 @@ successor, or fall back to an open selection."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import UpdateMethodMultiParam
 
 from actions import temporal
 from actions.pipeline import Action, Attempt
 from actions.registry import spec
 from actions.schemas.talent import AppointIn, FallBackIn, TalentAppointmentRead
 from actions.services import Services
-from actions.talent.common import appointment_read, sees_agency
+from actions.talent.common import appointment_from_state, sees_agency
 from actions.targets import Target
 from domain.processes import ProcessKind
 from infra.tokens import Principal
 from store.talent import appointments
 from store.talent.appointments import AppointmentIdentity
 from workflows.talent_appointment import TalentAppointmentWorkflow
-from workflows.talent_contracts import AppointInput, FallBackInput, StartTalentAppointment
+from workflows.talent_contracts import (
+    AppointInput,
+    FallBackInput,
+    StartTalentAppointment,
+    TalentAppointmentState,
+)
 
 log = structlog.get_logger(__name__)
 KIND = ProcessKind.TALENT_APPOINTMENT
+A = TypeVar("A")
 
 
 async def begin(services: Services, process_id: str, start: StartTalentAppointment) -> bool:
@@ -57,23 +64,19 @@ def _visible(principal: Principal, target: Target) -> bool:
     return sees_agency(principal, target.agency)
 
 
-async def _reread(a: Attempt[Any]) -> TalentAppointmentRead:
-    async with a.services.sessions() as session:
-        row = await appointments.get(session, a.target.process_id)
-    assert row is not None
-    return appointment_read(row)
+async def _send(
+    a: Attempt[Any], method: UpdateMethodMultiParam[[Any, A], TalentAppointmentState], arg: A
+) -> TalentAppointmentRead:
+    """The workflow's update, answered from its result: the new stage and the step pending next."""
+    state = await temporal.update(
+        a.services.client, a.target.process_id, method, arg, update_id=a.update_id
+    )
+    return appointment_from_state(a.target.row, state)
 
 
 async def _appoint(a: Attempt[AppointIn]) -> TalentAppointmentRead:
     arg = AppointInput(actor=a.actor, decree_number=a.body.decree_number, note=a.body.note)
-    await temporal.update(
-        a.services.client,
-        a.target.process_id,
-        TalentAppointmentWorkflow.appoint,
-        arg,
-        update_id=a.update_id,
-    )
-    return await _reread(a)
+    return await _send(a, TalentAppointmentWorkflow.appoint, arg)
 
 
 APPOINT = Action(
@@ -91,14 +94,7 @@ APPOINT = Action(
 
 async def _fall_back(a: Attempt[FallBackIn]) -> TalentAppointmentRead:
     arg = FallBackInput(actor=a.actor, reason=a.body.reason)
-    await temporal.update(
-        a.services.client,
-        a.target.process_id,
-        TalentAppointmentWorkflow.fall_back,
-        arg,
-        update_id=a.update_id,
-    )
-    return await _reread(a)
+    return await _send(a, TalentAppointmentWorkflow.fall_back, arg)
 
 
 FALL_BACK = Action(

@@ -1,17 +1,20 @@
 """What every talent action shares: the roles, who sees what, the reads, the two ways to act.
 
-Stage-level actions are typed workflow updates (:func:`update`); per-person writes are SQL
+Stage-level actions are typed workflow updates (:func:`update`), answered from the update's result
+(the new stage and the step pending next); per-person writes are SQL
 transactions of ``store.talent`` that check their own gate under the review's lock and append their
 entry, stamped with an id from the request's fingerprint (:func:`stamp`).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from temporalio.workflow import UpdateMethodMultiParam
 
 from actions import policy, temporal
+from actions.next_step import pending_read
 from actions.pipeline import Attempt, can_see_agency
 from actions.schemas.talent import (
     ObjectionRead,
@@ -24,13 +27,13 @@ from domain.enums import Role
 from domain.ledger import entry_id
 from infra.tokens import Principal
 from store.stamped import Stamp
-from store.talent import reviews
 from store.talent_models import (
     TalentAppointment,
     TalentObjection,
     TalentPerson,
     TalentReview,
 )
+from workflows.talent_contracts import TalentAppointmentState, TalentReviewState
 
 A = TypeVar("A")
 
@@ -111,25 +114,58 @@ def person_read(p: TalentPerson, o: TalentObjection | None) -> PersonRead:
 def appointment_read(r: TalentAppointment) -> TalentAppointmentRead:
     return TalentAppointmentRead(
         id=r.process_id,
-        **{k: getattr(r, k) for k in TalentAppointmentRead.model_fields if k != "id"},
+        **{
+            k: getattr(r, k)
+            for k in TalentAppointmentRead.model_fields
+            if k not in ("id", "pending")
+        },
     )
 
 
-async def reread(a: Attempt[Any]) -> TalentReviewRead:
-    async with a.services.sessions() as session:
-        row = await reviews.get(session, a.target.process_id)
-    assert row is not None
-    return to_read(row)
+def review_from_state(r: TalentReview, state: TalentReviewState) -> TalentReviewRead:
+    """The review as the workflow's update answered: its stage, counts and the step it waits for
+    next, over the row's identity (which no action changes)."""
+    return to_read(r).model_copy(
+        update={
+            "stage": state.stage,
+            "status": state.status,
+            "counts": dict(state.counts),
+            "waiting_for": list(state.waiting_for),
+            "objections_close_at": state.objections_close_at,
+            "outcome_reason": state.outcome_reason,
+            "updated_at": datetime.now(UTC),
+            "pending": pending_read(state.pending),
+        }
+    )
+
+
+def appointment_from_state(
+    r: TalentAppointment, state: TalentAppointmentState
+) -> TalentAppointmentRead:
+    """The appointment as the workflow's update answered, over the row's identity."""
+    return appointment_read(r).model_copy(
+        update={
+            "stage": state.stage,
+            "status": state.status,
+            "review_id": state.review_id,
+            "decree": state.decree,
+            "selection_id": state.selection_id,
+            "outcome_reason": state.outcome_reason,
+            "updated_at": datetime.now(UTC),
+            "pending": pending_read(state.pending),
+        }
+    )
 
 
 async def update(
-    a: Attempt[Any], method: UpdateMethodMultiParam[[Any, A], Any], arg: A
+    a: Attempt[Any], method: UpdateMethodMultiParam[[Any, A], TalentReviewState], arg: A
 ) -> TalentReviewRead:
-    """A stage-level action: the workflow's typed update, then the review as recorded."""
-    await temporal.update(
+    """A stage-level action: the workflow's typed update, answered from its result (the workflow is
+    the source of truth; the read model follows it and is not read again)."""
+    state = await temporal.update(
         a.services.client, a.target.process_id, method, arg, update_id=a.update_id
     )
-    return await reread(a)
+    return review_from_state(a.target.row, state)
 
 
 def stamp(a: Attempt[Any], chain: str | None = None) -> Stamp:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from actions.employees import csv_body
 from actions.queries import talent as reads
@@ -22,7 +22,7 @@ from actions.schemas.talent import (
     TalentImported,
 )
 from actions.talent import appointments, records
-from api.actions import act, body_schema
+from api.actions import ANSWERED, act, answered, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
@@ -151,11 +151,13 @@ async def get_appointment(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(AppointIn),
     summary=appointments.APPOINT.summary,
+    description=ANSWERED,
 )
 async def appoint(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> TalentAppointmentRead:
-    return (await act(request, ctx, appointments.APPOINT, principal, process_id)).result
+    done = await act(request, ctx, appointments.APPOINT, principal, process_id)
+    return answered(done, response)
 
 
 @router.post(
@@ -164,8 +166,10 @@ async def appoint(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(FallBackIn),
     summary=appointments.FALL_BACK.summary,
+    description=ANSWERED,
 )
 async def fall_back(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> TalentAppointmentRead:
-    return (await act(request, ctx, appointments.FALL_BACK, principal, process_id)).result
+    done = await act(request, ctx, appointments.FALL_BACK, principal, process_id)
+    return answered(done, response)

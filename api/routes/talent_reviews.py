@@ -24,7 +24,7 @@ from actions.schemas.talent import (
     TalentReviewRead,
 )
 from actions.talent import people, reviews
-from api.actions import act, body_schema
+from api.actions import ANSWERED, act, answered, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
@@ -48,6 +48,8 @@ async def start_review(
     done = await act(request, ctx, reviews.START, principal)
     if not done.result.created or done.replayed:
         response.status_code = 200
+    if done.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return done.result.review
 
 
@@ -155,11 +157,13 @@ async def answer(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(NoteBody),
     summary=reviews.CLOSE_CALIBRATION.summary,
+    description=ANSWERED,
 )
 async def close_calibration(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> TalentReviewRead:
-    return (await act(request, ctx, reviews.CLOSE_CALIBRATION, principal, process_id)).result
+    done = await act(request, ctx, reviews.CLOSE_CALIBRATION, principal, process_id)
+    return answered(done, response)
 
 
 @router.post(
@@ -168,11 +172,13 @@ async def close_calibration(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(NoteBody),
     summary=reviews.FINALIZE.summary,
+    description=ANSWERED,
 )
 async def establish_pool(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> TalentReviewRead:
-    return (await act(request, ctx, reviews.FINALIZE, principal, process_id)).result
+    done = await act(request, ctx, reviews.FINALIZE, principal, process_id)
+    return answered(done, response)
 
 
 @router.post(
@@ -181,8 +187,10 @@ async def establish_pool(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(CancelBody),
     summary=reviews.CANCEL.summary,
+    description=ANSWERED,
 )
 async def cancel(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> TalentReviewRead:
-    return (await act(request, ctx, reviews.CANCEL, principal, process_id)).result
+    done = await act(request, ctx, reviews.CANCEL, principal, process_id)
+    return answered(done, response)

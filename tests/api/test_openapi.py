@@ -204,3 +204,24 @@ def test_a_cursor_round_trips_and_nothing_else_decodes() -> None:
         with pytest.raises(RuleViolation) as refused:
             cursors.after_id(bad)
         assert refused.value.code == "invalid_cursor"
+
+
+def test_every_kind_s_action_answer_documents_its_next_step_in_one_shape(
+    doc: dict[str, Any],
+) -> None:
+    schemas = doc["components"]["schemas"]
+    for name in ("PromotionRead", "SelectionRead", "TalentReviewRead", "TalentAppointmentRead"):
+        text = json.dumps(schemas[name]["properties"]["pending"])
+        assert "#/components/schemas/PendingRead" in text, (name, text)
+    assert {"step", "role", "actor_id", "actors", "due_at"} <= set(
+        schemas["PendingRead"]["properties"]
+    )
+    for path, method in [
+        ("/v1/selections/{process_id}/plan/submit", "post"),
+        ("/v1/selections/{process_id}/plenary/votes", "post"),
+        ("/v1/talent-reviews/{process_id}/calibration/close", "post"),
+        ("/v1/talent-appointments/{process_id}/appointment", "post"),
+    ]:
+        op = doc["paths"][path][method]
+        assert "workflow update's result" in op["description"], path
+        assert "Idempotent-Replayed" in op["description"], path

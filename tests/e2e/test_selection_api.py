@@ -10,9 +10,8 @@ the way.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ from domain.calendar import WIB
 from infra.settings import Settings
 from server import create_app
 from tests.conftest import skip_days
-from tests.helpers.promotion_api import Api
+from tests.helpers.selection_api import SelectionApi, oversight_approves, oversight_body
 from worker import build_worker
 
 PANEL = [
@@ -57,52 +56,14 @@ CSV_HEADER = (
 NIPS = {f"a{i}": f"19760{i}152000031{i:03d}" for i in range(1, 6)}
 # The assessment and interview score every scorer gives each applicant: a1 first, a4 fourth.
 GIVEN = {"a1": (90, 85), "a2": (85, 80), "a3": (80, 75), "a4": (70, 70)}
+SECRETARIAT = ["chair", "secretary"]
 
 
-class SelectionApi(Api):
-    def __init__(self, http: httpx.AsyncClient, settings: Settings, agency: str) -> None:
-        super().__init__(http, settings)
-        self.agency = agency
-
-    async def call(
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        *,
-        role: str = "selection_committee",
-        sub: str = "secretary",
-        agency: str | None | bool = True,
-    ) -> httpx.Response:
-        claim = self.agency if agency is True else (agency or None)
-        headers = self.auth(role, sub, claim)
-        return await self.http.request(method, url, json=body, headers=headers)
-
-    async def ok(self, method: str, url: str, body: Any = None, **kw: Any) -> Any:
-        r = await self.call(method, url, body, **kw)
-        assert r.status_code in (200, 201), f"{method} {url}: {r.status_code} {r.text}"
-        return r.json()
-
-    async def until(
-        self, pid: str, predicate: Callable[[dict[str, Any]], bool], seconds: float = 120
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {}
-        deadline = asyncio.get_running_loop().time() + seconds
-        while asyncio.get_running_loop().time() < deadline:
-            body = await self.ok("GET", f"/v1/selections/{pid}", role="agency_hr", sub="hr-1")
-            if predicate(body):
-                return body
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"condition never met: {body}")
-
-    async def tasks(self, sub: str, role: str = "selection_committee") -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = (
-            await self.ok("GET", "/v1/me/tasks", role=role, sub=sub, agency=None)
-        )["items"]
-        return items
-
-    async def public(self, pid: str) -> httpx.Response:
-        return await self.http.get(f"/v1/public/selections/{pid}/announcements")
+def pending(sel: dict[str, Any]) -> tuple[str, str, str, list[str]]:
+    """An action's answer: its stage, and the step pending next (what, whose role, and who)."""
+    p = sel["pending"]
+    assert p is not None, sel
+    return sel["stage"], p["step"], p["role"], p["actors"]
 
 
 @pytest_asyncio.fixture
@@ -114,72 +75,6 @@ async def stack(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as http:
             yield SelectionApi(http, settings, f"E2E-{uuid.uuid4().hex[:8].upper()}")
-
-
-async def oversight_body(api: SelectionApi) -> tuple[str, list[str]]:
-    code = f"PENGAWAS-{uuid.uuid4().hex[:8].upper()}"
-    # The review workflow asks every body for the accreditation the post level needs (pratama: B).
-    body = {
-        "code": code,
-        "name": "Oversight of JPT selections",
-        "kind": "oversight",
-        "accreditation_level": "A",
-    }
-    await api.ok("POST", "/v1/review-bodies", body, role="admin", sub="admin", agency=None)
-    reviewers = [f"{code.lower()}-r{i}" for i in (1, 2, 3)]
-    for rid in reviewers:
-        await api.ok(
-            "POST",
-            f"/v1/review-bodies/{code}/reviewers",
-            {"id": rid, "name": rid},
-            role="admin",
-            sub="admin",
-            agency=None,
-        )
-    return code, reviewers
-
-
-async def oversight_approves(api: SelectionApi, review_id: str) -> None:
-    """The assigned reviewers find the review in their inbox, declare, and approve (majority)."""
-    review: dict[str, Any] = {}
-    for _ in range(2400):
-        r = await api.call(
-            "GET", f"/v1/reviews/{review_id}", role="admin", sub="admin", agency=None
-        )
-        review = r.json()
-        if r.status_code == 200 and review["status"] == "open" and review["seats"]:
-            break
-        await asyncio.sleep(0.05)
-    assert review.get("seats"), review
-    # Three seats, majority: two approvals conclude the review; the third seat is not needed.
-    assert len(review["seats"]) == 3, review
-    for seat in review["seats"][:2]:
-        rid = seat["reviewer_id"]
-        tasks = await api.tasks(rid, role="reviewer")
-        task = next(t for t in tasks if t["process_id"] == review_id)
-        assert task["kind"] == "review_conflict_declaration"
-        r = await api.call(
-            "POST", task["action"], {"has_conflict": False}, role="reviewer", sub=rid, agency=None
-        )
-        assert r.status_code == 200, r.text
-        verdict = {"verdict": "approve", "justification": "complies with PermenPANRB 15/2019"}
-        r = await api.call(
-            "POST",
-            f"/v1/reviews/{review_id}/verdicts",
-            verdict,
-            role="reviewer",
-            sub=rid,
-            agency=None,
-        )
-        assert r.status_code == 200, r.text
-    for _ in range(2400):
-        review = await api.ok(
-            "GET", f"/v1/reviews/{review_id}", role="admin", sub="admin", agency=None
-        )
-        if review["status"] != "open":
-            break
-        await asyncio.sleep(0.05)
-    assert review["outcome"] == "approve", review
 
 
 async def test_a_selection_end_to_end_through_http(
@@ -207,14 +102,19 @@ async def test_a_selection_end_to_end_through_http(
 
     # ---- planning ---------------------------------------------------------------------------
     members = [m | {"affiliation": "Universitas Indonesia"} for m in PANEL]
-    await api.ok(
+    sel = await api.ok(
         "PUT", f"/v1/selections/{pid}/panel", {"members": members}, role="agency_hr", sub="hr-1"
     )
+    assert pending(sel) == ("planning", "set_scheme", "agency_hr", [])
     panel = await api.ok("GET", f"/v1/selections/{pid}/panel", role="agency_hr", sub="hr-1")
     assert [m["id"] for m in panel["members"]][:2] == ["chair", "secretary"]
-    await api.ok("PUT", f"/v1/selections/{pid}/scheme", {"scheme": SCHEME, "scorers": SCORERS})
+    sel = await api.ok(
+        "PUT", f"/v1/selections/{pid}/scheme", {"scheme": SCHEME, "scorers": SCORERS}
+    )
+    assert pending(sel) == ("planning", "submit_plan", "agency_hr", [])
     sel = await api.ok("POST", f"/v1/selections/{pid}/plan/submit")
-    assert sel["stage"] == "plan_review", sel
+    assert pending(sel) == ("plan_review", "plan_review", "reviewer", [])
+    assert sel["pending"]["review_id"] == sel["plan_review_id"] is not None
     sel = await api.until(pid, lambda b: b["plan_review_id"] is not None)
     await oversight_approves(api, sel["plan_review_id"])
     sel = await api.until(pid, lambda b: b["stage"] == "announcement")
@@ -224,7 +124,8 @@ async def test_a_selection_end_to_end_through_http(
     today = datetime.now(UTC).astimezone(WIB).date()
     window = {"opens": today.isoformat(), "closes": (today + timedelta(days=14)).isoformat()}
     sel = await api.ok("POST", f"/v1/selections/{pid}/announcement", window | {"text": "Dibuka"})
-    assert sel["stage"] == "registration", sel
+    assert pending(sel) == ("registration", "register_applicant", "agency_hr", [])
+    assert sel["pending"]["due_at"] == sel["registration"]["closes_at"] is not None
     for i in (1, 2):
         applicant = {
             "applicant_id": f"a{i}",
@@ -289,6 +190,7 @@ async def test_a_selection_end_to_end_through_http(
             sub="chair",
         )
     sel = await api.ok("POST", f"/v1/selections/{pid}/screening/close")
+    assert pending(sel) == ("assessment", "close_component", "selection_committee", SECRETARIAT)
     sel = await api.until(pid, lambda b: b["stage"] == "assessment")
     assert set(sel["components"].values()) == {"open"}, sel
 
@@ -337,7 +239,10 @@ async def test_a_selection_end_to_end_through_http(
     )
     assert [x["score"] for x in seen["items"]] == [90, 90]
     for component in SCORERS:
-        await api.ok("POST", f"/v1/selections/{pid}/components/{component}/close")
+        sel = await api.ok("POST", f"/v1/selections/{pid}/components/{component}/close")
+    # The last component's answer: the shortlist proposed, every voting member's vote pending.
+    assert pending(sel)[:3] == ("shortlist", "plenary_vote", "selection_committee")
+    assert {"chair", "secretary", "m1", "m3"} <= set(sel["pending"]["actors"])
     sel = await api.until(pid, lambda b: b["stage"] == "shortlist")
 
     # ---- shortlist and plenary ----------------------------------------------------------------
@@ -345,8 +250,13 @@ async def test_a_selection_end_to_end_through_http(
     assert [x["applicant_id"] for x in shortlist["shortlist"]] == ["a1", "a2", "a3"], shortlist
     assert any(t["kind"] == "plenary_vote" for t in await api.tasks("m3"))
     for member in ("chair", "secretary", "m1", "m3"):
-        await api.ok("POST", f"/v1/selections/{pid}/plenary/votes", {"approve": True}, sub=member)
-    await api.ok("POST", f"/v1/selections/{pid}/plenary/close", sub="chair")
+        sel = await api.ok(
+            "POST", f"/v1/selections/{pid}/plenary/votes", {"approve": True}, sub=member
+        )
+        assert member not in sel["pending"]["actors"] + [sel["pending"]["actor_id"]], sel
+    sel = await api.ok("POST", f"/v1/selections/{pid}/plenary/close", sub="chair")
+    assert pending(sel) == ("oversight_review", "shortlist_review", "reviewer", [])
+    assert sel["pending"]["review_id"] == sel["shortlist_review_id"] is not None
     sel = await api.until(pid, lambda b: b["shortlist_review_id"] is not None)
     await oversight_approves(api, sel["shortlist_review_id"])
     sel = await api.until(pid, lambda b: b["stage"] == "appointment")
@@ -368,6 +278,7 @@ async def test_a_selection_end_to_end_through_http(
         role="appointing_authority",
         sub="ppk-1",
     )
+    assert (sel["stage"], sel["status"], sel["pending"]) == ("completed", "completed", None), sel
     sel = await api.until(pid, lambda b: b["stage"] == "completed")
     assert sel["appointee_id"] == "a2" and sel["status"] == "completed", sel
 

@@ -32,10 +32,8 @@ from tests.e2e.test_selection_api import (
     PANEL,
     SCHEME,
     SCORERS,
-    SelectionApi,
-    oversight_approves,
-    oversight_body,
 )
+from tests.helpers.selection_api import SelectionApi, oversight_approves, oversight_body
 from worker import build_worker
 
 TRAINING = "PermenPANRB-15-2019-training"

@@ -116,7 +116,14 @@ async def test_a_whole_review_of_2000_employees_on_the_training_rulebook(
     assert await run.refused(reviews.CLOSE_CALIBRATION, run.member(2), {}) == (
         "not_chair_or_secretary"
     )
-    await run.act(reviews.CLOSE_CALIBRATION, run.member(0), {"note": "meeting of 1 December"})
+    closed = await run.act(
+        reviews.CLOSE_CALIBRATION, run.member(0), {"note": "meeting of 1 December"}
+    )
+    # The answer is the workflow's: published, and the employees' objections pending until the
+    # window closes.
+    assert closed.stage == "objection" and closed.pending.step == "object"
+    assert closed.pending.role == "employee"
+    assert closed.pending.due_at == closed.objections_close_at is not None
 
     # Publication: each box with its explanation; two employees object.
     row = await run.until("objection")
@@ -148,6 +155,7 @@ async def test_a_whole_review_of_2000_employees_on_the_training_rulebook(
     done = await run.act(reviews.FINALIZE, run.member(0), {"note": "pool established"})
     row = await run.until("completed")
     assert done.counts["upheld"] == 1 and done.counts["rejected"] == 1
+    assert (done.stage, done.status, done.pending) == ("completed", "completed", None)
 
     expected[star], expected[upheld] = 8, 7
     want = {n: b for n, b in expected.items() if b in (7, 8, 9)}
@@ -196,4 +204,11 @@ async def test_on_the_legal_rulebook_the_objection_window_counts_working_days(
     assert published.stage == "objection" and published.objections_close_at is not None
     assert abs((published.objections_close_at - expected).total_seconds()) < 120
     assert (published.objections_close_at - now).days >= 5  # at least a weekend in 5 working days
-    await run.act(reviews.CANCEL, run.who("agency_hr"), {"reason": "test finished"})
+    assert published.pending.step == "object"
+    assert published.pending.due_at == published.objections_close_at
+    cancelled = await run.act(reviews.CANCEL, run.who("agency_hr"), {"reason": "test finished"})
+    assert (cancelled.stage, cancelled.status, cancelled.pending) == (
+        "cancelled",
+        "cancelled",
+        None,
+    )

@@ -37,12 +37,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.selection.scheme import ScoringScheme
     from domain.selection.stages import Stage, check_transition
     from workflows import policies
+    from workflows.contracts import NextStep
     from workflows.errors import refused
     from workflows.ledgered import Outbox
     from workflows.selection_contracts import SelectionState, StartSelection
 
 from workflows.entries import decided_entry
-from workflows.selection.view import waiting_for
+from workflows.selection.view import next_step, waiting_for
 
 SYSTEM = Actor(id="system:selection", role="system")
 # Patch id: updates wait until the start entry is written (see SelectionBase._turn).
@@ -283,11 +284,15 @@ class SelectionBase:
             waiting_for=self._waiting_for(),
         )
 
+    def _review_id(self) -> str | None:
+        """The oversight review the selection is at (or last was at, for ``waiting_for``)."""
+        if self._stage is Stage.PLAN_REVIEW:
+            return self._plan_review_id
+        return self._shortlist_review_id
+
     def _waiting_for(self) -> list[dict[str, Any]]:
         inp, _ = self._require()
-        review = (
-            self._plan_review_id if self._stage is Stage.PLAN_REVIEW else self._shortlist_review_id
-        )
+        review = self._review_id()
         return waiting_for(
             self._stage,
             inp,
@@ -330,4 +335,19 @@ class SelectionBase:
             findings=list(self._findings),
             appointee_id=self._appointee,
             outcome_reason=self._reason,
+            view=self._view(),
+            pending=self._next_step(),
+        )
+
+    def _next_step(self) -> NextStep | None:
+        inp, _ = self._require()
+        return next_step(
+            self._stage,
+            inp,
+            panel=self._panel,
+            scheme_set=self._scheme is not None,
+            opens_at=self._window.opens_at if self._window else None,
+            closes_at=self._closes_at(),
+            review_id=self._review_id(),
+            voters_left=[m for m in self._voters() if m not in self._votes],
         )

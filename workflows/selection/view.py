@@ -1,6 +1,7 @@
-"""Who the selection waits for at each stage, as the read model lists it (``waiting_for``).
+"""Who the selection waits for at each stage: everyone, as the read model lists it
+(``waiting_for``), and the one step an update's answer names as pending (``next_step``).
 
-A pure function of the workflow's state, kept apart so the state module stays about state.
+Pure functions of the workflow's state, kept apart so the state module stays about state.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.enums import Role
     from domain.selection.panel import PanelMember
-    from domain.selection.seats import SECRETARIAT
+    from domain.selection.seats import COMMITTEE, SECRETARIAT
     from domain.selection.stages import Stage
+    from workflows.contracts import NextStep
     from workflows.selection_contracts import StartSelection
 
 AGENCY_HR = Role.AGENCY_HR.value
+REVIEWER = Role.REVIEWER.value
 
 
 def waiting_for(
@@ -58,3 +61,43 @@ def waiting_for(
     if stage is Stage.APPOINTMENT:
         return [{"who": inp.appointing_authority_id, "what": "appoint one of the shortlist"}]
     return []
+
+
+def next_step(
+    stage: Stage,
+    inp: StartSelection,
+    *,
+    panel: Sequence[PanelMember],
+    scheme_set: bool,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    review_id: str | None,
+    voters_left: Sequence[str],
+) -> NextStep | None:
+    """The step the selection waits for at ``stage``: the action that moves it on (or, for the
+    plenary, the votes still missing), who takes it and by when; None once it has ended."""
+    secretariat = [m.id for m in panel if m.role in SECRETARIAT]
+    if stage is Stage.PLANNING:
+        step = "submit_plan" if panel and scheme_set else "set_scheme" if panel else "set_panel"
+        return NextStep(step=step, role=AGENCY_HR)
+    if stage in (Stage.PLAN_REVIEW, Stage.OVERSIGHT_REVIEW):
+        step = "plan_review" if stage is Stage.PLAN_REVIEW else "shortlist_review"
+        return NextStep(step=step, role=REVIEWER, review_id=review_id)
+    if stage is Stage.ANNOUNCEMENT:
+        if opens_at is None:
+            return NextStep(step="announce", role=AGENCY_HR)
+        return NextStep(step="registration_opens", role="system", due_at=opens_at)
+    if stage is Stage.REGISTRATION:
+        return NextStep(step="register_applicant", role=AGENCY_HR, due_at=closes_at)
+    if stage is Stage.SCREENING:
+        return NextStep(step="close_screening", role=COMMITTEE, actors=secretariat)
+    if stage is Stage.ASSESSMENT:
+        return NextStep(step="close_component", role=COMMITTEE, actors=secretariat)
+    if stage is Stage.SHORTLIST:
+        if voters_left:
+            return NextStep(step="plenary_vote", role=COMMITTEE, actors=list(voters_left))
+        return NextStep(step="close_plenary", role=COMMITTEE, actors=secretariat)
+    if stage is Stage.APPOINTMENT:
+        authority = inp.appointing_authority_id
+        return NextStep(step="appoint", role=Role.APPOINTING_AUTHORITY.value, actors=[authority])
+    return None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from actions.schemas.selections import AppointmentCreate, CancelCreate, SelectionRead
 from actions.selections.appointment import APPOINT, CANCEL
-from api.actions import act, body_schema
+from api.actions import ANSWERED, act, answered, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
@@ -21,11 +21,13 @@ ACTION_ERRORS = responses(401, 403, 404, 409, 413, 422, 503)
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(AppointmentCreate),
     summary=APPOINT.summary,
+    description=ANSWERED,
 )
 async def appoint(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, APPOINT, principal, process_id)).result
+    done = await act(request, ctx, APPOINT, principal, process_id)
+    return answered(done, response)
 
 
 @router.post(
@@ -34,8 +36,10 @@ async def appoint(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(CancelCreate),
     summary=CANCEL.summary,
+    description=ANSWERED,
 )
 async def cancel(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, CANCEL, principal, process_id)).result
+    done = await act(request, ctx, CANCEL, principal, process_id)
+    return answered(done, response)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from actions.schemas.selections import (
     DeclarationCreate,
@@ -14,7 +14,7 @@ from actions.schemas.selections import (
     SelectionRead,
 )
 from actions.selections.assessment import CLOSE_COMPONENT, DECLARE, READ_SCORES, SCORE
-from api.actions import act, body_schema
+from api.actions import ANSWERED, act, answered, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
@@ -80,9 +80,16 @@ async def read_scores(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(NoteBody),
     summary=CLOSE_COMPONENT.summary,
+    description=ANSWERED,
 )
 async def close_component(
-    process_id: str, component: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str,
+    component: str,
+    request: Request,
+    response: Response,
+    principal: PrincipalDep,
+    ctx: ContextDep,
 ) -> SelectionRead:
     path = {"component": component}
-    return (await act(request, ctx, CLOSE_COMPONENT, principal, process_id, path=path)).result
+    done = await act(request, ctx, CLOSE_COMPONENT, principal, process_id, path=path)
+    return answered(done, response)

@@ -13,7 +13,7 @@ from actions.schemas.selections import (
     SelectionRead,
 )
 from actions.selections.planning import ANNOUNCE, PANEL, SCHEME, START, SUBMIT_PLAN
-from api.actions import act, body_schema
+from api.actions import ANSWERED, act, answered, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
@@ -47,11 +47,13 @@ async def start_selection(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(PanelUpdate),
     summary=PANEL.summary,
+    description=ANSWERED,
 )
 async def set_panel(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, PANEL, principal, process_id)).result
+    done = await act(request, ctx, PANEL, principal, process_id)
+    return answered(done, response)
 
 
 @router.put(
@@ -60,11 +62,13 @@ async def set_panel(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(SchemeUpdate),
     summary=SCHEME.summary,
+    description=ANSWERED,
 )
 async def set_scheme(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, SCHEME, principal, process_id)).result
+    done = await act(request, ctx, SCHEME, principal, process_id)
+    return answered(done, response)
 
 
 @router.post(
@@ -73,11 +77,13 @@ async def set_scheme(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(NoteBody),
     summary=SUBMIT_PLAN.summary,
+    description=ANSWERED,
 )
 async def submit_plan(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, SUBMIT_PLAN, principal, process_id)).result
+    done = await act(request, ctx, SUBMIT_PLAN, principal, process_id)
+    return answered(done, response)
 
 
 @router.post(
@@ -86,8 +92,10 @@ async def submit_plan(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(AnnouncementCreate),
     summary=ANNOUNCE.summary,
+    description=ANSWERED,
 )
 async def announce(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, ANNOUNCE, principal, process_id)).result
+    done = await act(request, ctx, ANNOUNCE, principal, process_id)
+    return answered(done, response)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from actions.schemas.selections import NoteBody, SelectionRead, VoteCreate
 from actions.selections.plenary import CLOSE_PLENARY, VOTE
-from api.actions import act, body_schema
+from api.actions import ANSWERED, act, answered, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
@@ -21,11 +21,13 @@ ACTION_ERRORS = responses(401, 403, 404, 409, 413, 422, 503)
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(VoteCreate),
     summary=VOTE.summary,
+    description=ANSWERED,
 )
 async def plenary_vote(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, VOTE, principal, process_id)).result
+    done = await act(request, ctx, VOTE, principal, process_id)
+    return answered(done, response)
 
 
 @router.post(
@@ -34,8 +36,10 @@ async def plenary_vote(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(NoteBody),
     summary=CLOSE_PLENARY.summary,
+    description=ANSWERED,
 )
 async def close_plenary(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, CLOSE_PLENARY, principal, process_id)).result
+    done = await act(request, ctx, CLOSE_PLENARY, principal, process_id)
+    return answered(done, response)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from actions.schemas.selections import ApplicantRead, NoteBody, ScreeningDecision, SelectionRead
 from actions.selections.screening import CLOSE_SCREENING, DECIDE
-from api.actions import act, body_schema
+from api.actions import ANSWERED, act, answered, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
@@ -35,8 +35,10 @@ async def decide_screening(
     responses=ACTION_ERRORS,
     openapi_extra=body_schema(NoteBody),
     summary=CLOSE_SCREENING.summary,
+    description=ANSWERED,
 )
 async def close_screening(
-    process_id: str, request: Request, principal: PrincipalDep, ctx: ContextDep
+    process_id: str, request: Request, response: Response, principal: PrincipalDep, ctx: ContextDep
 ) -> SelectionRead:
-    return (await act(request, ctx, CLOSE_SCREENING, principal, process_id)).result
+    done = await act(request, ctx, CLOSE_SCREENING, principal, process_id)
+    return answered(done, response)
