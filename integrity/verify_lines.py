@@ -127,7 +127,7 @@ class _Range:
         """Check ``lines`` (without their newlines; the last has none in the file if
         ``open_end``), the first being ``line``; returns the next line's number."""
         loads, dumps, sha = orjson.loads, orjson.dumps, hashlib.sha256
-        heads, run, seg = self.heads, self.run, self.seg
+        heads, seg = self.heads, self.seg
         last = line + len(lines) - 1
         for line, raw in enumerate(lines, start=line):  # noqa: B020
             try:
@@ -145,7 +145,7 @@ class _Range:
                 or type(digest) is not str
                 or type(prev) is not str
                 or type(pid) is not str
-                or (index is not None and (type(index) is not int or index != self.expect))
+                or (index is not None and not self._takes(index))
             ):
                 self.slow(line, raw, open_end and line == last)
                 continue
@@ -170,15 +170,25 @@ class _Range:
                 if len(leaf) != 32:
                     self.slow(line, raw, open_end and line == last)
                     continue
-                run.append(leaf)
+                if self.explicit is None:
+                    self.run.append(leaf)
+                    self.expect = index + 1
+                else:
+                    self.explicit[index] = leaf
                 seg.leaf_lines.append(line)
-                self.expect = index + 1
             if head is None:
                 seg.opens.append((line, _opened(rec)))
             heads[pid] = (seq, digest)
             seg.pseudonymized += pseudonymized
             seg.entries += 1
         return last + 1
+
+    def _takes(self, index: Any) -> bool:
+        """Whether a leaf index can be taken without the plain checks: the run's next, or one
+        not met before once the leaves are out of order."""
+        if type(index) is not int:
+            return False
+        return index == self.expect if self.explicit is None else index not in self.explicit
 
     def slow(self, line: int, raw: bytes, open_end: bool) -> None:
         """One line through the plain checks; a problem is recorded with its line number."""
