@@ -4,9 +4,10 @@ Generates an export of ``--entries`` lines (default 1,000,000) and its signed ch
 temporary directory (bench/_verify_data.py), then times ``python -m cli.verify`` on it three ways,
 each in a process of its own:
 
-- ``previous``: one process, hashing with ``domain.ledger.row_hash`` / ``merkle.ledger_leaf_hash``
-  (the verifier as it was before the parallel one: the same checks, a new JSON encoder per hash);
-- ``sequential``: ``--workers 1``;
+- ``previous``: one process, the plain checks (``integrity.verify_entries.check_entries``: json per
+  line, the hashes through the standard library's encoder, the roots leaf by leaf), which is what
+  the verifier ran before its fast line checks and still runs for CSV;
+- ``sequential``: ``--workers 1`` (the fast line checks, in one process);
 - ``parallel``: ``--workers N`` (default: one per CPU).
 
     python -m bench.verify_offline [--entries 1000000] [--workers 2]
@@ -34,14 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _previous(argv: list[str]) -> int:
-    """cli.verify with the hashes the verifier used before (for the comparison only)."""
+    """cli.verify through the plain checks, as it reads a CSV export (for the comparison only)."""
     from cli import verify
-    from domain import merkle
-    from domain.ledger import row_hash
-    from integrity import verify_entries
 
-    verify_entries.row_hash = row_hash
-    verify_entries.ledger_leaf_hash = merkle.ledger_leaf_hash
+    verify._is_jsonl = lambda path: False  # noqa: ARG005
     return verify.main([*argv, "--workers", "1"])
 
 

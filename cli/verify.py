@@ -26,11 +26,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from domain import merkle
 from integrity.checkpoint_signing import (
     CheckpointKeyError,
     checkpoint_message,
@@ -38,8 +37,11 @@ from integrity.checkpoint_signing import (
     key_id_of,
     verify_signature,
 )
-from integrity.verify_entries import Broken, Tally, check_entries
-from integrity.verify_parallel import MIN_CHUNK_BYTES, check_entries_parallel
+from integrity.verify_entries import Broken, check_entries
+from integrity.verify_parallel import check_entries_parallel
+from integrity.verify_roots import check_roots, leaves_below
+
+__all__ = ["check_roots", "load_checkpoints", "main", "verify"]
 
 # --- checkpoints --------------------------------------------------------------------------------
 
@@ -96,54 +98,6 @@ def check_signatures(cps: list[dict[str, Any]], public_keys: Sequence[str]) -> N
         largest = cp
 
 
-# --- Merkle roots -------------------------------------------------------------------------------
-
-
-def _missing_leaf(tally: Tally, index: int, cp: Mapping[str, Any]) -> Broken:
-    size = int(cp["tree_size"])
-    missing = [i for i in range(index, size) if i not in tally.leaves]
-    shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
-    last = max(tally.leaves, default=-1)
-    if index > last:
-        where = f"the export ends at leaf {last}"
-        why = "tail truncated, or the latest entries removed?"
-    else:
-        following = min(i for i in tally.leaves if i > index)
-        where = (
-            f"leaf {index} lies between entries {tally.leaf_entries.get(index - 1, '(start)')} "
-            f"and {tally.leaf_entries[following]}"
-        )
-        why = "entries removed or the export truncated?"
-    return Broken(
-        f"checkpoint {cp['id']} (tree size {size}) covers leaves the export lacks: {len(missing)} "
-        f"missing ({shown}); {where} ({why})"
-    )
-
-
-def check_roots(cps: list[dict[str, Any]], tally: Tally, partial: bool) -> tuple[int, list[Any]]:
-    """Returns the largest tree size whose root matched, and the checkpoints left unchecked."""
-    frontier = merkle.Frontier()
-    checked = 0
-    ordered = sorted(cps, key=lambda cp: (int(cp["tree_size"]), int(cp["id"])))
-    for position, cp in enumerate(ordered):
-        size = int(cp["tree_size"])
-        while frontier.size < size:
-            leaf = tally.leaves.get(frontier.size)
-            if leaf is None:
-                if partial:
-                    return checked, [c["id"] for c in ordered[position:]]
-                raise _missing_leaf(tally, frontier.size, cp)
-            frontier.append(leaf)
-        if frontier.root().hex() != cp["root_hash"]:
-            raise Broken(
-                f"checkpoint {cp['id']} (tree size {size}): the Merkle root of the export's leaves "
-                f"0..{size - 1} differs from the signed root (an entry among leaves {checked}.."
-                f"{size - 1} was altered, added or removed)"
-            )
-        checked = size
-    return checked, []
-
-
 # --- command ------------------------------------------------------------------------------------
 
 
@@ -169,13 +123,14 @@ def verify(
     """The summary line; raises :class:`Broken` at the first problem."""
     cps = load_checkpoints(checkpoints)
     check_signatures(cps, public_keys)
-    if workers > 1 and _is_jsonl(export) and export.stat().st_size >= 2 * MIN_CHUNK_BYTES:
-        tally = check_entries_parallel(export, partial, workers=workers)
+    if _is_jsonl(export):
+        cuts = [int(cp["tree_size"]) for cp in cps]
+        tally = check_entries_parallel(export, partial, workers=workers, cuts=cuts)
     else:
         tally = check_entries(export, partial)
     checked, unchecked = check_roots(cps, tally, partial)
     covered = max((int(cp["tree_size"]) for cp in cps), default=0)
-    uncovered = tally.entries - sum(1 for i in tally.leaves if i < covered)
+    uncovered = tally.entries - leaves_below(tally, covered)
     rehashed = tally.entries - tally.pseudonymized
     entries = _count(tally.entries, "entry", "entries")
     processes = _count(len(tally.chains), "process", "processes")

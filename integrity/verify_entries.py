@@ -17,6 +17,7 @@ from typing import Any
 from domain import merkle
 from domain.ledger import GENESIS_HASH, HASHED_FIELDS, _encode_default
 from integrity.export import ExportFormatError, read_export
+from integrity.verify_merkle import LeafRun
 
 # domain.ledger.canonical_json's settings in one encoder made once: ``json.dumps`` builds a new
 # encoder per call, a third of the cost of a line. The bytes are the same (tests/integrity).
@@ -60,6 +61,8 @@ class Tally:
     chains: dict[str, Chain] = field(default_factory=dict)
     leaves: dict[int, bytes] = field(default_factory=dict)
     leaf_entries: dict[int, str] = field(default_factory=dict)
+    # Set instead of ``leaves`` when the leaves were 0..n-1 in file order (integrity/verify_roots.py).
+    run: LeafRun | None = None
 
 
 def where(line: int, rec: Mapping[str, Any]) -> str:
@@ -139,7 +142,8 @@ def check_content(line: int, rec: Mapping[str, Any], tally: Tally) -> None:
 
 
 def check_entries(path: Path, partial: bool) -> Tally:
-    """Every line in file order, in this process."""
+    """Every line in file order, in this process, as plainly as it can be written: the reference
+    the fast checks (``integrity/verify_lines.py``) must agree with, and the reader of CSV."""
     tally = Tally()
     try:
         for line, rec in read_export(path):

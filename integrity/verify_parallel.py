@@ -1,60 +1,33 @@
-"""The offline verifier's line checks in parallel processes, with the sequential checker's verdicts.
+"""The offline verifier's line checks over a JSON Lines export, in ranges, with the plain verdicts.
 
-A JSON Lines export is cut into byte ranges on line boundaries. Each process reads its range as a
-stream and checks every line on its own (content hash, leaf hash, its duplicate leaves), and the
-links between lines of one process inside the range. What it cannot know is how its first line of
-each process links to the ranges before: it hands that line back (an *open*), with the last seq
-and hash of each process (its *closes*), its leaves, and its first own problem, if any.
+The file is cut into byte ranges on line boundaries, anywhere (checkpoints need not fall on a
+cut). Each range is checked on its own (``integrity/verify_lines.py``), in worker processes or, with
+one worker, in this one: every line's hash and leaf, the links inside the range, and the Merkle
+subtrees of its run of leaves. What a range cannot know is how its first line of each process
+links to the ranges before (its *opens*) and whether its leaves carry on from theirs.
 
-The parent stitches the ranges in file order: it checks each open against the chain as the ranges
-before left it, and each leaf index against the leaves before. The first problem in file order
-wins, and at one line in the order the sequential checker would meet them (content, then link,
-then leaf), so the verdict and message are the ones ``check_entries`` gives. Nothing holds the
-file: a range is read line by line, and only leaves (32 bytes each) and chain heads travel back.
+Here the ranges are stitched in file order: each open against the chain as the ranges before left
+it, each run of leaves onto the subtrees before (a root at every checkpoint size), or, when the
+leaves are not in order, each leaf index against the leaves before. The first problem in file
+order wins, and at one line in the order the plain checks meet them (content, link, leaf), so the
+verdict and message are the ones ``check_entries`` gives. No line is read twice; only opens, chain
+heads, subtrees and leaf hashes (32 bytes each) travel back.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from array import array
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from integrity.export import LEDGER_COLUMNS, ExportFormatError, read_export
-from integrity.verify_entries import (
-    Broken,
-    Chain,
-    Tally,
-    check_content,
-    check_leaf,
-    check_link,
-    where,
-)
+from integrity.export import read_export
+from integrity.verify_entries import Broken, Chain, Tally, check_entries, check_link, where
+from integrity.verify_lines import LEAF, LINK, Irregular, Segment, scan
+from integrity.verify_merkle import LeafRun, Peaks
 
 MIN_CHUNK_BYTES = 1 << 20
-_BLOCK = 1 << 20
-# At one line, the order the sequential checker meets problems in.
-CONTENT, LINK, LEAF = 0, 1, 2
-
-
-@dataclass
-class Chunk:
-    """What one range found: enough for the parent to continue every chain through it."""
-
-    entries: int = 0
-    pseudonymized: int = 0
-    problem: tuple[int, int, str] | None = None  # (line, stage, message)
-    opens: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    closes: dict[str, tuple[int, str]] = field(default_factory=dict)
-    leaf_lines: array[int] = field(default_factory=lambda: array("q"))
-    leaf_indexes: array[int] = field(default_factory=lambda: array("q"))
-    leaf_hashes: bytearray = field(default_factory=bytearray)
 
 
 def ranges(path: Path, chunk_bytes: int) -> list[tuple[int, int]]:
@@ -72,115 +45,8 @@ def ranges(path: Path, chunk_bytes: int) -> list[tuple[int, int]]:
     return list(zip(bounds, bounds[1:], strict=False))
 
 
-def _count_lines(path: Path, start: int, end: int) -> int:
-    count = 0
-    with path.open("rb") as handle:
-        handle.seek(start)
-        left = end - start
-        while left > 0:
-            block = handle.read(min(_BLOCK, left))
-            if not block:
-                break
-            count += block.count(b"\n")
-            left -= len(block)
-    return count
-
-
-def _lines(path: Path, start: int, end: int) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        handle.seek(start)
-        position = start
-        while position < end:
-            raw = handle.readline()
-            if not raw:
-                return
-            position += len(raw)
-            yield raw
-
-
-def _has_float(value: Any) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_float(v) for v in value)
-    return False
-
-
-def _loads(raw: bytes) -> Any:
-    """``json.loads``, through orjson where the two agree. orjson refuses what json may read
-    (NaN, lone surrogates: json then decides, and its refusal is the sequential message), and
-    reads an integer past 64 bits as a float where json keeps it whole: a line with a float in it
-    is read again by json (floats themselves both round correctly; they are rare in a ledger)."""
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return json.loads(raw)
-    return json.loads(raw) if _has_float(value) else value
-
-
-def _record(number: int, raw: bytes) -> dict[str, Any] | None:
-    """One line as ``integrity.export`` reads it (None for a blank line)."""
-    if not raw.strip():
-        return None
-    try:
-        record = _loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ExportFormatError(number, f"not valid JSON (cut short?): {exc.msg}") from exc
-    if not isinstance(record, dict):
-        raise ExportFormatError(number, "is not a JSON object")
-    missing = [c for c in LEDGER_COLUMNS if c not in record]
-    if missing:
-        raise ExportFormatError(number, f"fields missing: {', '.join(missing)}")
-    return record
-
-
-def scan(path: Path, start: int, end: int, first_line: int, partial: bool) -> Chunk:
-    """Check the lines of ``[start, end)``; line numbers count from ``first_line``."""
-    chunk, local = Chunk(), Tally()
-    stage = CONTENT
-    number = first_line
-    try:
-        for number, raw in enumerate(_lines(path, start, end), start=first_line):  # noqa: B007
-            stage = CONTENT
-            rec = _record(number, raw)
-            if rec is None:
-                continue
-            check_content(number, rec, local)
-            stage = LINK
-            if rec["process_id"] in local.chains:
-                check_link(path, number, rec, local, partial)
-            else:
-                opened = {k: rec[k] for k in ("entry_id", "process_id", "seq", "prev_hash", "hash")}
-                chunk.opens.append((number, opened))
-                local.chains[rec["process_id"]] = Chain(seq=rec["seq"], hash=rec["hash"])
-            stage = LEAF
-            before = len(local.leaves)
-            check_leaf(number, rec, local)
-            if len(local.leaves) > before:
-                index = rec["leaf_index"]
-                chunk.leaf_lines.append(number)
-                chunk.leaf_indexes.append(index)
-                chunk.leaf_hashes += local.leaves[index]
-            local.entries += 1
-    except Broken as exc:
-        chunk.problem = (number, stage, str(exc))
-    except ExportFormatError as exc:
-        chunk.problem = (number, CONTENT, f"export {exc}")
-    except ValueError as exc:
-        chunk.problem = (number, stage, f"export: unreadable value ({exc})")
-    chunk.entries, chunk.pseudonymized = local.entries, local.pseudonymized
-    chunk.closes = {pid: (c.seq, c.hash) for pid, c in local.chains.items()}
-    return chunk
-
-
-def _scan_args(args: tuple[Path, int, int, int, bool]) -> Chunk:
+def _scan_args(args: tuple[Path, int, int, bool, tuple[int, ...]]) -> Segment:
     return scan(*args)
-
-
-def _count_args(args: tuple[Path, int, int]) -> int:
-    return _count_lines(*args)
 
 
 class _LeafEntries(dict[int, str]):
@@ -207,60 +73,127 @@ class _LeafEntries(dict[int, str]):
         return super().get(key, default)
 
 
-def _stitch(path: Path, chunk: Chunk, tally: Tally, partial: bool) -> None:
-    """Continue the chains and leaves through one range; raise its first problem in file order."""
-    found: list[tuple[int, int, str]] = [chunk.problem] if chunk.problem else []
-    limit = chunk.problem[:2] if chunk.problem else None
-    for line, rec in chunk.opens:
-        if limit is not None and (line, LINK) >= limit:
-            break
-        try:
-            check_link(path, line, rec, tally, partial)
-        except Broken as exc:
-            found.append((line, LINK, str(exc)))
-            break
-    for position, index in enumerate(chunk.leaf_indexes):
-        line = chunk.leaf_lines[position]
-        if limit is not None and (line, LEAF) >= limit:
-            break
-        if index in tally.leaves:
-            found.append((line, LEAF, _duplicate_leaf(path, line, index)))
-            break
-        tally.leaves[index] = bytes(chunk.leaf_hashes[32 * position : 32 * position + 32])
-    if found:
-        raise Broken(min(found)[2])
-    tally.entries += chunk.entries
-    tally.pseudonymized += chunk.pseudonymized
-    for pid, (seq, digest) in chunk.closes.items():
-        tally.chains[pid] = Chain(seq=seq, hash=digest)
-
-
 def _duplicate_leaf(path: Path, line: int, index: int) -> str:
-    """The sequential checker's message for a leaf index met a second time, at ``line``."""
+    """The plain checks' message for a leaf index met a second time, at ``line``."""
     rec = next(rec for number, rec in read_export(path) if number == line)
     return f"{where(line, rec)}: leaf {index} already belongs to another line"
 
 
-def check_entries_parallel(
-    path: Path, partial: bool, *, workers: int | None = None, chunk_bytes: int | None = None
-) -> Tally:
-    """:func:`integrity.verify_entries.check_entries` for a JSON Lines export, in processes."""
-    workers = workers or os.cpu_count() or 1
+class _Stitch:
+    def __init__(self, path: Path, partial: bool, cuts: Iterable[int]) -> None:
+        self.path, self.partial, self.cuts = path, partial, set(cuts)
+        self.tally = Tally(leaf_entries=_LeafEntries(path), run=LeafRun())
+        self.first = 1  # the file's number of the next range's first line
+        self.peaks = Peaks()
+
+    def add(self, seg: Segment) -> None:
+        """Continue the chains and leaves through one range; raise its first problem."""
+        found: list[tuple[int, int, str]] = []
+        limit = None
+        if seg.problem is not None:
+            line, stage, message = seg.problem
+            found.append((self.first + line, stage, message))
+            limit = (self.first + line, stage)
+        for line, rec in seg.opens:
+            line += self.first
+            if limit is not None and (line, LINK) >= limit:
+                break
+            try:
+                check_link(self.path, line, rec, self.tally, self.partial)
+            except Broken as exc:
+                found.append((line, LINK, str(exc)))
+                break
+        duplicate = self._leaves(seg, limit)
+        if duplicate is not None:
+            found.append(duplicate)
+        if found:
+            raise Broken(min(found)[2])
+        self.first += seg.lines
+        self.tally.entries += seg.entries
+        self.tally.pseudonymized += seg.pseudonymized
+        for pid, (seq, digest) in seg.closes.items():
+            self.tally.chains[pid] = Chain(seq=seq, hash=digest)
+
+    def _leaves(self, seg: Segment, limit: tuple[int, int] | None) -> tuple[int, int, str] | None:
+        run = self.tally.run
+        if run is not None and seg.leaf_start == run.count:
+            end = run.count + len(seg.leaf_run) // 32
+            for cut, peaks in sorted(seg.peaks.items()):
+                if cut in self.cuts and cut != end:
+                    run.roots[cut] = self.peaks.copy().extend(peaks).root()
+            self.peaks.extend(seg.peaks[end])
+            if end in self.cuts:
+                run.roots[end] = self.peaks.root()
+            run.count = end
+            run.blocks.append(seg.leaf_run)
+            return None
+        if not seg.leaf_lines:
+            return None
+        leaves = self._explicit()
+        if seg.leaf_start is not None:
+            hashes = seg.leaf_run
+            indexes: Iterable[Any] = range(seg.leaf_start, seg.leaf_start + len(hashes) // 32)
+            values = [hashes[i : i + 32] for i in range(0, len(hashes), 32)]
+        else:
+            indexes, values = seg.leaf_indexes, seg.leaf_list
+        if not leaves.keys().isdisjoint(indexes):
+            for position, index in enumerate(indexes):
+                if index in leaves:
+                    line = self.first + seg.leaf_lines[position]
+                    if limit is None or (line, LEAF) < limit:
+                        return line, LEAF, _duplicate_leaf(self.path, line, index)
+                    return None
+        leaves.update(zip(indexes, values, strict=True))
+        return None
+
+    def _explicit(self) -> dict[Any, bytes]:
+        """Leaves one by one from here on (they came out of order)."""
+        if self.tally.run is not None:
+            self.tally.leaves = dict(enumerate(self.tally.run.hashes()))
+            self.tally.run = None
+        return self.tally.leaves
+
+
+def _segments(
+    path: Path, partial: bool, workers: int, chunk_bytes: int | None, cuts: tuple[int, ...]
+) -> Generator[Segment, None, None]:
     size = path.stat().st_size
+    if workers <= 1 or (chunk_bytes is None and size < 2 * MIN_CHUNK_BYTES):
+        yield scan(path, 0, size, partial, cuts)
+        return
     chunk_bytes = chunk_bytes or max(MIN_CHUNK_BYTES, size // (workers * 4) + 1)
-    spans = ranges(path, chunk_bytes)
-    tally = Tally(leaf_entries=_LeafEntries(path))
+    jobs = [(path, start, end, partial, cuts) for start, end in ranges(path, chunk_bytes)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        counts = list(pool.map(_count_args, [(path, s, e) for s, e in spans]))
-        firsts, line = [], 1
-        for count in counts:
-            firsts.append(line)
-            line += count
-        jobs = [(path, s, e, first, partial) for (s, e), first in zip(spans, firsts, strict=True)]
         try:
-            for chunk in pool.map(_scan_args, jobs):
-                _stitch(path, chunk, tally, partial)
-        except Broken:
+            yield from pool.map(_scan_args, jobs)
+        finally:
             pool.shutdown(cancel_futures=True)
-            raise
-    return tally
+
+
+def check_entries_parallel(
+    path: Path,
+    partial: bool,
+    *,
+    workers: int | None = None,
+    chunk_bytes: int | None = None,
+    cuts: Iterable[int] = (),
+) -> Tally:
+    """:func:`integrity.verify_entries.check_entries` for a JSON Lines export, in ranges; ``cuts``
+    are the checkpoints' tree sizes (roots at others are computed when asked for)."""
+    cuts = tuple(sorted(set(cuts)))
+    stitch = _Stitch(path, partial, cuts)
+    segments = _segments(path, partial, workers or os.cpu_count() or 1, chunk_bytes, cuts)
+    try:
+        for seg in segments:
+            try:
+                stitch.add(seg)
+            except Broken:
+                # A text reader decodes a little ahead of a line: bytes that are not UTF-8 just
+                # past the problem, in the next range, would be its verdict instead.
+                next(segments, None)
+                raise
+    except Irregular:
+        return check_entries(path, partial)
+    finally:
+        segments.close()
+    return stitch.tally

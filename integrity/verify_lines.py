@@ -1,0 +1,344 @@
+"""The offline verifier's line checks over one byte range of a JSON Lines export, fast.
+
+A plain line (every export column, nothing else; no float anywhere; the usual types) is checked
+straight from orjson's reading: its hash over its canonical bytes (orjson with sorted keys writes
+exactly what ``domain.ledger.canonical_json`` writes when there is no float), its link to the line
+before of its process, its leaf. Any other line, and any plain line that fails one of those, goes
+through the plain checks of ``integrity/verify_entries.py`` with this range's state, so a verdict
+and its message are always theirs. Line numbers in messages count from the file's start: the lines
+before the range are counted only when a message needs them.
+
+What only a reading of the whole file as text can decide (bytes that are not UTF-8, a carriage
+return alone, which that reading takes for a line break) raises :class:`Irregular`, and the caller
+reads the file the plain way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from domain import merkle
+from integrity.export import EXPORT_COLUMNS, ExportFormatError, _check_fields
+from integrity.verify_entries import Broken, Chain, Tally, check_content, check_leaf, check_link
+from integrity.verify_merkle import Peak, run_peaks
+
+_BLOCK = 8 << 20
+_LOOKAHEAD = 1 << 16  # past a problem line: more than a text reader decodes ahead (8 KiB)
+# At one line, the order the plain checks meet problems in.
+CONTENT, LINK, LEAF = 0, 1, 2
+_SCALARS = frozenset({str, int, bool, type(None)})
+_SCALAR_COLUMNS = itemgetter(*(c for c in EXPORT_COLUMNS if c != "payload"))
+_SORT = orjson.OPT_SORT_KEYS
+_LEAF = merkle.LEAF_PREFIX
+
+
+class Irregular(Exception):
+    """The range holds bytes that are not UTF-8 or a carriage return alone."""
+
+
+class _Stop(Exception):
+    """The range's first problem is recorded."""
+
+
+@dataclass
+class Segment:
+    """What one range found. Lines are counted from 0 at the range's start."""
+
+    lines: int = 0
+    entries: int = 0
+    pseudonymized: int = 0
+    problem: tuple[int, int, str] | None = None  # (line, stage, message)
+    # The first line of each process in the range: its link is for the caller to check.
+    opens: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    closes: dict[str, tuple[int, str]] = field(default_factory=dict)
+    leaf_lines: array[int] = field(default_factory=lambda: array("q"))
+    # Leaves start..start+n-1 in file order: their hashes joined, and the Merkle subtrees of
+    # start..cut-1 for each cut asked for and the run's end. Otherwise start is None and the
+    # leaves are listed one by one.
+    leaf_start: int | None = None
+    leaf_run: bytes = b""
+    peaks: dict[int, list[Peak]] = field(default_factory=dict)
+    leaf_indexes: list[Any] = field(default_factory=list)
+    leaf_list: list[bytes] = field(default_factory=list)
+
+
+def _plain(values: Iterable[Any]) -> bool:
+    """No float anywhere in ``values`` (json and orjson write floats differently)."""
+    kinds = set(map(type, values))
+    if kinds <= _SCALARS:
+        return True
+    if float in kinds:
+        return False
+    return all(
+        _plain(v.values()) if type(v) is dict else _plain(v) if type(v) is list else True
+        for v in values
+    )
+
+
+def _plain_record(rec: Any) -> bool:
+    """Every export column and nothing else, scalars but for the payload, and no float."""
+    return (
+        type(rec) is dict
+        and len(rec) == len(EXPORT_COLUMNS)
+        and set(map(type, _SCALAR_COLUMNS(rec))) <= _SCALARS  # KeyError: a column is missing
+        and type(rec["payload"]) is dict
+        and _plain(rec["payload"].values())
+    )
+
+
+def count_lines(path: Path, end: int) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        while handle.tell() < end:
+            block = handle.read(min(_BLOCK, end - handle.tell()))
+            if not block:
+                break
+            count += block.count(b"\n")
+    return count
+
+
+class _Range:
+    def __init__(self, path: Path, start: int, partial: bool) -> None:
+        self.path, self.start, self.partial = path, start, partial
+        self.seg = Segment()
+        self.heads: dict[Any, tuple[int, str]] = {}
+        self.run: list[bytes] = []
+        self.expect: int | None = None  # the next leaf index of the run
+        self.explicit: dict[Any, bytes] | None = None
+        self._first: int | None = None
+
+    def number(self, line: int) -> int:
+        """A line's number in the file."""
+        if self._first is None:
+            self._first = count_lines(self.path, self.start) + 1
+        return self._first + line
+
+    def lines(self, lines: list[bytes], line: int, open_end: bool) -> int:
+        """Check ``lines`` (without their newlines; the last has none in the file if
+        ``open_end``), the first being ``line``; returns the next line's number."""
+        loads, dumps, sha = orjson.loads, orjson.dumps, hashlib.sha256
+        heads, seg = self.heads, self.seg
+        last = line + len(lines) - 1
+        for line, raw in enumerate(lines, start=line):  # noqa: B020
+            try:
+                rec = loads(raw)
+                if not _plain_record(rec):
+                    raise ValueError
+            except (ValueError, KeyError, RecursionError):
+                self.slow(line, raw, open_end and line == last)
+                continue
+            seq, digest, prev, pid = rec["seq"], rec["hash"], rec["prev_hash"], rec["process_id"]
+            pseudonymized = rec["pseudonymized"] is True
+            index, given = rec["leaf_index"], rec["leaf_hash"]
+            if (
+                type(seq) is not int
+                or type(digest) is not str
+                or type(prev) is not str
+                or type(pid) is not str
+                or (index is not None and not self._takes(index))
+            ):
+                self.slow(line, raw, open_end and line == last)
+                continue
+            if not pseudonymized:
+                body = rec.copy()
+                del body["hash"], body["leaf_index"], body["leaf_hash"], body["pseudonymized"]
+                if sha(dumps(body, option=_SORT)).hexdigest() != digest:
+                    self.slow(line, raw, open_end and line == last)
+                    continue
+            head = heads.get(pid)
+            if head is not None and (seq != head[0] + 1 or prev != head[1]):
+                self.slow(line, raw, open_end and line == last)
+                continue
+            if index is not None:
+                if pseudonymized:
+                    leaf = _given_leaf(given)
+                else:
+                    data = dumps({"entry_id": rec["entry_id"], "hash": digest}, option=_SORT)
+                    leaf = sha(_LEAF + data).digest()
+                    if given is not None and given != leaf.hex():
+                        leaf = b""
+                if len(leaf) != 32:
+                    self.slow(line, raw, open_end and line == last)
+                    continue
+                if self.explicit is None:
+                    self.run.append(leaf)
+                    self.expect = index + 1
+                else:
+                    self.explicit[index] = leaf
+                seg.leaf_lines.append(line)
+            if head is None:
+                seg.opens.append((line, _opened(rec)))
+            heads[pid] = (seq, digest)
+            seg.pseudonymized += pseudonymized
+            seg.entries += 1
+        return last + 1
+
+    def _takes(self, index: Any) -> bool:
+        """Whether a leaf index can be taken without the plain checks: the run's next, or one
+        not met before once the leaves are out of order."""
+        if type(index) is not int:
+            return False
+        return index == self.expect if self.explicit is None else index not in self.explicit
+
+    def slow(self, line: int, raw: bytes, open_end: bool) -> None:
+        """One line through the plain checks; a problem is recorded with its line number."""
+        try:
+            text = raw.decode("utf-8") + ("" if open_end else "\n")
+        except UnicodeDecodeError as exc:
+            raise Irregular from exc
+        if not text.strip():
+            return
+        if self._plain_checks(line, text) is None:
+            return
+        found = self._plain_checks(self.number(line), text)
+        assert found is not None, "the plain checks gave two answers"
+        self.seg.problem = (line, *found)
+        raise _Stop
+
+    def _plain_checks(self, number: int, text: str) -> tuple[int, str] | None:
+        """(stage, message) of the line's first problem; None when it passed, and then it counts
+        (with ``number`` as given: the range's own count, since a line that passes is named in no
+        message; a problem is checked again under the file's count for its message)."""
+        stage, tally = CONTENT, Tally()
+        try:
+            try:
+                rec = _check_fields(number, json.loads(text))
+            except json.JSONDecodeError as exc:
+                raise ExportFormatError(number, f"not valid JSON (cut short?): {exc.msg}") from exc
+            check_content(number, rec, tally)
+            stage, pid = LINK, rec["process_id"]
+            head = self.heads.get(pid)
+            if head is not None:
+                tally.chains[pid] = Chain(*head)
+                check_link(self.path, number, rec, tally, self.partial)
+            stage = LEAF
+            self._plain_leaf(number, rec)
+        except Broken as exc:
+            return stage, str(exc)
+        except ExportFormatError as exc:
+            return CONTENT, f"export {exc}"
+        except ValueError as exc:
+            return stage, f"export: unreadable value ({exc})"
+        if head is None:
+            self.seg.opens.append((number, _opened(rec)))
+        self.heads[pid] = (rec["seq"], rec["hash"])
+        self.seg.pseudonymized += tally.pseudonymized
+        self.seg.entries += 1
+        return None
+
+    def _plain_leaf(self, number: int, rec: dict[str, Any]) -> None:
+        index = rec.get("leaf_index")
+        if index is None:
+            return
+        runs_on = (
+            self.explicit is None
+            and type(index) is int
+            and (index == self.expect if self.run else index >= 0)
+        )
+        if not runs_on:
+            self._explicit()
+        tally = Tally(leaves={} if runs_on else self.explicit)  # type: ignore[arg-type]
+        check_leaf(number, rec, tally)
+        if runs_on and len(tally.leaves[index]) == 32:
+            self.run.append(tally.leaves[index])
+            self.expect = index + 1
+        elif runs_on:
+            self._explicit()[index] = tally.leaves[index]
+        self.seg.leaf_lines.append(number)
+
+    def _explicit(self) -> dict[Any, bytes]:
+        if self.explicit is None:
+            first = (self.expect or 0) - len(self.run)
+            self.explicit = dict(zip(range(first, first + len(self.run)), self.run, strict=True))
+            self.run, self.expect = [], None
+        return self.explicit
+
+    def finish(self, cuts: Iterable[int]) -> Segment:
+        seg = self.seg
+        seg.closes = self.heads
+        if self.explicit is not None:
+            seg.leaf_indexes, seg.leaf_list = list(self.explicit), list(self.explicit.values())
+        elif self.run:
+            start = (self.expect or 0) - len(self.run)
+            seg.leaf_start, seg.leaf_run = start, b"".join(self.run)
+            seg.peaks = run_peaks(self.run, start, [*cuts, start + len(self.run)])
+        return seg
+
+
+def _given_leaf(given: Any) -> bytes:
+    try:
+        return bytes.fromhex(given) if type(given) is str else b""
+    except ValueError:
+        return b""
+
+
+def _opened(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: rec[k] for k in ("entry_id", "process_id", "seq", "prev_hash", "hash")}
+
+
+def _decodes(path: Path, offset: int) -> bool:
+    """Whether the bytes from ``offset`` on, as far as a text reader looks ahead, are UTF-8."""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        data = handle.read(_LOOKAHEAD)
+        at_end = not handle.read(1)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=at_end)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _blocks(path: Path, start: int, end: int) -> Iterable[tuple[int, bytes]]:
+    """``(offset, bytes)`` of whole lines, a few MiB at a time (a longer line in one piece)."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        offset, carry = start, b""
+        while offset + len(carry) < end:
+            block = handle.read(min(_BLOCK, end - offset - len(carry)))
+            if not block:
+                break
+            data = carry + block
+            cut = len(data) if offset + len(data) >= end else data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                yield offset, data[:cut]
+                offset += cut
+        if carry:
+            yield offset, carry
+
+
+def scan(path: Path, start: int, end: int, partial: bool, cuts: Iterable[int] = ()) -> Segment:
+    """Check the lines of bytes ``[start, end)`` (whole lines); ``cuts``: the checkpoints' tree
+    sizes, for the Merkle subtrees of a run of leaves."""
+    state, line = _Range(path, start, partial), 0
+    for offset, data in _blocks(path, start, end):
+        returns = data.count(b"\r")
+        if returns and returns != data.count(b"\r\n"):
+            raise Irregular
+        lines = data.split(b"\n")
+        open_end = lines[-1] != b""
+        if not open_end:
+            lines.pop()
+        try:
+            line = state.lines(lines, line, open_end)
+        except _Stop:
+            problem = state.seg.problem
+            assert problem is not None
+            first = problem[0] - line
+            at = offset + sum(len(raw) + 1 for raw in lines[:first])
+            if not _decodes(path, at):
+                raise Irregular from None
+            break
+    state.seg.lines = line
+    return state.finish(cuts)
