@@ -1,4 +1,10 @@
-"""The Temporal worker: every workflow and activity of Meritflow on one task queue."""
+"""The Temporal worker: every workflow and activity of Meritflow, on two task queues.
+
+``MERITFLOW_TASK_QUEUE`` carries everything but promotion periods; periods (the workflow and its
+activities) run on ``MERITFLOW_PERIOD_TASK_QUEUE``, so that a period's own tasks never wait
+behind the first tasks of the thousands of promotions it has just started. Both workers register
+everything: a period started on the first queue before periods had their own finishes there.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ from infra.db import create_engine, session_factory
 from infra.logging import configure_logging
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
-from infra.worker_shutdown import BoundedWorker
+from infra.worker_shutdown import BoundedWorker, running
 from integrity.checkpoint_signing import optional_signer
 from store.ledger_writer import writer_for
 from workflows.checkpoint import LedgerCheckpointWorkflow
@@ -149,19 +155,35 @@ def build_worker(
     )
 
 
+def build_workers(
+    client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> list[BoundedWorker]:
+    """The worker of the task queue and the worker of the period queue; serve them together
+    with ``infra.worker_shutdown.running``."""
+    return [
+        build_worker(client, sessions, settings),
+        build_worker(client, sessions, settings, task_queue=settings.period_queue),
+    ]
+
+
 async def main() -> None:
     settings = get_settings()
     configure_logging(json=settings.json_logs)
     engine = create_engine(settings.effective_database_url)
     client = await connect(settings)
-    worker = build_worker(client, session_factory(engine), settings)
+    workers = build_workers(client, session_factory(engine), settings)
     await ensure_checkpoint_schedule(client, settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
-    async with worker:
+    log.info(
+        "worker.started",
+        task_queue=settings.task_queue,
+        period_task_queue=settings.period_queue,
+        temporal=settings.temporal_address,
+    )
+    async with running(*workers):
         await stop.wait()
     await engine.dispose()
     log.info("worker.stopped")

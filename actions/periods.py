@@ -134,6 +134,7 @@ def _input(a: Attempt[ce.CloudEvent], **carried: Any) -> PeriodInput:
         promotion_type=PromotionType(row.promotion_type) if row is not None else data.type,
         rulebook_version=rulebook,
         requested_by=actor_of(a.principal),
+        promotion_task_queue=spec(ProcessKind.PROMOTION).queue(a.services),
         max_in_flight=settings.period_max_in_flight,
         children_per_run=settings.period_children_per_run,
         page_size=settings.period_page_size,

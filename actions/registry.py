@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,7 @@ from domain.reconcile_shapes import SHAPES, ProcessShape
 from domain.selection.stages import Stage
 from domain.talent.committee import Stage as TalentStage
 from domain.talent.filling import AppointmentStage
+from infra.settings import Settings
 from store import events, repositories, reviews, selections, webhook_subscriptions, webhooks
 from store.talent import appointments as talent_appointments
 from store.talent import reviews as talent_reviews
@@ -52,8 +54,9 @@ class ProcessSpec:
     stages: tuple[str, ...]
     route: str
     actions: str  # the module of its actions
-    # None: the worker's own queue (``MERITFLOW_TASK_QUEUE``).
-    task_queue: str | None = None
+    # The task queue it runs on, from the settings: the worker's own (``MERITFLOW_TASK_QUEUE``)
+    # unless the kind has one of its own.
+    queue_of: Callable[[Settings], str] = attrgetter("task_queue")
 
     @property
     def shape(self) -> ProcessShape | None:
@@ -61,7 +64,7 @@ class ProcessSpec:
         return SHAPES.get(self.kind)
 
     def queue(self, services: Services) -> str:
-        return self.task_queue or services.settings.task_queue
+        return self.queue_of(services.settings)
 
 
 async def _promotion(session: AsyncSession, process_id: str) -> Target | None:
@@ -237,6 +240,7 @@ REGISTRY: dict[ProcessKind, ProcessSpec] = {
             stages=("running", "completed"),
             route="/v1/promotion-periods",
             actions="actions.periods",
+            queue_of=attrgetter("period_queue"),
         ),
         ProcessSpec(
             ProcessKind.TALENT_REVIEW,

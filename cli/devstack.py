@@ -314,6 +314,7 @@ Meritflow is running ({settings.env}). Ctrl-C stops everything; a child that die
   API docs          {api}/docs
   Temporal Web UI   {ui}   (namespace {settings.temporal_namespace})
   Temporal          {settings.temporal_address}   (state in {data_dir / "temporal.db"})
+  Task queues       {settings.task_queue}, {settings.period_queue} (promotion periods)
   Database          {database}
   Logs              {logs}/{{migrate,temporal,worker,api,devstack}}.log (appended, rotated)
 

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "meritflow"
+    # Promotion periods run on a queue of their own (``period_queue``; empty: "<task_queue>-periods"),
+    # so a period's own tasks never wait behind the thousands of promotions it has just started.
+    period_task_queue: str = ""
     temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -103,6 +106,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'meritflow.db'}"
+
+    @property
+    def period_queue(self) -> str:
+        return self.period_task_queue or f"{self.task_queue}-periods"
 
     @property
     def webhook_loopback_allowed(self) -> bool:

@@ -13,6 +13,8 @@ a crash, which every process here is built to survive.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -68,3 +70,13 @@ class BoundedWorker(Worker):
                 after_s=self._shutdown_bound_s,
                 tasks=task_stacks(),
             )
+
+
+@asynccontextmanager
+async def running(*workers: BoundedWorker) -> AsyncIterator[None]:
+    """Every worker polling until the block ends; then each shut down, last started first (a
+    Temporal worker serves one task queue, so a process that polls two runs two workers)."""
+    async with AsyncExitStack() as stack:
+        for worker in workers:
+            await stack.enter_async_context(worker)
+        yield

@@ -97,6 +97,19 @@ def test_meritflow_services_are_configured_for_production(
         assert ":?" in env["MERITFLOW_JWT_SECRET"]
 
 
+def test_api_and_worker_name_the_same_two_task_queues(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    queues = {
+        name: (env["MERITFLOW_TASK_QUEUE"], env["MERITFLOW_PERIOD_TASK_QUEUE"])
+        for name in ("api", "worker")
+        for env in [services[name]["environment"]]
+    }
+    assert queues["api"] == queues["worker"]
+    task_queue, period_queue = queues["worker"]
+    assert task_queue != period_queue  # periods must not queue behind their promotions
+
+
 def test_depends_on_names_existing_services(services: dict[str, dict[str, Any]]) -> None:
     for name, service in services.items():
         for dep in _depends_on(service):

@@ -45,6 +45,13 @@ def _settings(tmp_path: Path) -> Settings:
     )
 
 
+def test_the_banner_names_both_task_queues(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    said = devstack.banner(settings, tmp_path)
+    assert f"{settings.task_queue}, {settings.period_queue} (promotion periods)" in said
+    assert settings.period_queue == "meritflow-periods"
+
+
 def test_binaries_are_found_in_the_venv() -> None:
     for path in (find_temporal_cli(), find_test_server()):
         assert Path(path).is_file()

@@ -13,6 +13,11 @@ Run:       the first run stores the period's members (the employees named by the
            are never awaited. Runs from before patch ``period-starts-promotions-by-client`` start
            them as children (parent close policy ABANDON), a page read and a page recorded by
            activities around the starts, and replay that way.
+Task queue: its own (``MERITFLOW_PERIOD_TASK_QUEUE``), its activities with it, and its promotions on
+           ``promotion_task_queue``: the period's workflow tasks then never wait behind the first
+           tasks of the thousands of promotions it has just started (on one queue, a period of
+           10,000 stalled after its first run). A period started before that runs, continues as
+           new and starts its promotions on the one queue it began on, which the worker polls too.
 Continue-as-new: after ``children_per_run`` members (or when Temporal suggests it), carrying only
            the cursor and the counters, so ten thousand employees never strain one history.
 Opened again: a completed period is started once more (same id, a new chain of runs) by a later
@@ -80,6 +85,9 @@ class PeriodInput(BaseModel):
     nips: list[str] | None = None
     # The key of the event that opened a completed period again; None: its first opening.
     opening: str | None = None
+    # The task queue its promotions run on, when the period runs on a queue of its own
+    # (``MERITFLOW_PERIOD_TASK_QUEUE``); None: the period's own queue, as every run before it.
+    promotion_task_queue: str | None = None
     max_in_flight: int = Field(50, ge=1)
     children_per_run: int = Field(500, ge=1)
     page_size: int = Field(100, ge=1)
@@ -186,7 +194,7 @@ class PromotionPeriodWorkflow:
                 promotion_type=inp.promotion_type.value,
                 rulebook_version=inp.rulebook_version,
                 requested_by=inp.requested_by,
-                task_queue=workflow.info().task_queue,
+                task_queue=inp.promotion_task_queue or workflow.info().task_queue,
                 after=self._cursor,
                 limit=limit,
                 max_in_flight=inp.max_in_flight,

@@ -1,5 +1,5 @@
 """The promotion API as the end-to-end tests drive it: an authenticated client over the real app,
-a real worker and the Temporal dev server, and the steps most tests share."""
+the real worker (both its task queues) and the Temporal dev server, and the steps most tests share."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from infra.settings import Settings
 from infra.tokens import mint_token
+from infra.worker_shutdown import running
 from server import create_app
 from store import ledger
 from tests.conftest import employee
-from worker import build_worker
+from worker import build_workers
 
 AGENCY = "KEMENPANRB"
 
@@ -63,7 +64,8 @@ async def api(
     dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> AsyncIterator[Api]:
     app = create_app(settings, client=dev_env.client)
-    async with build_worker(dev_env.client, sessions, settings), app.router.lifespan_context(app):
+    workers = build_workers(dev_env.client, sessions, settings)
+    async with running(*workers), app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as http:
             api = Api(http, settings)

@@ -9,6 +9,8 @@ continue-as-new, ``-run-2.json`` completes. Their workflow id goes to ``workflow
 old captures when the workflow changes: they are what running periods look like (``--only`` writes
 the named scenario alone, ``first`` or ``reopened``; ``--prefix`` names the files: the captures
 since the period starts its promotions by client are ``promotion-period-client-starts-*``).
+``--own-queue`` runs the period on the period queue and its promotions on the worker's queue, as
+since periods have a queue of their own (``promotion-period-own-queue-*``).
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from domain.ledger import Actor
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
 from infra.temporal_bin import find_temporal_cli
+from infra.worker_shutdown import running
 from tests.conftest import PERIOD, employee, free_port, put_employee
-from worker import build_worker
+from worker import build_workers
 from workflows.contracts import StartPromotion, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import (
@@ -64,7 +67,16 @@ async def run_chain(client: Client, workflow_id: str, first_run_id: str) -> list
     return histories
 
 
-async def capture(client: Client, settings: Settings, nips: list[str]) -> list[WorkflowHistory]:
+def period_queue(settings: Settings, own_queue: bool) -> tuple[str, str | None]:
+    """The queue the period runs on, and the promotion queue its input names (None: its own)."""
+    return (
+        (settings.period_queue, settings.task_queue) if own_queue else (settings.task_queue, None)
+    )
+
+
+async def capture(
+    client: Client, settings: Settings, nips: list[str], own_queue: bool
+) -> list[WorkflowHistory]:
     await client.start_workflow(
         PromotionWorkflow.run,
         StartPromotion(
@@ -78,6 +90,7 @@ async def capture(client: Client, settings: Settings, nips: list[str]) -> list[W
         id=promotion_workflow_id(nips[0], PERIOD),
         task_queue=settings.task_queue,
     )
+    queue, promotion_queue = period_queue(settings, own_queue)
     inp = PeriodInput(
         period_id=promotion_period_workflow_id(AGENCY, PERIOD),
         agency=AGENCY,
@@ -85,12 +98,13 @@ async def capture(client: Client, settings: Settings, nips: list[str]) -> list[W
         rulebook_version="PerBKN-4-2025",
         requested_by=HR,
         nips=nips,
+        promotion_task_queue=promotion_queue,
         children_per_run=3,
         page_size=2,
         max_in_flight=2,
     )
     handle = await client.start_workflow(
-        PromotionPeriodWorkflow.run, inp, id=inp.period_id, task_queue=settings.task_queue
+        PromotionPeriodWorkflow.run, inp, id=inp.period_id, task_queue=queue
     )
     await handle.result()
     assert handle.first_execution_run_id is not None
@@ -98,9 +112,10 @@ async def capture(client: Client, settings: Settings, nips: list[str]) -> list[W
 
 
 async def capture_reopened(
-    client: Client, settings: Settings, first: list[str], more: list[str]
+    client: Client, settings: Settings, first: list[str], more: list[str], own_queue: bool
 ) -> list[WorkflowHistory]:
     """The completed period opened again for ``more`` (as actions/periods.py does it)."""
+    queue, promotion_queue = period_queue(settings, own_queue)
     period_id = promotion_period_workflow_id(AGENCY, PERIOD)
     done = await client.get_workflow_handle(period_id, result_type=PeriodResult).result()
     inp = PeriodInput(
@@ -110,6 +125,7 @@ async def capture_reopened(
         rulebook_version="PerBKN-4-2025",
         requested_by=HR,
         nips=more,
+        promotion_task_queue=promotion_queue,
         opening="capture-reopen",
         requested=len(first),
         cursor=len(first),
@@ -124,7 +140,7 @@ async def capture_reopened(
         PromotionPeriodWorkflow.run,
         inp,
         id=period_id,
-        task_queue=settings.task_queue,
+        task_queue=queue,
         id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
     )
@@ -133,7 +149,7 @@ async def capture_reopened(
     return await run_chain(client, period_id, handle.first_execution_run_id)
 
 
-async def main(only: str | None, prefix: str) -> None:
+async def main(only: str | None, prefix: str, own_queue: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/capture.db"
         await migrate(url)
@@ -151,12 +167,15 @@ async def main(only: str | None, prefix: str) -> None:
             data_converter=pydantic_data_converter,
             dev_server_log_level="error",
         )
-        async with env, build_worker(env.client, sessions, settings):
+        async with env, running(*build_workers(env.client, sessions, settings)):
             scenarios = {
-                "first": (f"{prefix}-run", await capture(env.client, settings, nips[:7])),
+                "first": (
+                    f"{prefix}-run",
+                    await capture(env.client, settings, nips[:7], own_queue),
+                ),
                 "reopened": (
                     f"{prefix}-reopened-run",
-                    await capture_reopened(env.client, settings, nips[:7], nips[7:]),
+                    await capture_reopened(env.client, settings, nips[:7], nips[7:], own_queue),
                 ),
             }
         ids = {}
@@ -175,5 +194,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m tests.histories.capture_period")
     parser.add_argument("--only", choices=("first", "reopened"))
     parser.add_argument("--prefix", default="promotion-period")
+    parser.add_argument("--own-queue", action="store_true", help="the period on its own queue")
     args = parser.parse_args()
-    asyncio.run(main(args.only, args.prefix))
+    asyncio.run(main(args.only, args.prefix, args.own_queue))

@@ -27,10 +27,11 @@ from activities.periods import PeriodActivities, PreparePeriod, TableCandidateSo
 from domain.enums import PromotionType
 from domain.ledger import Actor
 from infra.settings import Settings
+from infra.worker_shutdown import running
 from store import events, ledger, repositories
 from store.event_models import PromotionPeriodMember
 from tests.conftest import PERIOD, employee, new_nip, put_employee
-from worker import build_worker
+from worker import build_workers
 from workflows.contracts import StartPromotion, promotion_workflow_id
 from workflows.promotion import PromotionWorkflow
 from workflows.promotion_period import (
@@ -46,7 +47,7 @@ HR = Actor(id="siasn", role="hr_system")
 async def worker(
     dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> AsyncIterator[None]:
-    async with build_worker(dev_env.client, sessions, settings):
+    async with running(*build_workers(dev_env.client, sessions, settings)):
         yield
         # The children outlive the period on purpose; end them here so that nothing of this test
         # is still running on the shared dev server while the worker shuts down.
@@ -80,11 +81,15 @@ async def employees(sessions: async_sessionmaker[AsyncSession], agency: str, n: 
     return nips
 
 
+# A period runs on the period queue and starts its promotions on the worker's queue; one started
+# before periods had a queue of their own runs, and starts them, on the worker's queue still.
+@pytest.mark.parametrize("own_queue", [True, False], ids=["period-queue", "started-before"])
 async def test_children_start_across_runs_and_outlive_the_period(
     worker: None,
     dev_env: WorkflowEnvironment,
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
+    own_queue: bool,
 ) -> None:
     agency = f"WF{uuid.uuid4().hex[:8].upper()}"
     nips = await employees(sessions, agency, 6)
@@ -104,14 +109,20 @@ async def test_children_start_across_runs_and_outlive_the_period(
         task_queue=settings.task_queue,
     )
     inp = period_input(agency, [*nips, stranger], children_per_run=3, page_size=2, max_in_flight=2)
+    queue = settings.task_queue
+    if own_queue:
+        inp, queue = inp.model_copy(update={"promotion_task_queue": queue}), settings.period_queue
     handle = await dev_env.client.start_workflow(
-        PromotionPeriodWorkflow.run, inp, id=inp.period_id, task_queue=settings.task_queue
+        PromotionPeriodWorkflow.run, inp, id=inp.period_id, task_queue=queue
     )
     result = await handle.result()
     assert (result.requested, result.started, result.already_running) == (7, 6, 1)
     assert result.runs == 3  # 7 members, 3 per run
     child = dev_env.client.get_workflow_handle(promotion_workflow_id(nips[1], PERIOD))
-    assert (await child.describe()).status == WorkflowExecutionStatus.RUNNING
+    described = await child.describe()
+    assert described.status == WorkflowExecutionStatus.RUNNING
+    assert described.task_queue == settings.task_queue
+    assert (await handle.describe()).task_queue == queue  # the last run: continued where it ran
     # Started with its snapshot and calendar: its first task assessed it, no activity fetched them.
     assert (await child.query(PromotionWorkflow.state)).stage == "supervisor"
     scheduled = {

@@ -54,8 +54,9 @@ def test_histories_are_committed() -> None:
     assert {f"promotion-period-run-{n}" for n in (1, 2, 3)} <= names
     assert {f"promotion-period-reopened-run-{n}" for n in (1, 2)} <= names
     # The same since promotions are started by an activity with the client: one call per run
-    # (client-starts), and as first merged, one call per page (client-pages).
-    for kind in ("client-starts", "client-pages"):
+    # (client-starts), and as first merged, one call per page (client-pages); and since periods
+    # run on a queue of their own, their promotions on the worker's (own-queue).
+    for kind in ("client-starts", "client-pages", "own-queue"):
         assert {f"promotion-period-{kind}-run-{n}" for n in (1, 2, 3)} <= names
         assert {f"promotion-period-{kind}-reopened-run-{n}" for n in (1, 2)} <= names
     # Talent management (python -m tests.histories.capture_talent): reviews on the pipeline, and
