@@ -53,14 +53,22 @@ NOT_ABOUT_THE_DATA = {
     # A committee's composition (one chair, at most one secretary, no one twice) is a rule across
     # its members (its size is in the schema).
     "invalid_committee",
+    # Which rulebook versions exist is the server's, as which ids exist is (an unknown id answers
+    # the 404 the check allows); the refusal names the versions there are.
+    "rulebook_not_found",
 }
 # Fields whose rule spans items of a list, which JSON Schema cannot state: a sanction's or an
 # integrity record's end not before its start, one rating per year. A 422 ``validation_error``
 # naming only such fields is not a refusal of what the schema promises.
 ACROSS_ITEMS = re.compile(r"^(?:sanctions|integrity)\.[0-9]+$|^ratings$")
 # Parameters whose rule spans two of them, which no parameter's schema can state: a consistency
-# proof runs from the smaller tree to the larger (``first`` <= ``second``).
-ACROSS_PARAMETERS = {"GET /v1/audit/consistency": {"first"}}
+# proof runs from the smaller tree to the larger (``first`` <= ``second``); a time range's ``to``
+# is later than its ``from``.
+ACROSS_PARAMETERS = {
+    "GET /v1/audit/consistency": {"first"},
+    "GET /v1/audit/entries": {"to"},
+    "GET /v1/audit/export": {"to"},
+}
 # A text/csv body is a string to the document; its columns and each row's values are checked as
 # records are, which OpenAPI cannot state for CSV (the JSON forms of the same records can: the
 # import's JSON twin is checked).
