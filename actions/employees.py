@@ -107,9 +107,18 @@ class EmployeeCsv(BaseModel):
 
 
 def csv_body(raw: bytes) -> bytes:
-    """The body the pipeline parses for a CSV upload: the file's header and rows as JSON."""
-    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig", errors="replace")))
-    rows = [{k: v or "" for k, v in row.items() if isinstance(k, str)} for row in reader]
+    """The body the pipeline parses for a CSV upload: the file's header and rows as JSON; a file
+    the csv module cannot split into rows is refused (422 ``csv_invalid``), not a server error."""
+    text = io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline="")
+    reader = csv.DictReader(text)
+    try:
+        rows = [{k: v or "" for k, v in row.items() if isinstance(k, str)} for row in reader]
+    except csv.Error as err:
+        raise RuleViolation(
+            f"The file is not CSV the rows can be read from: {err}.",
+            code="csv_invalid",
+            field="body",
+        ) from err
     return canonical_json({"columns": list(reader.fieldnames or []), "rows": rows})
 
 

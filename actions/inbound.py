@@ -113,7 +113,7 @@ def agency_of(principal: Principal, named: str | None) -> str:
     if agency is None:
         raise RuleViolation(
             "data.agency is required when the token names no agency.",
-            code="validation_error",
+            code="agency_required",  # the code every other action gives this refusal
             field="data.agency",
         )
     return agency

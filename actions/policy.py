@@ -328,8 +328,16 @@ def action_rule(name: str) -> Rule:
 
 
 def action_roles(name: str) -> frozenset[str]:
-    allowed = action_rule(name).roles
-    assert allowed is not None, name
+    action_rule(name)
+    return roles_of(name)
+
+
+def roles_of(operation: str) -> frozenset[str]:
+    """The roles a rule names, an action's or a read's, for whoever must know them beyond the
+    route's own check (a page that offers a form, a query that serves two routes). KeyError: no
+    such rule; a rule open to every signed-in role has no list to give."""
+    allowed = BY_OPERATION[operation].roles
+    assert allowed is not None, operation
     return allowed
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import structlog
 from temporalio.service import RPCError
 
+from actions import policy
 from actions.history import UnsupportedProcess, reconcile_rows
 from actions.services import Services
-from domain.enums import Role
 from domain.errors import NotFound, NotPermitted, RuleViolation, Unavailable
 from domain.reconcile import ReconciliationReport
 from infra.tokens import Principal
 from store import audit
 
 log = structlog.get_logger(__name__)
-RECONCILERS = frozenset({Role.AUDITOR.value, Role.ADMIN.value})
+RECONCILERS = policy.roles_of("audit.reconcile")
 
 
 async def reconcile(

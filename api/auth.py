@@ -4,7 +4,6 @@ rule is refused. Object-level checks beyond the scope live with each resource.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -47,21 +46,6 @@ async def authorize_route(request: Request, ctx: ContextDep, principal: Principa
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
-
-
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
-    allowed = {r.value for r in roles}
-
-    def check(principal: PrincipalDep) -> Principal:
-        if principal.role not in allowed and principal.role != Role.ADMIN.value:
-            raise ApiError(
-                403,
-                "forbidden_role",
-                f"The role '{principal.role}' may not do this; allowed: {', '.join(sorted(allowed))}.",
-            )
-        return principal
-
-    return check
 
 
 def actor_of(principal: Principal) -> Actor:

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from fastapi import Header, Path, Query
 from pydantic import AwareDatetime, BeforeValidator, Field
 
+from actions.queries.waiting import WAIT_PATTERN
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
@@ -53,7 +55,12 @@ WAIT_DOC = (
     "actions never need this: their answers carry the new state and the next pending step."
 )
 WaitQuery = Annotated[
-    str | None, Query(description="How long to wait for a change: 5s, 500ms; at most 30s.")
+    str | None,
+    Query(
+        description="How long to wait for a change: 5s, 500ms; at most 30s.",
+        # Documented, checked by parse_wait (422 ``invalid_wait``, not FastAPI's own error).
+        json_schema_extra={"pattern": WAIT_PATTERN},
+    ),
 ]
 AfterQuery = Annotated[
     str | None, Query(description="The version (ETag) you have; as If-None-Match, in the URL.")

@@ -53,6 +53,12 @@ _CORE = frozenset(
 )
 
 
+# The media types ``is_json_media_type`` takes, as the document states them (lower case).
+_JSON_MEDIA_TYPE = (
+    r"^(?:application/json|text/json|[a-z0-9!#$&^_.-]+/[a-z0-9!#$&^_.+-]*\+json)(?:;.*)?$"
+)
+
+
 def is_json_media_type(value: str) -> bool:
     """``application/json``, ``text/json`` or any ``…/…+json``, parameters ignored."""
     base = value.split(";", 1)[0].strip().lower()
@@ -62,7 +68,14 @@ def is_json_media_type(value: str) -> bool:
 class CloudEvent(BaseModel):
     """The context attributes of CloudEvents 1.0 and a JSON object as ``data``."""
 
-    model_config = ConfigDict(extra="allow")
+    # Extension attributes are the names ``_attributes`` lets through, as the schema says them.
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "patternProperties": {_EXTENSION_NAME.pattern: {}},
+            "additionalProperties": False,
+        },
+    )
 
     specversion: Literal["1.0"] = Field(description='Always "1.0"')
     id: str = Field(min_length=1, max_length=255)
@@ -70,7 +83,12 @@ class CloudEvent(BaseModel):
     type: str = Field(min_length=1, max_length=200)
     subject: str | None = Field(None, min_length=1, max_length=500)
     time: AwareDatetime | None = Field(None, description="RFC 3339")
-    datacontenttype: str | None = Field(None, max_length=200)
+    datacontenttype: str | None = Field(
+        None,
+        max_length=200,
+        description="A JSON media type (application/json, text/json, */*+json)",
+        json_schema_extra={"pattern": _JSON_MEDIA_TYPE},
+    )
     dataschema: str | None = Field(None, min_length=1, max_length=2000)
     data: dict[str, Any] = Field(description="The event's payload, a JSON object")
 

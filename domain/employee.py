@@ -10,18 +10,34 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from domain.enums import Rating
-from domain.grades import GRADES
+from domain.grades import Grade
 
 EDUCATION_LEVELS: tuple[str, ...] = ("SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3")
+
+
+def _known_education(value: str) -> str:
+    if value not in EDUCATION_LEVELS:
+        raise ValueError(f"unknown education {value!r}; expected one of {EDUCATION_LEVELS}")
+    return value
+
+
+# An education level (highest degree) of a record sent in; its schema lists the levels.
+Education = Annotated[
+    str,
+    AfterValidator(_known_education),
+    WithJsonSchema({"type": "string", "enum": list(EDUCATION_LEVELS)}),
+]
 
 # ASCII digits only: a NIP is a fixed-layout number (birth date, appointment date, sex, sequence).
 Nip = Annotated[str, StringConstraints(pattern=r"^[0-9]{18}$")]
@@ -64,9 +80,9 @@ class EmployeeRecord(BaseModel):
     nip: Nip
     name: str = Field(min_length=1, max_length=200)
     agency: str = Field(min_length=1, max_length=32)
-    grade: str
+    grade: Grade
     rank_since: date
-    education: str
+    education: Education
     position: str = ""
     position_kind: Literal["structural", "functional", "executor"] = "executor"
     supervisor_nip: Nip | None = None
@@ -75,20 +91,6 @@ class EmployeeRecord(BaseModel):
     trainings: list[str] = Field(default_factory=list)
     credit_points: float = Field(default=0, ge=0)
     has_position_decree: bool = False
-
-    @field_validator("grade")
-    @classmethod
-    def _known_grade(cls, value: str) -> str:
-        if value not in GRADES:
-            raise ValueError(f"unknown grade {value!r}; expected one of I/a … IV/e")
-        return value
-
-    @field_validator("education")
-    @classmethod
-    def _known_education(cls, value: str) -> str:
-        if value not in EDUCATION_LEVELS:
-            raise ValueError(f"unknown education {value!r}; expected one of {EDUCATION_LEVELS}")
-        return value
 
     @field_validator("ratings")
     @classmethod

@@ -6,11 +6,28 @@ it is the higher grade.
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import AfterValidator, WithJsonSchema
+
 from domain.errors import RuleViolation
 
 GRADES: tuple[str, ...] = tuple(
     f"{group}/{room}" for group in ("I", "II", "III", "IV") for room in "abcd"
 ) + ("IV/e",)
+
+
+def _known_grade(value: str) -> str:
+    if value not in GRADES:
+        raise ValueError(f"unknown grade {value!r}; expected one of I/a … IV/e")
+    return value
+
+
+# A grade field of a record sent in: its schema lists the grades, so a client (and a fuzzer) knows
+# which strings are one before the server says so.
+Grade = Annotated[
+    str, AfterValidator(_known_grade), WithJsonSchema({"type": "string", "enum": list(GRADES)})
+]
 
 _INDEX: dict[str, int] = {grade: i for i, grade in enumerate(GRADES)}
 

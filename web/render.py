@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from actions import policy
 from web.i18n import Formatter, pick_locale
 from web.session import CSRF_FIELD, csrf_token, person
 
@@ -37,6 +38,8 @@ ENV = Environment(
 )
 # gettext/ngettext come from each render's context (the person's locale), never from globals.
 ENV.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+# A link to a page only some roles may use names the page's rule, not a copy of its roles.
+ENV.globals["roles_of"] = policy.roles_of
 
 
 def locale_of(request: Request) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actions import cursors
+from actions import cursors, policy
 from actions.services import Services
 from domain import analytics
 from domain.enums import Role
@@ -18,7 +18,7 @@ from infra.tokens import Principal
 from store import audit, ledger
 from store.models import LedgerEntry
 
-SEARCHERS = frozenset({Role.AUDITOR.value, Role.AGENCY_HR.value, Role.ADMIN.value})
+SEARCHERS = policy.roles_of("audit.search")
 CHART_WINDOW = timedelta(days=90)
 CHART_ROWS = 200_000
 

@@ -11,8 +11,8 @@ from typing import Literal
 
 import structlog
 
+from actions import policy
 from actions.services import Services
-from domain.enums import Role
 from domain.errors import NotPermitted, RuleViolation, Unavailable
 from infra.tokens import Principal
 from integrity.export import (
@@ -27,6 +27,7 @@ from store.export import ExportFilter, begin_snapshot, export_batches
 
 log = structlog.get_logger(__name__)
 Format = Literal["jsonl", "csv"]
+EXPORTERS = policy.roles_of("audit.export")
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
@@ -34,7 +35,7 @@ def prepare(
     services: Services, principal: Principal, flt: ExportFilter, *, pseudonymize: bool = False
 ) -> tuple[ExportFilter, Pseudonymizer | None]:
     """Check the request before anything streams (a refusal is a status, not a broken stream)."""
-    if principal.role not in (Role.AUDITOR.value, Role.ADMIN.value):
+    if principal.role not in EXPORTERS:
         raise NotPermitted(
             f"The role '{principal.role}' may not export the ledger.", code="forbidden_role"
         )

@@ -26,7 +26,17 @@ from domain.errors import RuleViolation
 MAX_WAIT_S = 30.0
 FIRST_INTERVAL_S = 0.05
 LONGEST_INTERVAL_S = 0.5
-_WAIT = re.compile(r"^(\d{1,5}(?:\.\d{1,3})?)(ms|s)?$")
+# Every ``?wait=`` the server takes, and nothing else: none (empty), up to 30 s in seconds (``5``,
+# ``2.5s``) or in milliseconds (``500ms``). The OpenAPI document states it as the parameter's
+# pattern (api/params.py), so that what a client may send is what is accepted.
+WAIT_PATTERN = (
+    r"^(?:"
+    r"|(?:[0-9]|[12][0-9])(?:\.[0-9]{1,3})?s?|30(?:\.0{1,3})?s?"
+    r"|(?:[0-9]{1,4}|[12][0-9]{4})(?:\.[0-9]{1,3})?ms|30000(?:\.0{1,3})?ms"
+    r")$"
+)
+_WAIT = re.compile(WAIT_PATTERN)
+_NUMBER = re.compile(r"^([0-9.]+)(ms|s)?$")
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -35,7 +45,7 @@ def parse_wait(text: str | None) -> float:
     """Seconds to wait for ``?wait=`` (``5s``, ``1500ms``, ``2.5``); 0 when absent."""
     if text is None or text == "":
         return 0.0
-    m = _WAIT.match(text.strip())
+    m = _NUMBER.match(text) if _WAIT.match(text) else None
     seconds = None
     if m:
         value = float(m.group(1))

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from domain import cloudevents as ce
 from domain.cloudevents import CloudEvent
 from domain.enums import PromotionType
 from domain.vacancies import FilledBy, PostKind
@@ -152,9 +153,33 @@ class PromotionPeriodPage(BaseModel):
     next_cursor: str | None
 
 
+# The ``data`` each accepted type carries: the document states one envelope per type, so that an
+# event a client builds from it is one the server reads (an unknown type is refused, 422).
+DATA: dict[str, type[BaseModel]] = {
+    ce.PERIOD_OPENED: PeriodOpenedData,
+    ce.POST_VACATED: PostVacatedData,
+    ce.EMPLOYEE_CHANGED: EmployeeChangedData,
+}
+
+
 def event_request_schema() -> dict[str, Any]:
-    """The request body for the OpenAPI document (the route reads the raw body itself)."""
-    schema = CloudEvent.model_json_schema()
+    """The request body for the OpenAPI document (the route reads the raw body itself): the
+    CloudEvents envelope, once per accepted type with that type's ``data``."""
+    envelope = CloudEvent.model_json_schema(ref_template="#/$defs/{model}")
+    defs: dict[str, Any] = envelope.pop("$defs", {})
+    variants = []
+    for kind, model in DATA.items():
+        data = model.model_json_schema(ref_template="#/$defs/{model}")
+        defs |= data.pop("$defs", {})
+        defs[model.__name__] = data
+        name = model.__name__.removesuffix("Data") + "Event"
+        properties = envelope["properties"] | {
+            "type": {"type": "string", "const": kind},
+            "data": {"$ref": f"#/$defs/{model.__name__}"},
+        }
+        defs[name] = envelope | {"title": name, "properties": properties}
+        variants.append({"$ref": f"#/$defs/{name}"})
+    schema = {"title": "CloudEvent", "oneOf": variants, "$defs": defs}
     return {
         "required": True,
         "content": {

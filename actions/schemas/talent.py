@@ -23,7 +23,9 @@ class TalentReviewCreate(BaseModel):
     population: Population
     cutoff_date: date | None = Field(None, description="The data cut-off; defaults to today")
     rulebook_version: str | None = Field(None, description="Defaults to the rulebook in force")
-    committee: list[CommitteeMember] = Field(min_length=1, max_length=25)
+    committee: list[CommitteeMember] = Field(
+        min_length=3, max_length=25, description="One chair, at most one secretary, no one twice"
+    )
 
 
 class TalentReviewRead(BaseModel):

@@ -3,11 +3,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    UrlConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
 from domain.events import EVENT_TYPES
 
 WebhookUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])]
+# One of the catalogue's types, as the schema lists them (``_known`` says which one is not).
+EventType = Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(EVENT_TYPES)})]
 DeliveryStatus = Literal["pending", "delivered", "dead", "cancelled"]
 
 
@@ -19,7 +29,7 @@ class SubscriptionCreate(BaseModel):
         "(422 webhook_url_insecure / webhook_url_forbidden_address / webhook_url_unresolvable "
         "otherwise); plain http only to loopback, in development"
     )
-    event_types: list[str] = Field(
+    event_types: list[EventType] = Field(
         min_length=1, max_length=len(EVENT_TYPES), description="See GET /v1/webhooks/event-types"
     )
     description: str | None = Field(None, max_length=500)

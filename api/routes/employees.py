@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from actions.employees import IMPORT, UPSERT, csv_body
+from actions.employees import IMPORT, REQUIRED_COLUMNS, UPSERT, csv_body
 from actions.schemas.employees import EmployeeRead, ImportResult
-from api.actions import act, body_schema
+from api.actions import act, body_schema, csv_body_schema
 from api.auth import PrincipalDep, can_see_agency
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, responses
@@ -39,7 +39,7 @@ async def upsert_employee(
     "/import",
     response_model=ImportResult,
     responses=responses(*ACTION_ERRORS),
-    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    openapi_extra=csv_body_schema(REQUIRED_COLUMNS, "header with at least"),
     summary=IMPORT.summary,
 )
 async def import_employees(

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from actions.queries import export
-from api.auth import require_roles
+from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
 from api.params import IsoDateTime
-from domain.enums import Role
-from infra.tokens import Principal
 from store.export import ExportFilter
 
 router = APIRouter(prefix="/v1/audit", tags=["export"])
-
-EXPORTERS = require_roles(Role.AUDITOR)
 
 
 @router.get(
@@ -38,7 +34,7 @@ EXPORTERS = require_roles(Role.AUDITOR)
     summary="Stream ledger entries with their chain fields and Merkle leaf",
 )
 async def export_ledger(
-    principal: Annotated[Principal, Depends(EXPORTERS)],
+    principal: PrincipalDep,
     ctx: ContextDep,
     fmt: Annotated[Literal["jsonl", "csv"], Query(alias="format")] = "jsonl",
     process_id: str | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from actions.queries import reviews as review_reads
 from actions.queries.waiting import normalise, parse_wait, version_of
@@ -29,7 +29,7 @@ from api.actions import act, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep, SessionDep
 from api.errors import responses
-from api.params import WAIT_DOC
+from api.params import WAIT_DOC, AfterQuery, IfNoneMatch, WaitQuery
 from store import reviews
 
 router = APIRouter(tags=["reviews"])
@@ -117,9 +117,9 @@ async def get_review(
     principal: PrincipalDep,
     ctx: ContextDep,
     response: Response,
-    wait: Annotated[str | None, Query(description="5s, 500ms; at most 30s.")] = None,
-    after: Annotated[str | None, Query(description="The version (ETag) you have.")] = None,
-    if_none_match: Annotated[str | None, Header(description="The version you have.")] = None,
+    wait: WaitQuery = None,
+    after: AfterQuery = None,
+    if_none_match: IfNoneMatch = None,
 ) -> ReviewRead | Response:
     read, version = await review_reads.get_when_changed(
         ctx, principal, review_id, seen=after or if_none_match, wait_s=parse_wait(wait)

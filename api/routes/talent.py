@@ -22,14 +22,14 @@ from actions.schemas.talent import (
     TalentImported,
 )
 from actions.talent import appointments, records
-from api.actions import ANSWERED, act, answered, body_schema
+from api.actions import ANSWERED, act, answered, body_schema, csv_body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
 from api.params import IsoDate
 from domain.calendar import WIB
 from domain.talent.filling import Approval
-from domain.talent.records import TalentRecord
+from domain.talent.records import REQUIRED_COLUMNS, TalentRecord
 
 router = APIRouter(tags=["talent"])
 ACTION_ERRORS = responses(401, 403, 404, 409, 413, 422, 503)
@@ -54,7 +54,7 @@ async def upsert_record(
     "/v1/talent/records/import",
     response_model=TalentImported,
     responses=ACTION_ERRORS,
-    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    openapi_extra=csv_body_schema(REQUIRED_COLUMNS, "header with at least"),
     summary=records.IMPORT.summary,
 )
 async def import_records(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from actions import cursors
 from actions.schemas.webhooks import (
@@ -37,10 +37,9 @@ from actions.webhooks import (
     to_read,
 )
 from api.actions import act, body_schema
-from api.auth import PrincipalDep, require_roles
+from api.auth import PrincipalDep
 from api.deps import ContextDep, SessionDep
 from api.errors import ApiError, responses
-from domain.enums import Role
 from domain.events import EVENT_TYPES, event_schema
 from infra.tokens import Principal
 from store import webhook_subscriptions, webhooks
@@ -48,8 +47,6 @@ from store.webhook_models import WebhookDelivery, WebhookSubscription
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
-READERS = require_roles(Role.HR_SYSTEM, Role.AGENCY_HR)
-ReaderDep = Annotated[Principal, Depends(READERS)]
 ACTION_ERRORS = (401, 403, 404, 409, 413, 422, 503)
 
 
@@ -86,7 +83,7 @@ async def create_subscription(
 
 @router.get("/subscriptions", response_model=SubscriptionPage, responses=responses(401, 403))
 async def list_subscriptions(
-    principal: ReaderDep,
+    principal: PrincipalDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
@@ -109,7 +106,7 @@ async def list_subscriptions(
     responses=responses(401, 403, 404),
 )
 async def get_subscription(
-    subscription_id: str, principal: ReaderDep, session: SessionDep
+    subscription_id: str, principal: PrincipalDep, session: SessionDep
 ) -> SubscriptionRead:
     return to_read(await _visible(session, principal, subscription_id))
 
@@ -161,7 +158,7 @@ async def delete_subscription(
 )
 async def list_deliveries(
     subscription_id: str,
-    principal: ReaderDep,
+    principal: PrincipalDep,
     session: SessionDep,
     status: DeliveryStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -191,7 +188,7 @@ async def _visible_delivery(
     "/deliveries/{delivery_id}", response_model=DeliveryDetail, responses=responses(401, 403, 404)
 )
 async def get_delivery(
-    delivery_id: str, principal: ReaderDep, session: SessionDep
+    delivery_id: str, principal: PrincipalDep, session: SessionDep
 ) -> DeliveryDetail:
     delivery = await _visible_delivery(session, principal, delivery_id)
     attempts = await webhooks.list_attempts(session, delivery_id)

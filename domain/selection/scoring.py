@@ -168,11 +168,15 @@ def require_screened_in(final_eligible: bool | None, applicant_id: str) -> None:
     )
 
 
-def require_not_conflicted(conflicted: Collection[str], applicant_id: str, scorer_id: str) -> None:
+def require_not_conflicted(
+    conflicted: Collection[str], applicant_id: str, member_id: str, what: str = "score them"
+) -> None:
+    """A panel member or scorer who declared a conflict with an applicant does not act on them:
+    neither scores them nor decides their screening (``what``)."""
     if applicant_id not in conflicted:
         return
     raise NotPermitted(
-        f"{scorer_id} declared a conflict of interest with {applicant_id} and may not score them.",
+        f"{member_id} declared a conflict of interest with {applicant_id} and may not {what}.",
         code="conflict_of_interest",
     )
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.eligibility import N_, Reason, reason
-from domain.employee import EDUCATION_LEVELS, Nip
-from domain.grades import GRADES, grade_index
+from domain.employee import Education, Nip
+from domain.grades import Grade, grade_index
 from domain.selection.rulebook import PostLevelRequirements, degree_rank
 
 SCREENING_CODES: tuple[str, ...] = (
@@ -34,27 +34,13 @@ class ApplicantProfile(BaseModel):
     applicant_id: str = Field(min_length=1, max_length=100)
     nip: Nip | None
     name: str = Field(min_length=1, max_length=200)
-    degree: str
+    degree: Education
     years_experience: float = Field(ge=0)
     years_senior_post: float = Field(ge=0)
     birth_date: date
-    grade: str | None
+    grade: Grade | None
     sanction_active: bool = False
     posts: list[str] = Field(default_factory=list)
-
-    @field_validator("degree")
-    @classmethod
-    def _known_degree(cls, value: str) -> str:
-        if value not in EDUCATION_LEVELS:
-            raise ValueError(f"unknown degree {value!r}; expected one of {EDUCATION_LEVELS}")
-        return value
-
-    @field_validator("grade")
-    @classmethod
-    def _known_grade(cls, value: str | None) -> str | None:
-        if value is not None and value not in GRADES:
-            raise ValueError(f"unknown grade {value!r}; expected one of I/a … IV/e")
-        return value
 
 
 class ScreeningResult(BaseModel):

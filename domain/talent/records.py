@@ -20,8 +20,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from domain.employee import EDUCATION_LEVELS, Nip, RatingRecord
-from domain.grades import GRADES
+from domain.employee import Education, Nip, RatingRecord
+from domain.grades import Grade
 
 # Where an employee sits now: what the population of a review is drawn by.
 PositionLevel = Literal[
@@ -79,8 +79,8 @@ class TalentRecord(BaseModel):
     province: str | None = Field(None, max_length=64)
     job_family: str | None = Field(None, max_length=64)
     position_level: PositionLevel
-    grade: str | None = None
-    education: str
+    grade: Grade | None = None
+    education: Education
     birth_date: date
     years_experience: float = Field(ge=0, le=60)
     years_senior_post: float = Field(ge=0, le=60)
@@ -92,20 +92,6 @@ class TalentRecord(BaseModel):
     potential_score: float | None = Field(None, ge=0, le=100)
     integrity: list[IntegrityRecord] = Field(default_factory=list)
     trainings: list[str] = Field(default_factory=list)
-
-    @field_validator("grade")
-    @classmethod
-    def _known_grade(cls, value: str | None) -> str | None:
-        if value is not None and value not in GRADES:
-            raise ValueError(f"unknown grade {value!r}; expected one of I/a … IV/e")
-        return value
-
-    @field_validator("education")
-    @classmethod
-    def _known_education(cls, value: str) -> str:
-        if value not in EDUCATION_LEVELS:
-            raise ValueError(f"unknown education {value!r}; expected one of {EDUCATION_LEVELS}")
-        return value
 
     @field_validator("ratings")
     @classmethod

@@ -9,10 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.selection.rulebook import PostLevelRequirements, get_selection_rulebook
-from domain.selection.scoring import check_screening_decision, require_screening_open
+from domain.selection.scoring import (
+    check_screening_decision,
+    require_not_conflicted,
+    require_screening_open,
+)
 from domain.selection.screening import screen
 from domain.selection.seats import require_member
-from store.selection_models import SelectionApplicant
+from store.selection_models import SelectionApplicant, SelectionDeclaration
 from store.selection_records import PrecheckResult, ScreeningTally
 from store.selections.applicants import as_profile, require_applicant
 from store.selections.entries import Stamp, append, written
@@ -84,7 +88,8 @@ async def decide_screening(
     """A panel member confirms or overrides the pre-check of one applicant (``screening.decided``).
 
     Re-deciding is allowed while screening is open; each decision is its own entry. Without a
-    pre-check result every decision counts as an override and needs a justification.
+    pre-check result every decision counts as an override and needs a justification. A member who
+    declared a conflict of interest with the applicant does not decide on them.
     """
     sel = await lock(session, process_id)
     if await written(session, stamp):
@@ -93,6 +98,13 @@ async def decide_screening(
     actor = stamp.actor
     require_member(actor, await seat(session, process_id, actor.id), "decide screening")
     row = await require_applicant(session, sel, applicant_id)
+    declared = await session.get(
+        SelectionDeclaration, (process_id, actor.id), populate_existing=True
+    )
+    if declared is not None:
+        require_not_conflicted(
+            declared.conflicted, applicant_id, actor.id, "decide their screening"
+        )
     rb = get_selection_rulebook(sel.rulebook_version)
     override = check_screening_decision(
         applicant_id, row.auto_eligible, eligible, justification, rb

@@ -55,6 +55,18 @@ async def test_a_csv_naming_another_agency_is_refused_by_line(api: Api, sessions
     assert ("employees.import_refused", "agency_out_of_scope", None) in recorded
 
 
+async def test_a_file_the_csv_module_cannot_split_is_refused_not_a_server_error(api: Api) -> None:
+    """The fuzzer's find: a carriage return inside a line answered 500 (csv.Error); the file is
+    now read with CSV's own line endings, and what the csv module still cannot read is a 422."""
+    h = {**api.auth("agency_hr", "hr-csv"), "content-type": "text/csv"}
+    for body, code in (
+        (b"nip,na\rme\n1,x\n", "csv_columns_missing"),  # \r ends a line, as CSV allows
+        (b'nip,name\n"' + b"x" * 140_000, "csv_invalid"),  # a field past the csv module's limit
+    ):
+        r = await api.http.post("/v1/employees/import", content=body, headers=h)
+        assert r.status_code == 422 and r.json()["error"] == code, r.text
+
+
 async def test_a_repeated_request_writes_once_and_a_reused_key_is_refused(
     api: Api, sessions: Any
 ) -> None:

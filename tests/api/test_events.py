@@ -242,4 +242,5 @@ async def test_a_national_token_must_name_the_agency(
     event = good_event("X")
     event["data"].pop("agency")
     r = await post_raw(api, json.dumps(event).encode(), role="admin", agency=None)
-    assert r.status_code == 422 and r.json()["fields"][0]["field"] == "data.agency", r.text
+    assert r.status_code == 422 and r.json()["error"] == "agency_required", r.text
+    assert r.json()["fields"][0]["field"] == "data.agency", r.text

@@ -14,7 +14,10 @@ from tests.browser.conftest import Site
 from tests.helpers import selection_setup as setup
 from tests.helpers.pages import accessible
 
-REFUSAL = "Anda memiliki konflik kepentingan dengan pelamar ini, sehingga tidak boleh menilainya."
+REFUSAL = (
+    "Anda memiliki konflik kepentingan dengan pelamar ini, sehingga tidak boleh menilai atau "
+    "memutus seleksi administrasinya."
+)
 
 
 @pytest.mark.timeout(600)

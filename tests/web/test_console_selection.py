@@ -235,7 +235,8 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
     )
     assert r.status_code == 403
     assert field_error(r.text) == (
-        "Anda memiliki konflik kepentingan dengan pelamar ini, sehingga tidak boleh menilainya."
+        "Anda memiliki konflik kepentingan dengan pelamar ini, sehingga tidak boleh menilai atau "
+        "memutus seleksi administrasinya."
     )
     assert f'id="e-score-interview-{code["a3"]}"' in r.text
     assert ("m1", "selection.score_refused", "conflict_of_interest") in await refusals(

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from actions import policy
 from actions.promotions import DECIDE, START
 from actions.queries import ledger as ledger_reads
 from actions.queries import promotions as reads
@@ -25,7 +26,7 @@ from web.routing import ConsoleRoute
 from web.session import require_person
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-STARTERS = ("agency_hr", "hr_system", "admin")
+STARTERS = policy.action_roles("promotion.start")
 
 
 @router.get("/promotions", response_class=HTMLResponse)

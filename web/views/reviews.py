@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from actions import policy
 from actions.queries import ledger as ledger_reads
 from actions.queries import reviews as reads
 from actions.reviews import DECLARE, VERDICT
@@ -46,11 +47,11 @@ async def _page(request: Request, review_id: str, form: FormState, status: int =
     context = {
         "r": r,
         "seat": seat,
-        "may_declare": who.role == "reviewer"
+        "may_declare": who.role in policy.action_roles("review.declare")
         and r.status == "open"
         and seat is not None
         and seat.status == "assigned",
-        "may_verdict": who.role == "reviewer"
+        "may_verdict": who.role in policy.action_roles("review.verdict")
         and r.status == "open"
         and _may_verdict(who.sub, r, seat),
         "timeline": [e for e in trace if e["outcome"] == "accepted"],

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from actions import policy
 from actions.queries import ledger as ledger_reads
 from actions.queries import talent as reads
 from actions.statuses import status_for
@@ -24,7 +25,7 @@ from web.session import require_person
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 POOL_ROWS = 50
-MARKERS = ("agency_hr", "hr_system", "admin")
+MARKERS = policy.action_roles("talent_records.mark_post")
 
 
 @router.get("/talent-posts", response_class=HTMLResponse)

@@ -7,23 +7,14 @@ from fastapi import APIRouter, Request
 from actions.schemas.selections import ApplicantCreate, ApplicantRead, ImportResult
 from actions.selections.csv_import import CSV_COLUMNS
 from actions.selections.registration import IMPORT, REGISTER
-from api.actions import act, body_schema
+from api.actions import act, body_schema, csv_body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
 
 router = APIRouter(prefix="/v1/selections", tags=["selections"])
 ACTION_ERRORS = responses(401, 403, 404, 409, 413, 422, 503)
-CSV_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "text/csv": {
-                "schema": {"type": "string", "description": "header: " + ",".join(CSV_COLUMNS)}
-            }
-        },
-    }
-}
+CSV_BODY = csv_body_schema(CSV_COLUMNS, "header")
 
 
 @router.post(

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from actions import policy
 from actions.pipeline import Action
 from actions.queries import selections as reads
 from actions.schemas.selections import SelectionRead
@@ -33,7 +34,8 @@ STAGES = (
     "completed",
 )
 SECRETARIAT = ("chair", "secretary")
-HR = (Role.AGENCY_HR.value, Role.HR_SYSTEM.value, Role.ADMIN.value)
+REGISTRARS = policy.action_roles("selection.register_applicant")
+APPOINTERS = policy.action_roles("selection.appoint")
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,11 @@ class Seat:
 
     @property
     def registrar(self) -> bool:
-        return self.who.role in HR
+        return self.who.role in REGISTRARS
 
     @property
     def authority(self) -> bool:
-        return (
-            self.who.role == Role.APPOINTING_AUTHORITY.value
-            and self.who.sub == self.sel.appointing_authority_id
-        )
+        return self.who.role in APPOINTERS and self.who.sub == self.sel.appointing_authority_id
 
     @property
     def minutes(self) -> bool:

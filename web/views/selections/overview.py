@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from actions import policy
 from actions.queries import ledger as ledger_reads
 from actions.queries import selections as reads
 from actions.selections.common import STARTERS
 from actions.selections.planning import START
 from actions.statuses import status_for
-from domain.enums import Role
 from domain.errors import DomainError
 from domain.selection.rulebook import DEFAULT_SELECTION_RULEBOOK, SELECTION_RULEBOOKS
 from domain.training import training_allowed
@@ -26,7 +26,7 @@ from web.session import require_person
 from web.views.selections.common import STAGES, Seat, seat_of
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-SCORING_ROLES = (Role.ASSESSOR.value, Role.SELECTION_COMMITTEE.value)
+SCORING_ROLES = policy.action_roles("selection.submit_score")
 
 
 def rulebooks(env: str) -> list[dict[str, Any]]:
