@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from actions import policy
+from actions.pipeline import can_see_agency as can_see_agency  # the routes' reads apply it too
 from api.deps import ContextDep
 from api.errors import ApiError
 from domain.enums import Role
@@ -50,8 +51,3 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 def actor_of(principal: Principal) -> Actor:
     return Actor(id=principal.sub, role=principal.role, agency=principal.agency)
-
-
-def can_see_agency(principal: Principal, agency: str | None) -> bool:
-    """Agency-bound callers see their agency only; a token without an agency claim is national."""
-    return principal.agency is None or principal.agency == agency
