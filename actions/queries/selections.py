@@ -169,6 +169,7 @@ async def screening(
                 code="not_panel_member",
             )
         rows, next_cursor = await _rows(session, process_id, limit, cursor)
+        declaration = await selections.get_declaration(session, process_id, principal.sub)
         A = SelectionApplicant
         counts = (
             await session.execute(
@@ -198,6 +199,7 @@ async def screening(
             for x in rows
         ],
         next_cursor=next_cursor,
+        conflicted=list(declaration.conflicted) if declaration else [],
     )
 
 

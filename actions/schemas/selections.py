@@ -280,6 +280,8 @@ class ScreeningRead(BaseModel):
     eligible: int
     items: list[ScreeningRow]
     next_cursor: str | None
+    # The applicants the caller declared a conflict of interest with: theirs to leave to others.
+    conflicted: list[str] = Field(default_factory=list)
 
 
 class DeclarationRead(BaseModel):

@@ -210,6 +210,11 @@ async def test_a_training_selection_through_the_pages(api: Api, sessions) -> Non
     sent = {"conflicted": "a3", "reason": "saudara sepupu", "request_id": m1.request_id()}
     r = await m1.post(f"/selections/{pid}/declarations", sent)
     assert "Pernyataan Anda telah dicatat." in r.text, r.text
+    # The screening page offers m1 no decision on the applicant m1 is conflicted with.
+    page = await m1.get(f"/selections/{pid}/screening")
+    assert f'action="/selections/{pid}/screening/a3"' not in page.text
+    assert f'action="/selections/{pid}/screening/a1"' in page.text
+    assert "Anda menyatakan konflik kepentingan dengan pelamar ini" in page.text
     await chair.get(f"/selections/{pid}/declaration")
     r = await chair.post(
         f"/selections/{pid}/declarations", {"reason": "tidak ada", "request_id": chair.request_id()}
