@@ -14,7 +14,7 @@ from actions.promotions import DECIDE, START
 from actions.queries import promotions as reads
 from actions.queries.waiting import normalise, parse_wait, version_of
 from actions.schemas.promotions import DecisionCreate, PromotionCreate, PromotionPage, PromotionRead
-from api.actions import act, body_schema
+from api.actions import act, answered, body_schema
 from api.auth import PrincipalDep
 from api.deps import ContextDep
 from api.errors import responses
@@ -102,6 +102,6 @@ async def decide(
 ) -> PromotionRead:
     """The answer is the promotion as the workflow left it after this decision (its new state and
     next pending step, from the workflow update's result), with its version as `ETag`."""
-    result = (await act(request, ctx, DECIDE, principal, process_id)).result
+    result = answered(await act(request, ctx, DECIDE, principal, process_id), response)
     response.headers["ETag"] = version_of(result)
     return result

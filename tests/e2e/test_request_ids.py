@@ -44,6 +44,8 @@ async def test_another_request_under_a_used_id_is_refused_not_answered_for(
     # The same request again: the first answer, nothing applied twice.
     again = await _post(api, pid, APPROVE, "supervisor", rec["supervisor_nip"], rid)
     assert again.status_code == 200 and again.json() == first.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert "Idempotent-Replayed" not in first.headers
     # The board's reject under the supervisor's id: refused and recorded, not the old answer.
     reject = {"decision": "reject", "justification": "quota", "step": "promotion_board"}
     reused = await _post(api, pid, reject, "promotion_board", "board-1", rid)
