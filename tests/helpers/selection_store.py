@@ -282,3 +282,13 @@ async def score(
         stamp=stamp(x.pid, x.actor(who), key=key),
     )
     return result
+
+
+async def at_screening(db: Sessions) -> Sel:
+    """A selection at screening with two applicants pre-checked: one eligible, one with a D3."""
+    x = await make_selection(db)
+    await register(db, x, profile("OK", nip(1)))
+    await register(db, x, profile("D3", nip(2), degree="D3"))
+    await set_view(db, x, stage="screening")
+    await run(db, sel.precheck_all, x.pid, RB.requirements_for("pratama"), date(2027, 3, 20))
+    return x
