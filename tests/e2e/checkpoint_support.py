@@ -7,6 +7,8 @@ holds their own entries only. Promotions are driven with the helpers of ``test_p
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -87,3 +89,36 @@ async def promotion_with_history(api: StackApi) -> str:
     r = await api.post(url, ok, "promotion_board", "board-chair", AGENCY)
     assert r.status_code == 200, r.text
     return pid
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def export(api: StackApi, path: Path, **params: Any) -> Path:
+    r = await api.http.get(
+        "/v1/audit/export", params=params, headers=api.auth("auditor", "auditor-1", None)
+    )
+    assert r.status_code == 200, r.text
+    path.write_text(r.text, encoding="utf-8")
+    return path
+
+
+async def verify(export_file: Path, checkpoints: Path, key: str, *extra: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli.verify",
+        "--export",
+        str(export_file),
+        "--checkpoints",
+        str(checkpoints),
+        "--public-key",
+        key,
+        *extra,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode() + err.decode()

@@ -7,11 +7,9 @@ checkpoints and the public key, saved as files. Every test tampers with copies o
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
-import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,14 @@ from domain.merkle import ledger_leaf_hash
 from integrity.checkpoint_signing import CheckpointSigner, checkpoint_message
 from integrity.export import NIP, Pseudonymizer, jsonl_line, read_export
 from server import create_app
-from tests.e2e.checkpoint_support import AGENCY, StackApi, checkpoint_stack, promotion_with_history
+from tests.e2e.checkpoint_support import (
+    AGENCY,
+    StackApi,
+    checkpoint_stack,
+    export,
+    promotion_with_history,
+    verify,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PSEUDONYM_KEY = "test-pseudonym-key"
@@ -45,15 +50,6 @@ class Scenario:
     public_key: str
     records: Records
     nips: list[str]
-
-
-async def export(api: StackApi, path: Path, **params: Any) -> Path:
-    r = await api.http.get(
-        "/v1/audit/export", params=params, headers=api.auth("auditor", "auditor-1", None)
-    )
-    assert r.status_code == 200, r.text
-    path.write_text(r.text, encoding="utf-8")
-    return path
 
 
 async def pseudonymized_export(api: StackApi, env: WorkflowEnvironment, path: Path) -> Path:
@@ -105,27 +101,6 @@ async def scenario(
         records=[rec for _, rec in read_export(jsonl)],
         nips=[pid.split("-")[1] for pid in pids],
     )
-
-
-async def verify(export_file: Path, checkpoints: Path, key: str, *extra: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "cli.verify",
-        "--export",
-        str(export_file),
-        "--checkpoints",
-        str(checkpoints),
-        "--public-key",
-        key,
-        *extra,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode() + err.decode()
 
 
 def write(path: Path, records: Records) -> Path:

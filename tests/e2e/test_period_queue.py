@@ -26,7 +26,7 @@ from domain import cloudevents as ce
 from infra.settings import Settings
 from infra.worker_shutdown import running
 from server import create_app
-from tests.e2e.test_promotion_period import (
+from tests.helpers.period_api import (
     PERIOD,
     cloud_event,
     import_employees,

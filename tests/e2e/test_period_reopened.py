@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from actions.history import reconcile_process
 from domain import cloudevents as ce
 from store import events, ledger
-from tests.e2e.test_promotion_period import (
+from tests.helpers.period_api import (
     PERIOD,
     PERIOD_TAG,
     cloud_event,

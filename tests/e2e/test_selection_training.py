@@ -25,15 +25,17 @@ from temporalio.testing import WorkflowEnvironment
 
 from infra.settings import Settings
 from server import create_app
-from tests.e2e.test_selection_api import (
+from tests.helpers.selection_api import (
     CSV_HEADER,
     GIVEN,
     NIPS,
     PANEL,
     SCHEME,
     SCORERS,
+    SelectionApi,
+    oversight_approves,
+    oversight_body,
 )
-from tests.helpers.selection_api import SelectionApi, oversight_approves, oversight_body
 from worker import build_worker
 
 TRAINING = "PermenPANRB-15-2019-training"

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain import cloudevents as ce
 from store.talent_models import PoolMember
-from tests.e2e.test_promotion_period import cloud_event, exists, send
+from tests.helpers.period_api import cloud_event, exists, send
 from tests.helpers.promotion_api import Api
 
 TODAY = datetime.now(UTC).date()

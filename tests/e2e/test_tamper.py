@@ -22,8 +22,13 @@ from integrity import checkpoint_log
 from store import ledger
 from store.audit_models import Checkpoint, MerkleLeaf
 from store.models import LedgerEntry, LedgerHead
-from tests.e2e.checkpoint_support import StackApi, checkpoint_stack, promotion_with_history
-from tests.e2e.test_offline_verifier import export, verify
+from tests.e2e.checkpoint_support import (
+    StackApi,
+    checkpoint_stack,
+    export,
+    promotion_with_history,
+    verify,
+)
 from tests.helpers.ledger_rows import tamper
 
 Rewrite = Callable[[StackApi, str], Awaitable[int]]

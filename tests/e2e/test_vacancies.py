@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain import cloudevents as ce
 from store.event_models import InboundEvent
-from tests.e2e.test_promotion_period import (
+from tests.helpers.period_api import (
     cloud_event,
     executions,
     exists,

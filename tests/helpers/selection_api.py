@@ -14,6 +14,38 @@ import httpx
 from infra.settings import Settings
 from tests.helpers.promotion_api import Api
 
+# One selection as the end-to-end tests walk it: its panel, scheme, scorers and applicants.
+PANEL = [
+    {"id": "chair", "name": "Prof. Ketua", "role": "chair", "internal": False},
+    {"id": "secretary", "name": "Sekretaris", "role": "secretary", "internal": True},
+    {"id": "m1", "name": "Anggota 1", "role": "member", "internal": False},
+    {"id": "m2", "name": "Anggota 2", "role": "member", "internal": True},
+    {"id": "m3", "name": "Anggota 3", "role": "member", "internal": False},
+]
+SCHEME = {
+    "components": [
+        {
+            "code": "assessment",
+            "name": "Assessment centre",
+            "weight": 60,
+            "cutoff": 60,
+            "scorer_kind": "assessor",
+        },
+        {"code": "interview", "name": "Interview", "weight": 40},
+        {"code": "health", "name": "Health", "weight": 0, "pass_fail": True},
+    ],
+    "tie_break": ["assessment", "age"],
+}
+SCORERS = {"assessment": ["as-1", "as-2"], "interview": ["chair", "m1"], "health": ["m2"]}
+CSV_HEADER = (
+    "applicant_id,nip,name,degree,years_experience,years_senior_post,birth_date,grade,"
+    "sanction_active\n"
+)
+NIPS = {f"a{i}": f"19760{i}152000031{i:03d}" for i in range(1, 6)}
+# The assessment and interview score every scorer gives each applicant: a1 first, a4 fourth.
+GIVEN = {"a1": (90, 85), "a2": (85, 80), "a3": (80, 75), "a4": (70, 70)}
+SECRETARIAT = ["chair", "secretary"]
+
 
 class SelectionApi(Api):
     def __init__(self, http: httpx.AsyncClient, settings: Settings, agency: str) -> None:

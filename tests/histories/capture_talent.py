@@ -31,8 +31,8 @@ from infra.settings import Settings
 from infra.temporal_bin import find_test_server
 from tests.conftest import free_port
 from tests.helpers.talent import population
+from tests.helpers.talent_appointment import Case, appointed, fell_back, rejected
 from tests.helpers.talent_run import TalentRun
-from tests.workflows.test_talent_appointment import Case, appointed, fell_back, rejected
 from worker import build_worker
 
 HERE = Path(__file__).resolve().parent

@@ -19,9 +19,9 @@ from infra.settings import Settings
 from infra.tokens import Principal
 from store.talent import appointments as rows
 from tests.helpers.held_records import HeldRecords
+from tests.helpers.talent_appointment import PPK, Case
 from tests.helpers.talent_run import review_verdict
 from tests.helpers.workers import worker_with
-from tests.workflows.test_talent_appointment import PPK, Case
 
 
 @pytest_asyncio.fixture
