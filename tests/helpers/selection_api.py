@@ -52,6 +52,9 @@ class SelectionApi(Api):
         super().__init__(http, settings)
         self.agency = agency
 
+    # Who acts when a call names no one: the panel's secretary (see PANEL).
+    default_sub = "secretary"
+
     async def call(
         self,
         method: str,
@@ -59,12 +62,15 @@ class SelectionApi(Api):
         body: Any = None,
         *,
         role: str = "selection_committee",
-        sub: str = "secretary",
+        sub: str | None = None,
         agency: str | None | bool = True,
+        **kw: Any,
     ) -> httpx.Response:
+        """A request as ``role``/``sub`` of this agency (``agency=None``: a national token;
+        another string: that agency's)."""
         claim = self.agency if agency is True else (agency or None)
-        headers = self.auth(role, sub, claim)
-        return await self.http.request(method, url, json=body, headers=headers)
+        headers = self.auth(role, sub or self.default_sub, claim) | kw.pop("headers", {})
+        return await self.http.request(method, url, json=body, headers=headers, **kw)
 
     async def ok(self, method: str, url: str, body: Any = None, **kw: Any) -> Any:
         r = await self.call(method, url, body, **kw)

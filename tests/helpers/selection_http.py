@@ -14,33 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from infra.settings import Settings
-from infra.tokens import mint_token
 from server import create_app
+from tests.helpers.selection_api import SelectionApi
 from tests.helpers.selection_seed import Seed
 
 
-class Http:
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, agency: str) -> None:
-        self.client, self.settings, self.agency = client, settings, agency
+class Http(SelectionApi):
+    """The selection API as the refusal tests call it: the chair acts unless a call says who."""
+
+    default_sub = "chair"
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return self.http
 
     def headers(self, role: str, sub: str, agency: str | None) -> dict[str, str]:
-        token = mint_token(self.settings, role=role, sub=sub, agency=agency)
-        return {"Authorization": f"Bearer {token}"}
-
-    async def call(
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        *,
-        role: str = "selection_committee",
-        sub: str = "chair",
-        agency: str | None | bool = True,
-        **kw: Any,
-    ) -> httpx.Response:
-        claim = self.agency if agency is True else (agency or None)
-        headers = self.headers(role, sub, claim) | kw.pop("headers", {})
-        return await self.client.request(method, url, json=body, headers=headers, **kw)
+        return self.auth(role, sub, agency)
 
     async def ledger(self, pid: str) -> list[dict[str, Any]]:
         r = await self.call("GET", f"/v1/processes/{pid}/ledger", role="auditor", sub="aud")
