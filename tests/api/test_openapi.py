@@ -20,6 +20,7 @@ from domain.errors import RuleViolation
 from infra.settings import Settings
 from infra.tokens import mint_token
 from server import create_app
+from tests.helpers.app_client import app_client
 
 METHODS = {"get", "put", "post", "delete", "patch"}
 
@@ -29,14 +30,11 @@ async def http(
     dev_env: WorkflowEnvironment, settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan (database, Temporal client); no worker: reads and refusals only."""
-    app = create_app(settings, client=dev_env.client)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as c:
-            c.headers["Authorization"] = "Bearer " + mint_token(
-                settings, role="admin", sub="admin", agency=None
-            )
-            yield c
+    async with app_client(settings, dev_env.client) as c:
+        c.headers["Authorization"] = "Bearer " + mint_token(
+            settings, role="admin", sub="admin", agency=None
+        )
+        yield c
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from actions import policy
 from infra.settings import Settings
 from infra.tokens import mint_token
-from server import create_app
+from tests.helpers.app_client import app_client
 from tests.helpers.selection_seed import SCHEME, SCORERS, Seed
 
 MEMBER = "m1"  # a panel member who also scores the interview (SCORERS)
@@ -35,11 +35,8 @@ CONFLICTED, OTHER = "a2", "a1"
 async def http(
     dev_env: WorkflowEnvironment, settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, client=dev_env.client)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as c:
-            yield c
+    async with app_client(settings, dev_env.client) as c:
+        yield c
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ waits, untouched, on the promotion queue. A promotion worker started afterwards 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -32,6 +31,7 @@ from tests.helpers.period_api import (
     import_employees,
     new_agency,
     period_id,
+    period_settings,
     send,
     wait_period,
 )
@@ -45,14 +45,7 @@ EMPLOYEES = 25
 @pytest.fixture
 def settings(migrated_url: str) -> Settings:
     # Ten members per run: the period continues as new twice while no promotion worker runs.
-    return Settings(
-        database_url=migrated_url,
-        task_queue=f"tq-{uuid.uuid4().hex[:12]}",
-        env="test",
-        period_children_per_run=10,
-        period_page_size=5,
-        period_max_in_flight=5,
-    )
+    return period_settings(migrated_url, per_run=10, page=5, in_flight=5)
 
 
 @pytest_asyncio.fixture

@@ -26,6 +26,7 @@ from tests.helpers.period_api import (
     import_employees,
     new_agency,
     period_id,
+    period_settings,
     period_view,
     send,
     stored_events,
@@ -39,14 +40,7 @@ from workflows.promotion import PromotionWorkflow
 @pytest.fixture
 def settings(migrated_url: str) -> Settings:
     # Small runs and pages, so that continue-as-new happens within a few hundred employees.
-    return Settings(
-        database_url=migrated_url,
-        task_queue=f"tq-{uuid.uuid4().hex[:12]}",
-        env="test",
-        period_children_per_run=50,
-        period_page_size=20,
-        period_max_in_flight=10,
-    )
+    return period_settings(migrated_url, per_run=50, page=20, in_flight=10)
 
 
 async def test_ten_concurrent_copies_start_one_period(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from infra.settings import Settings
 from store import repositories
 from store.event_models import InboundEvent
 from tests.conftest import employee, new_nip
@@ -113,3 +114,16 @@ def period_id(agency: str) -> str:
 
 def vacancy(post_id: str, **data: Any) -> dict[str, Any]:
     return {"post_id": post_id, "vacated_on": "2026-11-30", "post_level": "administrator", **data}
+
+
+def period_settings(migrated_url: str, *, per_run: int, page: int, in_flight: int) -> Settings:
+    """A fresh task queue (and with it a period queue) and a period that continues as new after
+    ``per_run`` members, ``page`` at a time, ``in_flight`` starts at once."""
+    return Settings(
+        database_url=migrated_url,
+        task_queue=f"tq-{uuid.uuid4().hex[:12]}",
+        env="test",
+        period_children_per_run=per_run,
+        period_page_size=page,
+        period_max_in_flight=in_flight,
+    )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from infra.settings import Settings
-from server import create_app
+from tests.helpers.app_client import app_client
 from tests.helpers.selection_api import SelectionApi
 from tests.helpers.selection_seed import Seed
 
@@ -43,11 +43,8 @@ class Http(SelectionApi):
 
 @pytest_asyncio.fixture
 async def http(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Http]:
-    app = create_app(settings, client=dev_env.client)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://meritflow.test") as c:
-            yield Http(c, settings, f"SEL-{uuid.uuid4().hex[:8]}")
+    async with app_client(settings, dev_env.client) as c:
+        yield Http(c, settings, f"SEL-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture
