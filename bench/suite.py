@@ -10,8 +10,7 @@ number). The comparisons are each made on one Temporal server in one run: the ap
 bare Temporal updates (bench/promotion_decisions.py, also 1 + 1 against 2 + 2 processes with
 ``--postgres``), the period of ``--employees`` against bare client starts
 (bench/promotion_period.py). Ledger appends/s at the durable setting come from
-``bench/ledger_appends.py`` when that module exists (another branch writes it); until then the
-summary says it was not measured.
+``bench/ledger_appends.py``.
 
 ``--postgres`` runs ``--postgres-steps`` (default: the approvals, with 1 + 1 against 2 + 2
 processes, and the ledger appends) once more after the SQLite runs, on a fresh database of the
@@ -64,8 +63,6 @@ def _argv(
             return [*py, *deploy, "--temporal", args.temporal, *secret, "--output", str(output)]
         return [*py, *pg, "--output", str(output)]
     if step == "ledger":
-        if not (ROOT / "bench" / "ledger_appends.py").exists():
-            return None
         return [*py, *_ledger_flags(postgres)]  # it prints its JSON (saved to ``output`` here)
     if step == "period":
         if args.deployment:
@@ -134,11 +131,7 @@ def run(args: argparse.Namespace) -> int:
         output = _output(step, args, postgres)
         argv = _argv(step, args, output, postgres)
         if argv is None:
-            why = (
-                "bench/ledger_appends.py is not in this tree yet: not measured"
-                if step == "ledger"
-                else "needs the deployment's database: not run with --deployment"
-            )
+            why = "needs the deployment's database: not run with --deployment"
             sys.stderr.write(f"\n=== {key}: {why}\n")
             results[key] = None
             continue
