@@ -98,37 +98,16 @@ def to_read(s: Selection, *, show_shortlist: bool = False) -> SelectionRead:
 
 def from_state(s: Selection, state: SelectionState) -> SelectionRead:
     """The selection as the workflow's update answered: the view it recorded with this action and
-    the step it waits for next, over the row's identity (which no action changes)."""
-    read = to_read(s, show_shortlist=True)
+    the step it waits for next, over the row's identity (which no action changes). The view's
+    fields are the row's columns, so the answer is the row read with the view laid over it."""
     v = state.view
     if v is None:  # an answer given before updates carried their view (an old result replayed)
+        read = to_read(s, show_shortlist=True)
         return read.model_copy(update={"stage": state.stage, "status": state.status})
-    return read.model_copy(
-        update={
-            "stage": v.stage,
-            "status": v.status,
-            "scheme": v.scheme,
-            "scheme_frozen": v.scheme_frozen,
-            "components": dict(v.components),
-            "registration": RegistrationRead(
-                opens=v.registration_opens,
-                closes=v.registration_closes,
-                closes_at=v.registration_closes_at,
-                extensions=v.extensions,
-            ),
-            "counts": CountsRead(applicants=v.applicants, eligible=v.eligible),
-            "waiting_for": list(v.waiting_for),
-            "shortlist": v.shortlist,
-            "plan_review_id": v.plan_review_id,
-            "shortlist_review_id": v.shortlist_review_id,
-            "return_count": v.return_count,
-            "findings": v.findings,
-            "appointee_id": v.appointee_id,
-            "outcome_reason": v.outcome_reason,
-            "updated_at": datetime.now(UTC),
-            "pending": pending_read(state.pending),
-        }
-    )
+    columns = {c.key: getattr(s, c.key) for c in Selection.__table__.columns}
+    shown = Selection(**(columns | v.model_dump() | {"updated_at": datetime.now(UTC)}))
+    read = to_read(shown, show_shortlist=True)
+    return read.model_copy(update={"pending": pending_read(state.pending)})
 
 
 async def update(
