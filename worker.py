@@ -95,7 +95,7 @@ def build_worker(
     webhook = WebhookActivities(sessions, DeliveryConfig.from_settings(settings))
     review = ReviewActivities(sessions, writer)
     roster = RosterActivities(sessions)
-    promotion_review = PromotionReviewActivities(ledger, review)
+    promotion_review = PromotionReviewActivities(sessions, writer)
     checkpoint = CheckpointActivities(
         sessions, optional_signer(settings), settings.published_checkpoints_dir
     )

@@ -51,6 +51,20 @@ def _entries(payloads: Payloads) -> list[dict[str, Any]] | None:
     return entries
 
 
+def _handed(payloads: Payloads) -> list[dict[str, Any]]:
+    """The entries an update's result handed to its caller (``workflows/ledgered.py``), if any."""
+    if not payloads.payloads or payloads.payloads[0].metadata.get("encoding") != b"json/plain":
+        return []
+    try:
+        data = json.loads(payloads.payloads[0].data)
+        entries = [item["entry"] for item in data.get("ledger") or []]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
+    if not all(isinstance(e, dict) and isinstance(e.get("entry_id"), str) for e in entries):
+        return []
+    return entries
+
+
 def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
     """Reduce one run's history to the events reconciliation compares."""
     scheduled: dict[int, tuple[str, list[dict[str, Any]] | None]] = {}
@@ -76,6 +90,20 @@ def summarise(events: Iterable[PbEvent], run_id: str) -> list[dict[str, Any]]:
                     "failed": failed,
                 }
             )
+            handed = [] if failed else _handed(done.outcome.success)
+            if handed:
+                # Written by the update's caller once it completed: a recorder of its own.
+                ids = [e["entry_id"] for e in handed]
+                out.append(
+                    {
+                        **base,
+                        "type": "entries_handed_over",
+                        "update_id": done.meta.update_id,
+                        "entry_id": ids[0] if len(ids) == 1 else None,
+                        "entry_ids": ids,
+                        "entries": handed,
+                    }
+                )
         elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             sch = ev.activity_task_scheduled_event_attributes
             scheduled[ev.event_id] = (sch.activity_type.name, _entries(sch.input))

@@ -14,7 +14,9 @@ For every mutating action of every kind of process, in this order:
 6. **precheck** the values against the rulebook (422), never against state the read model may
    show late: state is the workflow's to judge;
 7. **execute**: a typed workflow update whose result is the new state, or a store transaction
-   that checks its own gate (candidate-level data);
+   that checks its own gate (candidate-level data); an update that hands its entries over
+   (``workflows/ledgered.py``) has them written here, once it has completed
+   (``actions/handed.py``), before the answer;
 
 and on any refusal append exactly one ledger entry (its id from the fingerprint, so racing copies
 of one attempt write one entry). :class:`domain.errors.Unavailable` is not a refusal: nothing is

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from actions import temporal
+from actions import handed, temporal
 from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
 from actions.registry import spec
@@ -254,8 +254,9 @@ async def _decide(a: Attempt[DecisionCreate]) -> PromotionRead:
         update_id=a.update_id,
     )
     step = body.step.value if body.step is not None else None
-    state = await unless_lagging(update, a.target, step, services=a.services)  # behind: 503
-    return from_state(a.target.row, state, datetime.now(UTC))
+    answer = await unless_lagging(update, a.target, step, services=a.services)  # behind: 503
+    await handed.record(a.services, answer.ledger)
+    return from_state(a.target.row, answer.state, datetime.now(UTC))
 
 
 DECIDE = Action(

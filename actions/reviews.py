@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from actions import temporal
+from actions import handed, temporal
 from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
 from actions.schemas.reviews import (
@@ -142,6 +142,7 @@ async def _send(
             a.target,
             services=a.services,
         )
+        await handed.record(a.services, answer.ledger)
         return from_state(a.target.row, answer.review, answer.promotion)
     state = await unless_lagging(
         temporal.update(a.services.client, a.target.process_id, own, inp, update_id=a.update_id),

@@ -71,15 +71,15 @@ class ReviewActivities:
     @activity.defn(name="record_review")
     async def record_review(self, req: RecordReview) -> int:
         """One entry (runs from before batches). Returns its seq."""
-        return await append_items(self._writer, [req], after=_apply)
+        return await append_items(self._writer, [req], after=apply_review)
 
     @activity.defn(name="record_review_batch")
     async def record_review_batch(self, req: ReviewRecords) -> int:
         """Entries in decision order with the read model, together. Returns the last seq."""
-        return await append_items(self._writer, req.items, after=_apply)
+        return await append_items(self._writer, req.items, after=apply_review)
 
 
-async def _apply(
+async def apply_review(
     session: AsyncSession,
     req: RecordReview,
     _row: Appended,

@@ -21,7 +21,10 @@ The rules:
 4. entries the workflow writes for itself (timers, eligibility, step openings: actor ``system``) have
    no event of their own, so they are matched to the completions of the ledger-writing activities
    (normal ones, or local ones whose marker carries the entry id as activity id): one by one when
-   the summaries carry the entry id the activity was given, by count otherwise.
+   the summaries carry the entry id the activity was given, by count otherwise. An update that
+   handed its entries to its caller (``entries_handed_over``: they are in its result) is a writer
+   of those entries like an activity; the same entry may be in several (a later update's result,
+   the run's last batch), and written once.
 
 Entries with no workflow, run or update (a selection's registrations, screening decisions and
 scores, written by the API under the selection's row lock; refusals) have no history event to
@@ -52,6 +55,8 @@ EventType = Literal[
     "activity_completed",
     "timer_fired",
     "history_unavailable",
+    # The entries an update's result handed to its caller, who writes them once it completed.
+    "entries_handed_over",
 ]
 
 
@@ -303,8 +308,10 @@ def _records(present: list[HistoryEvent], rows: _Rows, shape: ProcessShape) -> l
             e
             for e in present
             if e.run_id == run
-            and e.type == "activity_completed"
-            and e.activity in shape.record_activities
+            and (
+                (e.type == "activity_completed" and e.activity in shape.record_activities)
+                or e.type == "entries_handed_over"
+            )
         ]
         written = [r for r in rows.by_run.get(run, []) if r.get("outcome") == "accepted"]
         if done and all(e.entry_id or e.entry_ids for e in done):
@@ -337,7 +344,8 @@ def _records_by_id(done: list[HistoryEvent], written: list[Mapping[str, Any]]) -
     out += [
         Difference(
             kind="entry_without_activity",
-            detail=f"entry {r['entry_id']} was not written by any completed activity of its run",
+            detail=f"entry {r['entry_id']} was not written by any completed activity of its run "
+            "nor handed over by an update of it",
             entry_id=str(r["entry_id"]),
         )
         for r in written

@@ -14,8 +14,9 @@ def narrowed(
     process_id: str, events: Sequence[Mapping[str, Any]], *, hosted: bool
 ) -> list[HistoryEvent]:
     """One workflow's history events as they concern ``process_id``: the entries of the batches
-    that are its own, and its own updates. A promotion's history also holds the entries and the
-    updates of the BKN review run inside it (``hosted`` is True when reconciling that review)."""
+    that are its own (written by an activity or handed over by any update), and its own updates.
+    A promotion's history also holds the entries and the updates of the BKN review run inside it
+    (``hosted`` is True when reconciling that review)."""
     out: list[HistoryEvent] = []
     own_updates: set[str] = set()
     for raw in events:
@@ -29,7 +30,7 @@ def narrowed(
         elif e.type == "update_completed":
             if e.update_id not in own_updates:
                 continue
-        elif e.type == "activity_completed" and e.entries:
+        elif e.type in ("activity_completed", "entries_handed_over") and e.entries:
             mine = [x for x in e.entries if x.get("process_id", process_id) == process_id]
             if not mine:
                 continue

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from activities.contracts import RecordPromotion, RecordReview
 from domain.eligibility import EligibilityResult
 from domain.employee import EmployeeRecord
 from domain.enums import Decision, PromotionStatus, PromotionType, Step
@@ -180,6 +181,16 @@ class ReviewAnswer(BaseModel):
 
     review: ReviewState
     promotion: PromotionState
+    # What the update decided and the workflow has not written yet (workflows/ledgered.py): the
+    # caller writes it once the update has completed; empty for runs that write before answering.
+    ledger: list[RecordPromotion | RecordReview] = Field(default_factory=list)
+
+
+class PromotionAnswer(BaseModel):
+    """What a decision on a promotion did: its state after it, and the entries handed over."""
+
+    state: PromotionState
+    ledger: list[RecordPromotion | RecordReview] = Field(default_factory=list)
 
 
 PromotionState.model_rebuild()  # its review field names ReviewState, defined below it

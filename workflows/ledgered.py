@@ -16,12 +16,26 @@ awaits it before it returns or continues as new.
 
 Histories from before this rule wrote each entry with its own (local) activity at the moment of
 the decision, and replay that way: :data:`PATCH` is false for them.
+
+**Handed over** (runs from :data:`HANDOVER_PATCH` on): an update's caller writes what the update
+decided. Entries queued while an update handler is open (:meth:`Outbox.handling`) are not written
+by the workflow at once; the handler answers with :meth:`Outbox.tail`, every entry not yet known
+written, in order, and the caller (the API, once the update has completed and so is durable in the
+history) writes them through the same idempotent writer. The workflow still writes them itself,
+so that a caller who dies after the update loses nothing: with the next entry it must write at
+once (a timer's, a start's), when :data:`~workflows.policies.MAX_HANDED` wait, when the run ends
+(:meth:`settled`), or :data:`~workflows.policies.LEDGER_CATCH_UP` after the first of them, whichever
+comes first. A caller's write and the workflow's find each other's rows by entry id; every writer
+writes a tail from the oldest entry not yet known written, so a process's chain keeps decision
+order whoever writes first. A decision then costs its update's one workflow task instead of that
+task, an activity and the task the activity's completion wakes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from temporalio import workflow
@@ -30,6 +44,7 @@ from workflows import policies
 from workflows.records import record
 
 PATCH = "ledger-entries-after-durable-decisions"
+HANDOVER_PATCH = "ledger-entries-handed-to-the-updates-caller"
 
 ItemT = TypeVar("ItemT")
 BatchT = TypeVar("BatchT")
@@ -54,22 +69,50 @@ class Outbox(Generic[ItemT, BatchT]):
         self._batch_of = batch_of
         self._route = route
         self._durable: bool | None = None
+        self._handover = False
         self._queue: list[ItemT] = []
+        self._in_flight: list[ItemT] = []
         self._queued = 0
         self._written = 0
+        # Entries in the queue that no update's caller is handed (written at once).
+        self._own = 0
+        self._handlers = 0
+        self._forced = 0
         self._task: asyncio.Task[None] | None = None
 
-    def open(self) -> None:
-        """Decide, once per run and at a fixed point of it, which way this run writes."""
+    def open(self, *, handover: bool = False) -> None:
+        """Decide, once per run and at a fixed point of it, which way this run writes
+        (``handover``: whether this kind's update handlers answer with :meth:`tail`)."""
         if self._durable is not None:
             return
         self._durable = workflow.patched(PATCH)
         if self._durable:
+            self._handover = handover and workflow.patched(HANDOVER_PATCH)
             self._task = asyncio.create_task(self._flush())
 
     @property
     def durable(self) -> bool:
         return bool(self._durable)
+
+    @property
+    def handover(self) -> bool:
+        """Whether this run's update handlers hand their entries to their callers."""
+        return self._handover
+
+    @contextmanager
+    def handling(self) -> Iterator[None]:
+        """An update handler's body: what is queued meanwhile is its caller's to write first."""
+        self._handlers += 1
+        try:
+            yield
+        finally:
+            self._handlers -= 1
+
+    def tail(self) -> list[ItemT]:
+        """Every entry not yet known written, oldest first (empty unless this run hands over)."""
+        if not self._handover:
+            return []
+        return [*self._in_flight, *self._queue]
 
     async def put(self, item: ItemT, *, entry_id: str) -> None:
         """Queue one entry; in a legacy run, write it now as that run's history says it was."""
@@ -80,22 +123,42 @@ class Outbox(Generic[ItemT, BatchT]):
             return
         self._queue.append(item)
         self._queued += 1
+        if not (self._handover and self._handlers):
+            self._own += 1
 
     async def settled(self) -> None:
         """Wait until every entry queued so far is written (at once in a legacy run)."""
         target = self._queued
         if self._written >= target:
             return  # no yield: a legacy run's commands keep their order
+        self._forced = max(self._forced, target)
         await workflow.wait_condition(lambda: self._written >= target)
 
     @property
     def idle(self) -> bool:
         return self._written >= self._queued
 
+    def _due(self) -> bool:
+        """Whether the workflow writes the queue now rather than leave it to the callers."""
+        return bool(self._queue) and (
+            not self._handover
+            or self._own > 0
+            or self._forced > self._written
+            or len(self._queue) >= policies.MAX_HANDED
+        )
+
     async def _flush(self) -> None:
         while True:
             await workflow.wait_condition(lambda: bool(self._queue))
-            batch, self._queue = self._queue, []
+            if not self._due():
+                try:  # handed over: written by their callers, or caught up here
+                    await workflow.wait_condition(
+                        self._due, timeout=policies.LEDGER_CATCH_UP.total_seconds()
+                    )
+                except TimeoutError:
+                    pass
+            batch, self._queue, self._own = self._queue, [], 0
+            self._in_flight = batch
             routed = self._route(batch) if self._route is not None else None
             method, arg = routed or (self._write_batch, self._batch_of(batch))
             await workflow.execute_activity_method(
@@ -105,3 +168,4 @@ class Outbox(Generic[ItemT, BatchT]):
                 retry_policy=policies.RECORD_RETRY,
             )
             self._written += len(batch)
+            self._in_flight = []

@@ -11,6 +11,12 @@ RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
 )
 
+# Entries an update handed to its caller (workflows/ledgered.py): the workflow writes them itself
+# this long after the first of them at the latest (a caller that died meanwhile loses nothing), or
+# as soon as this many wait.
+LEDGER_CATCH_UP = timedelta(seconds=10)
+MAX_HANDED = 50
+
 HR_SNAPSHOT_TIMEOUT = timedelta(seconds=30)
 HR_SNAPSHOT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),

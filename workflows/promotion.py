@@ -1,6 +1,7 @@
 """PromotionWorkflow: one rank promotion (kenaikan pangkat) of one employee in one period.
 
-Updates:   ``decide(DecisionInput) -> PromotionState`` — approve, return for correction, or reject the
+Updates:   ``decide(DecisionInput) -> PromotionAnswer`` (the state, and the entries it hands over
+           to the caller) — approve, return for correction, or reject the
            pending step, always with a justification; the validator refuses anything out of turn.
            ``review_declare(DeclarationInput)`` / ``review_verdict(VerdictInput)`` -> ReviewAnswer —
            BKN's reviewer on the review this workflow runs for BKN's step (``promotion_bkn.py``);
@@ -49,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionInput,
         Decree,
         PendingStep,
+        PromotionAnswer,
         PromotionState,
         StartPromotion,
     )
@@ -103,7 +105,7 @@ class PromotionWorkflow(BknReview):
 
     @workflow.run
     async def run(self, inp: StartPromotion) -> PromotionState:
-        self._ledger.open()
+        self._ledger.open(handover=True)
         try:
             state = await self._run(inp)
             await self._ledger.settled()
@@ -274,7 +276,7 @@ class PromotionWorkflow(BknReview):
     # ---- decisions -------------------------------------------------------------------------
 
     @workflow.update
-    async def decide(self, d: DecisionInput) -> PromotionState:
+    async def decide(self, d: DecisionInput) -> PromotionAnswer:
         info = workflow.current_update_info()
         update_id = info.id if info else workflow.uuid4().hex
         if self._queued is not None:
@@ -285,11 +287,14 @@ class PromotionWorkflow(BknReview):
                     code="decision_in_progress",
                 )
             )
-        self._queued = (d, update_id)
-        await workflow.wait_condition(lambda: update_id in self._processed)
-        # Answer once the decision is in the ledger and the read model: the caller may read both.
-        await self._ledger.settled()
-        return self.state()
+        with self._ledger.handling():
+            self._queued = (d, update_id)
+            await workflow.wait_condition(lambda: update_id in self._processed)
+        if not self._ledger.handover:
+            # Answer once the decision is in the ledger and the read model: the caller may read
+            # both. (A run that hands over answers at once; its caller writes them.)
+            await self._ledger.settled()
+        return PromotionAnswer(state=self.state(), ledger=self._ledger.tail())
 
     @decide.validator
     def _validate_decide(self, d: DecisionInput) -> None:

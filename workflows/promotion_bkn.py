@@ -187,11 +187,20 @@ class BknReview(PromotionCore):
 
     @workflow.update
     async def review_declare(self, d: DeclarationInput) -> ReviewAnswer:
-        review = self._open_review()
-        check(lambda: review.declare(d))
-        await self._trail.review(review)
-        await self._trail.outbox.settled()
-        return ReviewAnswer(review=review.state(), promotion=self.state())
+        outbox = self._trail.outbox
+        with outbox.handling():
+            review = self._open_review()
+            check(lambda: review.declare(d))
+            await self._trail.review(review)
+        return await self._review_answer(review)
+
+    async def _review_answer(self, review: EmbeddedReview) -> ReviewAnswer:
+        """The review and the promotion as they stand, with what the caller writes (or, in runs
+        from before entries were handed over, once they are written)."""
+        outbox = self._trail.outbox
+        if not outbox.handover:
+            await outbox.settled()
+        return ReviewAnswer(review=review.state(), promotion=self.state(), ledger=outbox.tail())
 
     @review_declare.validator
     def _validate_review_declare(self, d: DeclarationInput) -> None:
@@ -199,14 +208,14 @@ class BknReview(PromotionCore):
 
     @workflow.update
     async def review_verdict(self, v: VerdictInput) -> ReviewAnswer:
-        review = self._open_review()
-        check(lambda: review.verdict(v))
-        await self._trail.review(review)
-        if review.outcome is not None:
-            # Answer with the promotion already at the step that follows the review.
-            await workflow.wait_condition(lambda: review.applied)
-        await self._trail.outbox.settled()
-        return ReviewAnswer(review=review.state(), promotion=self.state())
+        with self._trail.outbox.handling():
+            review = self._open_review()
+            check(lambda: review.verdict(v))
+            await self._trail.review(review)
+            if review.outcome is not None:
+                # Answer with the promotion already at the step that follows the review.
+                await workflow.wait_condition(lambda: review.applied)
+        return await self._review_answer(review)
 
     @review_verdict.validator
     def _validate_review_verdict(self, v: VerdictInput) -> None:

@@ -315,3 +315,40 @@ def test_a_period_has_one_start_entry_for_its_chain_of_runs(runs: int) -> None:
     ]
     elsewhere = reconcile(PID, [{**rows[0], "run_id": "run-x"}, rows[1]], events, shape)
     assert {d.kind for d in elsewhere.differences} >= {"start_entry_without_run"}
+
+
+# ---- entries handed to an update's caller ----------------------------------------------------------
+
+
+def handed(event_id: int, update_id: str, *ns: int) -> dict[str, Any]:
+    """An update whose result handed entries ``ns`` to its caller (workflows/ledgered.py)."""
+    ids = [f"{PID}:{RUN}:{n}" for n in ns]
+    return {
+        "type": "entries_handed_over",
+        "run_id": RUN,
+        "event_id": event_id,
+        "update_id": update_id,
+        "entry_ids": ids,
+    }
+
+
+def test_entries_handed_over_by_updates_are_written_by_them() -> None:
+    """The decisions' entries ride with their updates' results: no activity wrote them, and each
+    may be in several results (a later update's, until the workflow writes them itself)."""
+    rows, events = clean()
+    events = [e for e in events if not (e["type"] == "activity_completed" and e["event_id"] > 35)]
+    events += [handed(46, "u1", 5), handed(61, "u2", 5, 7)]
+    assert [e["type"] for e in events].count("update_accepted") == 2
+    report = reconcile(PID, rows, events, SHAPE)
+    assert report.ok, report.differences
+
+
+def test_an_entry_handed_over_but_never_written_is_reported() -> None:
+    """A caller that died after the update, before the workflow caught up: the history holds the
+    entry, the ledger does not (yet)."""
+    rows, events = clean()
+    events = [e for e in events if not (e["type"] == "activity_completed" and e["event_id"] > 35)]
+    events += [handed(46, "u1", 5), handed(61, "u2", 7)]
+    rows = [r for r in rows if r["entry_id"] != f"{PID}:{RUN}:7"]
+    got = [(d.kind, d.entry_id) for d in reconcile(PID, rows, events, SHAPE).differences]
+    assert ("recorded_entry_missing", f"{PID}:{RUN}:7") in got

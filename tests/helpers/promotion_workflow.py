@@ -13,16 +13,19 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.promotion_reviews import write_items
 from domain.enums import Decision, PromotionType, Step
 from domain.ledger import Actor
 from domain.review import Verdict
 from infra.settings import Settings
 from store import ledger
+from store.ledger_writer import writer_for
 from tests.conftest import PERIOD, register_body
 from worker import build_worker
 from workflows.contracts import (
     DecisionInput,
     DeclarationInput,
+    PromotionState,
     ReviewState,
     StartPromotion,
     VerdictInput,
@@ -95,15 +98,31 @@ async def wait_pending(handle: WorkflowHandle, step: Step) -> None:
 
 
 async def decide(
-    handle: WorkflowHandle, who: Actor, decision: Decision = Decision.APPROVE, **kw: Any
-) -> Any:
+    handle: WorkflowHandle,
+    who: Actor,
+    decision: Decision = Decision.APPROVE,
+    *,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+    **kw: Any,
+) -> PromotionState:
+    """Send a decision as the API does; with ``sessions``, write what it handed over as the API
+    does too (without, the workflow catches up on its own)."""
     d = DecisionInput(
         actor=who,
         decision=decision,
         justification=kw.pop("justification", "checked the file"),
         **kw,
     )
-    return await handle.execute_update(PromotionWorkflow.decide, d)
+    answer = await handle.execute_update(PromotionWorkflow.decide, d)
+    if sessions is not None:
+        await write_handed(sessions, answer)
+    return answer.state
+
+
+async def write_handed(sessions: async_sessionmaker[AsyncSession], answer: Any) -> None:
+    """What the API does with an update's answer: write the entries it handed over (every entry
+    the workflow has not written yet, so the last answer's covers the ones before)."""
+    await write_items(writer_for(sessions), answer.ledger)
 
 
 async def pertek_approved(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:

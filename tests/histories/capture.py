@@ -6,9 +6,10 @@ in a way that needs a new history (and keep the old ones: they are what running 
 Name scenarios to capture only those (``python -m tests.histories.capture training-timers``): a new
 path gets its histories without rewriting the committed ones.
 
-Since BKN's review runs inside the promotion, only the ``embedded-*`` scenarios can be captured
-again: the others drive the review child that new runs no longer start; their committed histories
-are what runs of that time look like, and they keep replaying.
+Since a decision's entries are handed to its caller, only the ``handover-*`` scenarios (and
+``ineligible``, ``training-timers``) capture what new runs do. Since BKN's review runs inside the
+promotion, the others drive the review child that new runs no longer start; their committed
+histories are what runs of that time look like, and they keep replaying.
 """
 
 from __future__ import annotations
@@ -227,9 +228,14 @@ SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object], str]] = {
     "embedded-review-full-chain": (embedded_full_chain, {}, LEGAL),
     # ... and read once by the workflow (as a period starts it), the review approving by silence.
     "embedded-review-timers": (embedded_timers, {}, LEGAL),
+    # The same, since a decision's entries are handed to its caller (workflows/ledgered.py): the
+    # workflow writes them at the run's end, with a timer's entry, or when it catches up.
+    "handover-full-chain": (embedded_full_chain, {}, LEGAL),
+    "handover-timers": (embedded_timers, {}, LEGAL),
+    "handover-return-and-reject": (return_and_reject, {}, LEGAL),
 }
 # Scenarios whose start carries BKN's roster.
-WITH_ROSTER = {"embedded-review-full-chain"}
+WITH_ROSTER = {"embedded-review-full-chain", "handover-full-chain"}
 CHILDREN: list[WorkflowHandle] = []
 IDS: dict[str, str] = {}
 IDS_FILE = HERE / "workflow_ids.json"

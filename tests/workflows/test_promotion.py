@@ -10,9 +10,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import PromotionReviewRecords
-from activities.ledger import LedgerActivities
 from activities.promotion_reviews import PromotionReviewActivities
-from activities.reviews import ReviewActivities
 from domain.enums import Decision, PromotionStatus, Step
 from domain.ledger import Actor
 from domain.review import Verdict
@@ -99,6 +97,7 @@ async def test_reminder_then_escalation_lets_escalation_role_act(
     k = await kinds(sessions, h.id)
     assert k.index("promotion.reminder_sent") < k.index("promotion.escalated")
     state = await decide(h, actor("agency_hr", "hr-head"))
+    assert state.pending is not None
     assert state.pending.step is Step.PROMOTION_BOARD
 
 
@@ -140,11 +139,17 @@ async def test_return_for_correction_goes_back_to_the_step_that_returned(
     state = await decide(
         h, actor("promotion_board"), Decision.RETURN, corrections=["attach the 2026 SKP"]
     )
+    assert state.pending is not None
     assert state.pending.step is Step.AGENCY_HR and state.resume_at is Step.PROMOTION_BOARD
     state = await decide(h, actor("agency_hr"), justification="SKP attached")
+    assert state.pending is not None
     assert state.pending.step is Step.PROMOTION_BOARD and state.return_count == 1
     state = await decide(
-        h, actor("promotion_board"), Decision.REJECT, justification="quota exhausted"
+        h,
+        actor("promotion_board"),
+        Decision.REJECT,
+        justification="quota exhausted",
+        sessions=sessions,  # written as the API writes them, not when the run ends
     )
     assert state.status is PromotionStatus.REJECTED
     async with sessions() as s:
@@ -195,7 +200,7 @@ async def test_a_decision_made_as_soon_as_the_read_model_moves_is_not_lost(
     await register_body(sessions, "BKN")
     rec = employee()
     await put_employee(sessions, rec)
-    slow = SlowAfterReview(LedgerActivities(sessions), ReviewActivities(sessions))
+    slow = SlowAfterReview(sessions)
     async with worker_with(ts_env.client, sessions, settings, slow.record_promotion_review_batch):
         h = await start(ts_env, settings, rec)
         await wait_pending(h, Step.SUPERVISOR)

@@ -24,7 +24,13 @@ from domain.review import BodyKind, Finding, RosterSnapshot, SubjectType, Verdic
 from infra.settings import Settings
 from store import ledger, reviews
 from tests.conftest import PERIOD, employee, put_employee, register_body, skip_days
-from tests.helpers.promotion_workflow import actor, decide, start_input, wait_pending
+from tests.helpers.promotion_workflow import (
+    actor,
+    decide,
+    start_input,
+    wait_pending,
+    write_handed,
+)
 from tests.helpers.waits import refusal_type
 from worker import build_worker
 from workflows.contracts import (
@@ -339,6 +345,7 @@ async def test_conflict_then_a_return_with_findings_sends_the_promotion_back(
     assert answer.promotion.pending is not None and answer.promotion.review is None
     assert answer.promotion.pending.step is Step.AGENCY_HR
     assert answer.promotion.return_count == 1
+    await write_handed(sessions, answer)  # as the API does once the update has completed
     async with sessions() as s:
         conflicts = await reviews.conflicted_reviewers(s, [first], [rec["nip"]])
         review_id = answer.review.review_id
@@ -442,6 +449,7 @@ async def test_a_review_short_of_reviewers_fills_its_seat_when_the_roster_change
     )
     assert answer.promotion.pending is not None
     assert answer.promotion.pending.step is Step.APPOINTING_AUTHORITY
+    await write_handed(sessions, answer)
     async with sessions() as s:
         trail = [e.kind for e in await ledger.entries(s, answer.review.review_id)]
     assert trail[3:6] == [

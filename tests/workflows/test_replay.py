@@ -66,6 +66,10 @@ def test_histories_are_committed() -> None:
     assert "review-successor-appointed" in names
     # BKN's review inside the promotion: the roster given at the start, and read once.
     assert {"promotion-embedded-review-full-chain", "promotion-embedded-review-timers"} <= names
+    # Decisions' entries handed to their callers (workflows/ledgered.py).
+    assert {
+        f"promotion-handover-{s}" for s in ("full-chain", "timers", "return-and-reject")
+    } <= names
 
 
 def _events(stem: str) -> list[dict[str, Any]]:
@@ -99,6 +103,37 @@ def test_both_bkn_review_paths_are_replayed() -> None:
     assert "record_promotion_review_batch" in text and "review_verdict" in text
     assert "load_review_roster" not in text  # the start carried the roster
     assert "load_review_roster" in json.dumps(_events("promotion-embedded-review-timers"))
+
+
+def _count(events: list[dict[str, Any]], kind: str) -> int:
+    return sum(1 for e in events if e["eventType"] == f"EVENT_TYPE_{kind}")
+
+
+def test_a_handed_over_decision_costs_its_update_s_workflow_task_alone() -> None:
+    """Before: each decision was its update's task, a ledger activity and the task its completion
+    woke. Handed over: each update completes in its own task and the entries ride with its answer;
+    the workflow writes what is left once, when the run ends."""
+    before = _events("promotion-embedded-review-full-chain")
+    after = _events("promotion-handover-full-chain")
+    updates = _count(after, "WORKFLOW_EXECUTION_UPDATE_COMPLETED")
+    assert updates == _count(before, "WORKFLOW_EXECUTION_UPDATE_COMPLETED") == 10
+    assert "ledger-entries-handed-to-the-updates-caller" in _patches(after)
+    assert "ledger-entries-handed-to-the-updates-caller" not in _patches(before)
+
+    def record_activities(events: list[dict[str, Any]]) -> int:
+        return sum(
+            1
+            for e in events
+            if e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
+            and e["activityTaskScheduledEventAttributes"]["activityType"]["name"].startswith(
+                "record_"
+            )
+        )
+
+    # The start's entries, and the run's end; no decision waits for a write of its own.
+    assert record_activities(after) == 3 and record_activities(before) >= updates
+    tasks_after = _count(after, "WORKFLOW_TASK_COMPLETED")
+    assert tasks_after <= updates + 8 < _count(before, "WORKFLOW_TASK_COMPLETED")
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

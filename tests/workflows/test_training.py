@@ -77,6 +77,7 @@ async def test_reminder_and_escalation_come_after_minutes(ts_env, settings, sess
     kinds = await recorded(sessions, h.id, "promotion.reminder_sent", "promotion.escalated")
     assert kinds.index("promotion.reminder_sent") < kinds.index("promotion.escalated")
     state = await decide(h, actor("agency_hr", "hr-head"))  # the escalation role acts
+    assert state.pending is not None
     assert state.pending.step is Step.PROMOTION_BOARD
     async with sessions() as s:
         rows = await ledger.entries(s, h.id)

@@ -1,0 +1,26 @@
+"""Writing what an update handed over: the entries its workflow decided and left to the caller.
+
+A workflow that hands over (``workflows/ledgered.py``) answers an update with the state and with
+every entry it has not written yet, oldest first. Once the update has completed, the decision is
+durable in the workflow's history, so these entries may be written, and the action writes them
+here, before it answers: the caller who sees the answer then finds the entries in the ledger and
+the read model at the new step, as before, without the workflow's own activity on the way. Every
+entry is idempotent by its id, so a replayed request, or the workflow catching up later for a
+caller that died, writes nothing twice; the writer is the process's one ledger writer (group
+commit), shared with every other action of the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from actions.services import Services
+from activities.contracts import RecordPromotion, RecordReview
+from activities.promotion_reviews import write_items
+from store.ledger_writer import writer_for
+
+
+async def record(services: Services, items: Sequence[RecordPromotion | RecordReview]) -> None:
+    """Write the handed-over ``items`` (nothing when the workflow wrote them before answering)."""
+    if items:
+        await write_items(writer_for(services.sessions), items)
