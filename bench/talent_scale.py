@@ -33,7 +33,7 @@ from temporalio.testing import WorkflowEnvironment
 from actions.queries import talent as reads
 from actions.services import Services
 from actions.talent import people, reviews
-from domain.talent.rulebook import get_talent_rulebook
+from domain.talent.rulebook import DEFAULT_TALENT_RULEBOOK, get_talent_rulebook
 from domain.talent.scoring import Unscorable, score
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
@@ -60,7 +60,7 @@ def vmhwm_mib() -> float:
 def scoring(n: int) -> None:
     """Score and box everyone; each person's box and score are kept (the scoring activity writes
     each chunk's rows and lets go of them, so nothing more stays)."""
-    rb = get_talent_rulebook("BKN-TM-2025")
+    rb = get_talent_rulebook(DEFAULT_TALENT_RULEBOOK)
     start = vmhwm_mib()
     t0 = time.perf_counter()
     records = population(n, "PROV-BENCH", seed=7)

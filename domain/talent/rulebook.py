@@ -8,6 +8,11 @@ every number is refused.
 
 A *training* rulebook counts the objection window, the answer time and the oversight review in
 minutes, and is refused outside development, test and training (``domain/training.py``).
+
+Versions: BKN-TM-2025 numbers the boxes along the diagonals (no source; superseded, kept for the
+reviews pinned to it); BKN-TM-2025.2, the default for new reviews, has the same numbers but the
+boxes numbered row by row of performance as every source found numbers them (not yet confirmed
+against the regulation's annex). Each has its training twin.
 """
 
 from __future__ import annotations
@@ -200,6 +205,11 @@ class TalentRulebook(BaseModel):
         perf, pot = key.split("/")
         return perf, pot
 
+    def grid(self) -> list[list[int]]:
+        """The boxes as the 9-box is drawn: performance up (the high row first), potential across
+        (low to high)."""
+        return [[self.box(perf, pot) for pot in LEVELS] for perf in reversed(LEVELS)]
+
     def readiness_of(self, box: int, eligible: bool) -> str:
         key = f"{box}:{'eligible' if eligible else 'not_eligible'}"
         return self.readiness.get(key, "later")
@@ -209,6 +219,7 @@ class TalentRulebook(BaseModel):
         return dict(SELECTION_RULEBOOKS[self.eligibility_rulebook].eligibility)
 
 
+# BKN-TM-2025's numbering, along the diagonals ([GK]; superseded, see sources.BOX_NUMBERING).
 _DIAGONAL = {
     "low/low": 1,
     "low/medium": 2,
@@ -286,23 +297,65 @@ _BKN_TM_2025 = TalentRulebook(
     sources=sources.BKN_TM_2025,
 )
 
-_TRAINING = TalentRulebook.model_validate(
+# Performance (kinerja) up, potential (potensial) across: row by row, the boxes as every source
+# found numbers them (sources.BOX_NUMBERING_2025_2).
+_BY_PERFORMANCE_ROWS = {
+    "high/low": 4,
+    "high/medium": 7,
+    "high/high": 9,
+    "medium/low": 2,
+    "medium/medium": 5,
+    "medium/high": 8,
+    "low/low": 1,
+    "low/medium": 3,
+    "low/high": 6,
+}
+
+# BKN-TM-2025 with the boxes renumbered; every other number is the same.
+_BKN_TM_2025_2 = TalentRulebook.model_validate(
     _BKN_TM_2025.model_dump()
     | {
-        "version": "BKN-TM-2025-training",
-        "title": "Training: the 2025 talent review with its windows in minutes",
-        "legal_basis": "Training only (MERITFLOW_ENV development, test or training); rules as "
-        + _BKN_TM_2025.version,
-        "duration_unit": DurationUnit.MINUTES,
-        "successor_review": review_rule(SubjectType.TALENT_SUCCESSOR, DurationUnit.MINUTES),
-        "sources": sources.TRAINING,
-        "training": True,
+        "version": "BKN-TM-2025.2",
+        "title": "Talent management: 9-box talent review and succession (2025 formula; the boxes "
+        "numbered by rows of performance)",
+        "boxes": _BY_PERFORMANCE_ROWS,
+        "sources": sources.BKN_TM_2025_2,
     }
 )
 
-TALENT_RULEBOOKS: dict[str, TalentRulebook] = {rb.version: rb for rb in (_BKN_TM_2025, _TRAINING)}
-DEFAULT_TALENT_RULEBOOK = _BKN_TM_2025.version
-TRAINING_TALENT_RULEBOOK = _TRAINING.version
+
+def _training(rb: TalentRulebook, title: str, training_sources: dict[str, str]) -> TalentRulebook:
+    """``rb`` with its objection window, answer time and successor review in minutes."""
+    return TalentRulebook.model_validate(
+        rb.model_dump()
+        | {
+            "version": f"{rb.version}-training",
+            "title": title,
+            "legal_basis": "Training only (MERITFLOW_ENV development, test or training); rules as "
+            + rb.version,
+            "duration_unit": DurationUnit.MINUTES,
+            "successor_review": review_rule(SubjectType.TALENT_SUCCESSOR, DurationUnit.MINUTES),
+            "sources": training_sources,
+            "training": True,
+        }
+    )
+
+
+_TRAINING = _training(
+    _BKN_TM_2025, "Training: the 2025 talent review with its windows in minutes", sources.TRAINING
+)
+_TRAINING_2025_2 = _training(
+    _BKN_TM_2025_2,
+    "Training: the 2025.2 talent review (boxes by rows of performance) with its windows in minutes",
+    sources.TRAINING_2025_2,
+)
+
+TALENT_RULEBOOKS: dict[str, TalentRulebook] = {
+    rb.version: rb for rb in (_BKN_TM_2025, _TRAINING, _BKN_TM_2025_2, _TRAINING_2025_2)
+}
+# New reviews and appointments: reviews already started stay on the version they were pinned to.
+DEFAULT_TALENT_RULEBOOK = _BKN_TM_2025_2.version
+TRAINING_TALENT_RULEBOOK = _TRAINING_2025_2.version
 
 
 def get_talent_rulebook(version: str) -> TalentRulebook:

@@ -7,6 +7,12 @@ rulebook without a source for every number (``domain.talent.rulebook.NUMBERS``).
 The 2025 formula is the weakest link: domain-rules §3.2 has it only from an unofficial summary of a
 recorded BKN briefing [S48]. It is kept as ONE versioned table (``formula``) whose source says so,
 so an agency pins a corrected version (a new rulebook version) without a code change.
+
+The box numbering is the other weak link. BKN-TM-2025 numbered the boxes along the diagonals
+([GK], :data:`BOX_NUMBERING`); every source found since that numbers them numbers them by rows of
+performance (:data:`BOX_NUMBERING_2025_2`, cited by address: they are not in domain-rules' list).
+BKN-TM-2025.2 carries that numbering for new reviews; BKN-TM-2025 keeps its own, so the reviews
+pinned to it keep their boxes, with a note that it was superseded.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ FORMULA_2025_CAVEAT = (
     "pin a corrected rulebook version if it differs."
 )
 
-BOX_NUMBERING = (
+BOX_NUMBERING_AS_FIRST_SOURCED = (
     "Axes: performance on Y, potential on X [S48]; boxes 7, 8 and 9 are the promotion pool [S48] "
     "(also cikalpedia.id 30 Sep 2025, Kuningan's presentation to BKN: 'kotak 7, 8, dan 9 dihuni ASN "
     "dengan performa dan potensi tinggi'); box 9 is the best (rakyat.news, 'yang masuk kotak ke-9 "
@@ -29,6 +35,50 @@ BOX_NUMBERING = (
     "2 low perf./medium pot., 3 medium perf./low pot., 4 low perf./high pot., 5 medium/medium, "
     "6 high perf./low pot., 7 medium perf./high pot., 8 high perf./medium pot., 9 high/high); no "
     "public source reachable from here states it. Pin a corrected version if the annex differs."
+)
+
+BOX_NUMBERING = (
+    "SUPERSEDED for new reviews by BKN-TM-2025.2, kept unchanged so that the reviews pinned to "
+    "BKN-TM-2025 keep their boxes: every source found since that numbers the boxes numbers them "
+    "row by row of performance (high: 4, 7, 9; medium: 2, 5, 8; low: 1, 3, 6, potential low to "
+    "high), not along the diagonals, so here boxes 1-6 stand for other cells and 7 and 8 swap (7 "
+    "is medium perf./high pot. here, high perf./medium pot. there); the pool, 7-9, is the same "
+    "three cells and 9 the same cell. See BKN-TM-2025.2's source of the box numbers. As first "
+    "sourced: " + BOX_NUMBERING_AS_FIRST_SOURCED
+)
+
+BOX_NUMBERING_2025_2 = (
+    "UNCONFIRMED against the annex: consistent across 5 independent third-party sources (3 or "
+    "more number all nine boxes, 2 state the axes or the pool), none of them the regulation's "
+    "annex, which could not be reached from here; check PermenPANRB 3/2020's Lampiran and Kepka "
+    "BKN 411/2025 and pin a corrected version if they differ. Performance (kinerja) is the Y axis, "
+    "potential (potensial) the X axis; by rows, potential low/medium/high: performance above "
+    "expectations (di atas ekspektasi, high) 4, 7, 9; as expected (sesuai, medium) 2, 5, 8; below "
+    "(di bawah, low) 1, 3, 6. So 1 low perf./low pot., 2 medium/low, 3 low/medium, 4 high/low, "
+    "5 medium/medium, 6 low/high, 7 high/medium, 8 medium/high, 9 high/high (performance first). "
+    "(1) github.com/Praz-715/pupr-argo-dev, lib/scoring/konstanta.ts: 'Matriks 9 Kotak Manajemen "
+    "Talenta ASN (Lampiran A) - [kategori Y][kategori X]', rows Di Atas 4, 7, 9 / Sesuai 2, 5, 8 / "
+    "Di Bawah 1, 3, 6 over Rendah, Menengah, Tinggi (its 'Lampiran A' is an annex of the project's "
+    "own working document, not the regulation's); its doc/KERANGKA TALENT POOL.md: 'Nilai Kinerja "
+    "sebagai Sumbu Y dan Nilai Potensial sebagai Sumbu X'. (2) Several (at least two) independent "
+    "Indonesian civil-service HR codebases (PHP getBoxLabel functions, 'kotakpetatalentaketerangan' tables; "
+    "their repositories were not recorded) label the boxes '4 => Kinerja di atas ekspektasi dan "
+    "potensial rendah', '6 => Kinerja di bawah ekspektasi dan potensial tinggi', '7 => Kinerja di "
+    "atas ekspektasi dan potensial menengah', '8 => Kinerja sesuai ekspektasi dan potensial "
+    "tinggi', with follow-ups per box (9 promoted and retained, succession group; 6 performance "
+    "counselling; 4 rotation). (3) cikalpedia.id/manajemen-talenta-asn-akhiri-praktik-like-and-"
+    "dislike (3 Oct 2025, Kuningan district HR): 'Sumbu X menggambarkan potensi ... Sumbu Y "
+    "menilai kinerja', 'kotak 7, 8, dan 9 dihuni ASN dengan performa dan potensi tinggi' (axes and "
+    "pool). (4) A BKN regional office's knowledge base, copied in github.com/Collopus23/KBS-CORPU-"
+    "VERSIONCLONE, resources/views/kms/artikel2.blade.php, paraphrasing PermenPANRB 3/2020: the "
+    "agency succession group comes from boxes 9, 8 and 7, the national group from box 9 (pool "
+    "only; its matrix is an image). The regulation: PermenPANRB 20/2025, amending 3/2020 "
+    "(pasal.id/en/peraturan/permen/permenpanrb-no-20-tahun-2025), Pasal 17 names the categories "
+    "(di atas / sesuai / di bawah ekspektasi; tinggi, menengah, rendah) but no box numbers. One "
+    "outlier, a BKN Hackathon 2024 project claiming that asik.menpan.go.id numbers left to right "
+    "and bottom to top with potential as rows, is supported by nothing else and not followed. "
+    "Replaces BKN-TM-2025's diagonal numbering ([GK], no source): 7 and 8 swap cells, 1-6 move; "
+    "the pool (7, 8, 9) is the same three cells and 9 the same cell."
 )
 
 BKN_TM_2025: dict[str, str] = {
@@ -77,8 +127,24 @@ BKN_TM_2025: dict[str, str] = {
     "working days",
 }
 
-TRAINING = BKN_TM_2025 | {
+# BKN-TM-2025.2: BKN-TM-2025's numbers but the box numbering; what reads box numbers says so.
+BKN_TM_2025_2 = BKN_TM_2025 | {
+    "boxes": BOX_NUMBERING_2025_2,
+    "pool_boxes": "Boxes 7, 8 and 9 are the promotion pool [S48]; the agency succession group "
+    "comes from boxes 9, 8 and 7 (the BKN knowledge-base copy named in the source of the boxes); "
+    "the same three cells as under BKN-TM-2025's numbering",
+    "successor_box": BKN_TM_2025["successor_box"] + "; box 9 (high/high) is the same cell under "
+    "both numberings",
+    "readiness": BKN_TM_2025["readiness"] + ". As in BKN-TM-2025, by box number: box 8 is now "
+    "medium performance/high potential and box 7 high performance/medium potential (the reverse "
+    "of BKN-TM-2025's cells)",
+}
+
+_TRAINING_WINDOWS = {
     "objection_window": "training: 5 minutes stand for the 5 working days",
     "answer_within": "training: 10 minutes stand for the 10 working days",
     "successor_review": "training: the legal reminder and due date, in minutes",
 }
+
+TRAINING = BKN_TM_2025 | _TRAINING_WINDOWS
+TRAINING_2025_2 = BKN_TM_2025_2 | _TRAINING_WINDOWS

@@ -15,7 +15,7 @@ from domain.talent.rulebook import get_talent_rulebook
 from domain.talent.succession import CriticalPost, PoolMember, successors
 from tests.domain.talent_data import talent
 
-RB = get_talent_rulebook("BKN-TM-2025")
+RB = get_talent_rulebook("BKN-TM-2025.2")
 VACATED = date(2027, 6, 1)
 MEMBER = Actor(id="tc-2", role="talent_committee")
 

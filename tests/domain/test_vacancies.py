@@ -22,7 +22,7 @@ def test_a_jpt_post_is_for_the_rules_to_route(level: str) -> None:
         approval=None,
         has_plan=False,
         candidates=[],
-        rb=get_talent_rulebook("BKN-TM-2025"),
+        rb=get_talent_rulebook("BKN-TM-2025.2"),
         on=date(2027, 1, 4),
     )
     filling = from_decision(d)

@@ -117,7 +117,7 @@ class Agency:
             "appointing_authority_id": PPK,
             "oversight_body": self.body,
             "rulebook_version": "PermenPANRB-15-2019-training",
-            "talent_rulebook_version": "BKN-TM-2025-training",
+            "talent_rulebook_version": "BKN-TM-2025.2-training",
         }
         r = await send(self.api, cloud_event(ce.POST_VACATED, data), self.code)
         assert r.status_code == 202, r.text

@@ -83,7 +83,7 @@ class Case:
             successor_name="Dewi Lestari",
             appointing_authority_id=PPK.id,
             oversight_body=self.body,
-            rulebook_version="BKN-TM-2025-training",
+            rulebook_version="BKN-TM-2025.2-training",
             decision={"route": "talent_management", "checks": []},
             fallback=fallback,
             requested_by=HR,

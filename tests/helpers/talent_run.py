@@ -81,7 +81,10 @@ class TalentRun:
         result = await self.act(records.IMPORT, self.who("agency_hr"), csv_body(to_csv(found)), "")
         return int(result.imported)
 
-    async def start(self, rulebook: str = "BKN-TM-2025-training", **population: Any) -> Any:
+    async def start(
+        self, rulebook: str | None = "BKN-TM-2025.2-training", **population: Any
+    ) -> Any:
+        """Start the review on ``rulebook`` (None: the rulebook in force)."""
         body = {
             "code": self.code,
             "title": "Talent review of administrators",

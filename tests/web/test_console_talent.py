@@ -6,6 +6,7 @@ the succession page shows the approval's checks."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -43,6 +44,7 @@ async def test_a_review_through_the_pages(api: Api, sessions, dev_env) -> None:
     await hr.sign_in("agency_hr", "Dewi HR", "hr-dewi", agency)
     page = await hr.get("/talent")
     assert "Mulai talent review" in page.text
+    assert '<option value="BKN-TM-2025.2" selected>' in page.text  # the default for new reviews
     members = "tc-chair, Ketua, chair\ntc-sec, Sekretaris, secretary\ntc-m, Anggota, member"
     r = await hr.post(
         "/talent",
@@ -51,7 +53,7 @@ async def test_a_review_through_the_pages(api: Api, sessions, dev_env) -> None:
             "title": "Talent review administrator",
             "cutoff_date": "2026-11-30",
             "position_levels": ["administrator", "ahli_madya"],
-            "rulebook_version": "BKN-TM-2025-training",
+            "rulebook_version": "BKN-TM-2025.2-training",
             "committee": members,
             "request_id": hr.request_id(),
         },
@@ -65,6 +67,9 @@ async def test_a_review_through_the_pages(api: Api, sessions, dev_env) -> None:
     await chair.sign_in("talent_committee", "Ketua", "tc-chair", agency)
     page = await chair.get(f"/talent/{pid}")
     assert "Sembilan kotak" in page.text and "Konflik kepentingan" in page.text
+    # The 9-box drawn as the sources draw it: performance up (high row first), potential across.
+    ninebox = page.text.split('class="list ninebox"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"\?box=(\d)", ninebox) == list("479258136")
     r = await chair.post(
         f"/talent/{pid}/declarations",
         {"conflicted": "", "reason": "tidak ada", "request_id": chair.request_id()},

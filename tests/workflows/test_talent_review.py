@@ -3,7 +3,8 @@ walked through the action pipeline on the time-skipping server with the real wor
 the data cut-off, the scores, a calibration move with its justification (and the refusals a
 conflicted or unjustified move gets), publication with explanations, an objection upheld and one
 rejected, the objection window closing on its timer, and the pool, checked against an independent
-computation of every box here in the test."""
+computation of every box here in the test. New reviews number the boxes by rows of performance
+(BKN-TM-2025.2); a review pinned to BKN-TM-2025 still numbers them along its diagonals."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from infra.settings import Settings
 from store import audit, ledger
 from store.models import LedgerEntry
 from store.talent.objections import pool_rows
-from store.talent_models import PoolMember
+from store.talent_models import PoolMember, TalentPerson
 from tests.helpers.talent import CUTOFF, population
 from tests.helpers.talent_run import TalentRun
 from worker import build_worker
@@ -49,7 +50,15 @@ async def services(
 SKP = {"very_good": 100, "good": 80, "needs_improvement": 60, "poor": 40, "very_poor": 20}
 EDU = {"S3": 100, "S2": 90, "S1": 80, "D4": 80, "D3": 60}
 INTEGRITY = {"light": 75, "medium": 50, "heavy": 0}
+# BKN-TM-2025.2, as the sources draw the 9-box: performance up, potential across (low, medium, high).
+ROWS = {"high": (4, 7, 9), "medium": (2, 5, 8), "low": (1, 3, 6)}
 BOX = {
+    (perf, pot): box
+    for perf, row in ROWS.items()
+    for pot, box in zip(("low", "medium", "high"), row, strict=True)
+}
+# BKN-TM-2025, along the diagonals: what the reviews pinned to it were numbered by.
+DIAGONAL_BOX = {
     ("low", "low"): 1,
     ("low", "medium"): 2,
     ("medium", "low"): 3,
@@ -66,7 +75,7 @@ def level(x: Decimal) -> str:
     return "high" if x >= 80 else "medium" if x >= 60 else "low"
 
 
-def expected_box(r: TalentRecord) -> int | None:
+def expected_box(r: TalentRecord, table: dict[tuple[str, str], int] = BOX) -> int | None:
     if r.competency_score is None or r.potential_score is None:
         return None
     rated = [SKP[x.rating.value] for x in r.ratings if CUTOFF.year - 2 <= x.year < CUTOFF.year]
@@ -84,7 +93,7 @@ def expected_box(r: TalentRecord) -> int | None:
         + Decimal("0.2") * EDU[r.education]
         + Decimal("0.15") * integrity
     ).quantize(Decimal("0.01"))
-    return BOX[(level(perf), level(pot))]
+    return table[(level(perf), level(pot))]
 
 
 async def test_a_whole_review_of_2000_employees_on_the_training_rulebook(
@@ -95,6 +104,7 @@ async def test_a_whole_review_of_2000_employees_on_the_training_rulebook(
     assert await run.import_records(everyone) == N
     started = await run.start()
     assert started.created and started.review.stage == "cutoff"
+    assert started.review.rulebook_version == "BKN-TM-2025.2-training"
 
     row = await run.until("calibration")
     inside = [r for r in everyone if r.position_level in ("administrator", "ahli_madya")]
@@ -194,7 +204,8 @@ async def test_on_the_legal_rulebook_the_objection_window_counts_working_days(
 ) -> None:
     run = TalentRun(services, "PEMKAB-LEGAL")
     await run.import_records(population(40, "PEMKAB-LEGAL", seed=9))
-    await run.start(rulebook="BKN-TM-2025")
+    started = await run.start(rulebook=None)  # the rulebook in force
+    assert started.review.rulebook_version == "BKN-TM-2025.2"
     await run.until("calibration")
     published = await run.act(reviews.CLOSE_CALIBRATION, run.member(1), {})
     now = published.updated_at
@@ -212,3 +223,29 @@ async def test_on_the_legal_rulebook_the_objection_window_counts_working_days(
         "cancelled",
         None,
     )
+
+
+async def test_a_review_pinned_to_bkn_tm_2025_still_numbers_along_the_diagonals(
+    services: Services, sessions
+) -> None:
+    everyone = population(200, "PEMKAB-PINNED", seed=11)
+    run = TalentRun(services, "PEMKAB-PINNED")
+    await run.import_records(everyone)
+    await run.start(rulebook="BKN-TM-2025-training")
+    row = await run.until("calibration")
+    inside = [r for r in everyone if r.position_level in ("administrator", "ahli_madya")]
+    old = {r.nip: expected_box(r, DIAGONAL_BOX) for r in inside}
+    new = {r.nip: expected_box(r) for r in inside}
+    async with sessions() as session:
+        boxes = dict(
+            (
+                await session.execute(
+                    select(TalentPerson.nip, TalentPerson.computed_box).where(
+                        TalentPerson.process_id == run.id
+                    )
+                )
+            ).all()
+        )
+    assert boxes == old and boxes != new
+    assert row.counts["boxes"] == {str(b): list(old.values()).count(b) for b in range(1, 10)}
+    await run.act(reviews.CANCEL, run.who("agency_hr"), {"reason": "test finished"})

@@ -19,7 +19,7 @@ from actions.talent import people, reviews
 from actions.talent.common import READERS, STARTERS
 from domain.errors import DomainError
 from domain.talent.records import POSITION_LEVELS
-from domain.talent.rulebook import TALENT_RULEBOOKS
+from domain.talent.rulebook import DEFAULT_TALENT_RULEBOOK, TALENT_RULEBOOKS, get_talent_rulebook
 from web.forms import FormState, flash, form_data, services, submit, take_flash
 from web.i18n import N_
 from web.render import formatter, render
@@ -29,8 +29,6 @@ from web.talent_why import why_lines
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PAGE = 50
-# The 9-box as it is drawn: potential across (low → high), performance up (high row first).
-GRID = [[7, 8, 9], [4, 5, 6], [1, 2, 3]]
 
 
 @router.get("/talent", response_class=HTMLResponse)
@@ -47,6 +45,7 @@ async def _list(request: Request, form: FormState, status: int = 200) -> Respons
         "can_start": who.role in STARTERS,
         "levels": POSITION_LEVELS,
         "rulebooks": sorted(TALENT_RULEBOOKS),
+        "default_rulebook": DEFAULT_TALENT_RULEBOOK,
     }
     return render(request, "talent_reviews.html", context, status=status)
 
@@ -112,9 +111,11 @@ async def _page(request: Request, review_id: str, form: FormState, status: int =
         audited = await reads.review_explanation(ctx, principal, review_id)
     committee = who.role == "talent_committee" and seat is not None
     boxes = (r.counts or {}).get("boxes") or {}
+    # The 9-box as drawn (performance up, potential across), numbered by the review's own rulebook.
+    grid = get_talent_rulebook(r.rulebook_version).grid()
     context = {
         "r": r,
-        "grid": [[(b, boxes.get(str(b), 0)) for b in row] for row in GRID],
+        "grid": [[(b, boxes.get(str(b), 0)) for b in row] for row in grid],
         "page": page,
         "box": box,
         "offset": offset,
