@@ -4,7 +4,9 @@ A workflow that hands over (``workflows/ledgered.py``) answers an update with th
 every entry it has not written yet, oldest first. Once the update has completed, the decision is
 durable in the workflow's history, so these entries may be written, and the action writes them
 here, before it answers: the caller who sees the answer then finds the entries in the ledger and
-the read model at the new step, as before, without the workflow's own activity on the way. Every
+the read model at the new step, as before, without the workflow's own activity on the way. The
+update carries the newest entries the ledger already holds (:func:`written_through`), so the
+workflow hands over only what may still be missing. Every
 entry is idempotent by its id, so a replayed request, or the workflow catching up later for a
 caller that died, writes nothing twice; the writer is the process's one ledger writer (group
 commit), shared with every other action of the process.
@@ -17,7 +19,15 @@ from collections.abc import Sequence
 from actions.services import Services
 from activities.contracts import RecordPromotion, RecordReview
 from activities.promotion_reviews import write_items
+from store import ledger
 from store.ledger_writer import writer_for
+
+
+async def written_through(services: Services, *process_ids: str) -> list[str]:
+    """The newest entry of each process as the ledger holds it, to tell the workflow with the
+    update: those and every entry before them need no writing any more."""
+    async with services.sessions() as session:
+        return await ledger.newest_entry_ids(session, process_ids)
 
 
 async def record(services: Services, items: Sequence[RecordPromotion | RecordReview]) -> None:

@@ -245,6 +245,7 @@ async def _decide(a: Attempt[DecisionCreate]) -> PromotionRead:
         step=body.step,
         corrections=body.corrections,
         decree_number=body.decree_number,
+        written_through=await handed.written_through(a.services, a.target.process_id),
     )
     update = temporal.update(
         a.services.client,

@@ -137,6 +137,8 @@ async def _send(
     behind its workflow answer 503 (:mod:`actions.lag`)."""
     host = _host(a)
     if host is not None:
+        through = await handed.written_through(a.services, host, a.target.process_id)
+        inp = inp.model_copy(update={"written_through": through})
         answer: ReviewAnswer = await unless_lagging(
             temporal.update(a.services.client, host, hosted, inp, update_id=a.update_id),
             a.target,

@@ -80,6 +80,19 @@ async def append(
     return row, True
 
 
+async def newest_entry_ids(session: AsyncSession, process_ids: Sequence[str]) -> list[str]:
+    """The id of each process's newest entry (at its chain's head), for those that have one."""
+    stmt = (
+        select(LedgerEntry.entry_id)
+        .join(
+            LedgerHead,
+            (LedgerHead.process_id == LedgerEntry.process_id) & (LedgerHead.seq == LedgerEntry.seq),
+        )
+        .where(LedgerHead.process_id.in_(list(process_ids)))
+    )
+    return [str(e) for e in (await session.scalars(stmt)).all()]
+
+
 async def entries(session: AsyncSession, process_id: str) -> list[LedgerEntry]:
     stmt = select(LedgerEntry).where(LedgerEntry.process_id == process_id).order_by(LedgerEntry.seq)
     return list((await session.scalars(stmt)).all())

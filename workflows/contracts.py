@@ -46,6 +46,8 @@ class DecisionInput(BaseModel):
     step: Step | None = None
     corrections: list[str] = Field(default_factory=list)
     decree_number: str | None = None
+    # The newest entries of the process the caller read in the ledger (workflows/ledgered.py).
+    written_through: list[str] = Field(default_factory=list, max_length=4)
 
 
 class PendingStep(BaseModel):
@@ -143,6 +145,7 @@ class DeclarationInput(BaseModel):
     has_conflict: bool
     persons: list[str] = Field(default_factory=list, max_length=100)
     reason: str = Field(default="", max_length=2000)
+    written_through: list[str] = Field(default_factory=list, max_length=4)
 
 
 class VerdictInput(BaseModel):
@@ -151,6 +154,7 @@ class VerdictInput(BaseModel):
     verdict: Verdict
     justification: str = Field(min_length=1, max_length=4000)
     findings: list[Finding] = Field(default_factory=list, max_length=100)
+    written_through: list[str] = Field(default_factory=list, max_length=4)
 
 
 class SeatState(BaseModel):

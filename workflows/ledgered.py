@@ -21,20 +21,23 @@ the decision, and replay that way: :data:`PATCH` is false for them.
 decided. Entries queued while an update handler is open (:meth:`Outbox.handling`) are not written
 by the workflow at once; the handler answers with :meth:`Outbox.tail`, every entry not yet known
 written, in order, and the caller (the API, once the update has completed and so is durable in the
-history) writes them through the same idempotent writer. The workflow still writes them itself,
-so that a caller who dies after the update loses nothing: with the next entry it must write at
-once (a timer's, a start's), when :data:`~workflows.policies.MAX_HANDED` wait, when the run ends
-(:meth:`settled`), or :data:`~workflows.policies.LEDGER_CATCH_UP` after the first of them, whichever
-comes first. A caller's write and the workflow's find each other's rows by entry id; every writer
-writes a tail from the oldest entry not yet known written, so a process's chain keeps decision
-order whoever writes first. A decision then costs its update's one workflow task instead of that
-task, an activity and the task the activity's completion wakes.
+history) writes them through the same idempotent writer. The workflow still writes them itself, so
+that a caller who dies after the update loses nothing: with the next entry it must write at once (a
+timer's, a start's), when :data:`~workflows.policies.MAX_HANDED` wait, when the run ends
+(:meth:`settled`), or :data:`~workflows.policies.LEDGER_CATCH_UP` after the first of them,
+whichever comes first. A caller's write and the workflow's find each other's rows by entry id;
+every writer writes a tail from the oldest entry not yet known written, so a process's chain keeps
+decision order whoever writes first. A caller tells the workflow, with its update, the newest
+entries it read in the ledger (:meth:`Outbox.confirm`): those and the ones before them leave the
+queue, so a tail holds what the last callers may not have written, not the whole run. A decision
+then costs its update's one workflow task instead of that task, an activity and the task the
+activity's completion wakes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
@@ -71,11 +74,13 @@ class Outbox(Generic[ItemT, BatchT]):
         self._durable: bool | None = None
         self._handover = False
         self._queue: list[ItemT] = []
+        # Beside each queued entry: its id, and whether the workflow writes it at once (no
+        # update's caller is handed it).
+        self._queue_ids: list[str] = []
+        self._queue_own: list[bool] = []
         self._in_flight: list[ItemT] = []
         self._queued = 0
         self._written = 0
-        # Entries in the queue that no update's caller is handed (written at once).
-        self._own = 0
         self._handlers = 0
         self._forced = 0
         self._task: asyncio.Task[None] | None = None
@@ -108,6 +113,18 @@ class Outbox(Generic[ItemT, BatchT]):
         finally:
             self._handlers -= 1
 
+    def confirm(self, entry_ids: Iterable[str]) -> None:
+        """A caller read these entries in the ledger before its update: each of them, and every
+        entry queued before it, is written (every writer writes in order, each entry only after
+        the ones before it are committed), so they leave the queue without a write of ours."""
+        if not self._handover:
+            return
+        positions = [self._queue_ids.index(i) + 1 for i in entry_ids if i in self._queue_ids]
+        cut = max(positions, default=0)
+        if cut:
+            del self._queue[:cut], self._queue_ids[:cut], self._queue_own[:cut]
+            self._written += cut
+
     def tail(self) -> list[ItemT]:
         """Every entry not yet known written, oldest first (empty unless this run hands over)."""
         if not self._handover:
@@ -122,9 +139,9 @@ class Outbox(Generic[ItemT, BatchT]):
             await record(self._write_one, item, entry_id=entry_id)
             return
         self._queue.append(item)
+        self._queue_ids.append(entry_id)
+        self._queue_own.append(not (self._handover and self._handlers))
         self._queued += 1
-        if not (self._handover and self._handlers):
-            self._own += 1
 
     async def settled(self) -> None:
         """Wait until every entry queued so far is written (at once in a legacy run)."""
@@ -142,7 +159,7 @@ class Outbox(Generic[ItemT, BatchT]):
         """Whether the workflow writes the queue now rather than leave it to the callers."""
         return bool(self._queue) and (
             not self._handover
-            or self._own > 0
+            or any(self._queue_own)
             or self._forced > self._written
             or len(self._queue) >= policies.MAX_HANDED
         )
@@ -151,13 +168,16 @@ class Outbox(Generic[ItemT, BatchT]):
         while True:
             await workflow.wait_condition(lambda: bool(self._queue))
             if not self._due():
-                try:  # handed over: written by their callers, or caught up here
+                try:  # handed over: written by their callers (confirmed), or caught up here
                     await workflow.wait_condition(
-                        self._due, timeout=policies.LEDGER_CATCH_UP.total_seconds()
+                        lambda: self._due() or not self._queue,
+                        timeout=policies.LEDGER_CATCH_UP.total_seconds(),
                     )
                 except TimeoutError:
                     pass
-            batch, self._queue, self._own = self._queue, [], 0
+                if not self._queue:
+                    continue
+            batch, self._queue, self._queue_ids, self._queue_own = self._queue, [], [], []
             self._in_flight = batch
             routed = self._route(batch) if self._route is not None else None
             method, arg = routed or (self._write_batch, self._batch_of(batch))

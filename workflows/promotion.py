@@ -287,6 +287,7 @@ class PromotionWorkflow(BknReview):
                     code="decision_in_progress",
                 )
             )
+        self._ledger.confirm(d.written_through)
         with self._ledger.handling():
             self._queued = (d, update_id)
             await workflow.wait_condition(lambda: update_id in self._processed)

@@ -188,6 +188,7 @@ class BknReview(PromotionCore):
     @workflow.update
     async def review_declare(self, d: DeclarationInput) -> ReviewAnswer:
         outbox = self._trail.outbox
+        outbox.confirm(d.written_through)
         with outbox.handling():
             review = self._open_review()
             check(lambda: review.declare(d))
@@ -208,6 +209,7 @@ class BknReview(PromotionCore):
 
     @workflow.update
     async def review_verdict(self, v: VerdictInput) -> ReviewAnswer:
+        self._trail.outbox.confirm(v.written_through)
         with self._trail.outbox.handling():
             review = self._open_review()
             check(lambda: review.verdict(v))

@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowHandle
@@ -28,6 +29,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.promotion_reviews import write_items
 from domain.enums import Decision, PromotionType, Step
 from domain.ledger import Actor
 from domain.review import REVIEW_RULES, Finding, SubjectType, Verdict
@@ -35,7 +37,8 @@ from domain.rulebook import TRAINING_VERSION
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
 from infra.temporal_bin import find_test_server
-from store import reviews
+from store import ledger, reviews
+from store.ledger_writer import writer_for
 from tests.conftest import PERIOD, employee, free_port, put_employee, register_body
 from worker import build_worker
 from workflows.contracts import (
@@ -60,11 +63,34 @@ def who(role: str, sub: str = "u1", agency: str | None = AGENCY) -> Actor:
     return Actor(id=sub, role=role, agency=agency)
 
 
+# Set while a scenario plays the API's part: each update carries the newest entries the ledger
+# holds, and its answer's entries are written (actions/handed.py).
+CALLER: list[Sessions] = []
+
+
+async def send(h: WorkflowHandle, method: Any, inp: Any) -> Any:
+    """Send an update to the promotion ``h``, as the API does when a scenario plays its part."""
+    if CALLER:
+        review_id = getattr(inp, "review_id", None)
+        state = await h.query(PromotionWorkflow.state)
+        if review_id is None and isinstance(inp, DeclarationInput | VerdictInput) and state.review:
+            review_id = state.review.review_id  # the review the update is for, as the API knows
+        async with CALLER[0]() as session:
+            through = await ledger.newest_entry_ids(
+                session, [h.id, *([review_id] if review_id else [])]
+            )
+        inp = inp.model_copy(update={"written_through": through})
+    answer = await h.execute_update(method, inp)
+    if CALLER:
+        await write_items(writer_for(CALLER[0]), answer.ledger)
+    return answer
+
+
 async def approve(
     h: WorkflowHandle, actor: Actor, decision: Decision = Decision.APPROVE, **kw: object
 ) -> None:
     d = DecisionInput(actor=actor, decision=decision, justification="recorded for replay", **kw)  # type: ignore[arg-type]
-    await h.execute_update(PromotionWorkflow.decide, d)
+    await send(h, PromotionWorkflow.decide, d)
 
 
 async def until_pending(h: WorkflowHandle, step: Step | None = None) -> PromotionState:
@@ -125,17 +151,19 @@ async def embedded_pertek(
     seat = state.review.seats[0].reviewer_id
     if recuse_first:
         first = who("reviewer", seat, None)
-        answer = await h.execute_update(
+        answer = await send(
+            h,
             PromotionWorkflow.review_declare,
             DeclarationInput(actor=first, has_conflict=True, reason="the employee's relative"),
         )
         seat = next(s.reviewer_id for s in answer.review.seats if not s.recused)
     reviewer = who("reviewer", seat, None)
-    await h.execute_update(
-        PromotionWorkflow.review_declare, DeclarationInput(actor=reviewer, has_conflict=False)
+    await send(
+        h, PromotionWorkflow.review_declare, DeclarationInput(actor=reviewer, has_conflict=False)
     )
     findings = [Finding(what="rank history does not match SK")] if verdict is Verdict.RETURN else []
-    await h.execute_update(
+    await send(
+        h,
         PromotionWorkflow.review_verdict,
         VerdictInput(
             actor=reviewer, verdict=verdict, justification="recorded for replay", findings=findings
@@ -233,9 +261,13 @@ SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object], str]] = {
     "handover-full-chain": (embedded_full_chain, {}, LEGAL),
     "handover-timers": (embedded_timers, {}, LEGAL),
     "handover-return-and-reject": (return_and_reject, {}, LEGAL),
+    # ... with the API's part played: each update tells what the ledger holds, and is written.
+    "handover-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
 }
+# Scenarios in which the capture plays the API's part (CALLER).
+AS_THE_API = {"handover-confirmed-full-chain"}
 # Scenarios whose start carries BKN's roster.
-WITH_ROSTER = {"embedded-review-full-chain", "handover-full-chain"}
+WITH_ROSTER = {"embedded-review-full-chain", "handover-full-chain", "handover-confirmed-full-chain"}
 CHILDREN: list[WorkflowHandle] = []
 IDS: dict[str, str] = {}
 IDS_FILE = HERE / "workflow_ids.json"
@@ -309,8 +341,13 @@ async def capture_promotion(
         task_queue=settings.task_queue,
     )
     before = len(CHILDREN)
-    if scenario is not None:
-        await scenario(env, h, rec["supervisor_nip"])
+    if name in AS_THE_API:
+        CALLER.append(sessions)
+    try:
+        if scenario is not None:
+            await scenario(env, h, rec["supervisor_nip"])
+    finally:
+        CALLER.clear()
     await h.result()
     await write(f"promotion-{name}", h)
     return CHILDREN[before:]

@@ -136,6 +136,30 @@ def test_a_handed_over_decision_costs_its_update_s_workflow_task_alone() -> None
     assert tasks_after <= updates + 8 < _count(before, "WORKFLOW_TASK_COMPLETED")
 
 
+def _handed(events: list[dict[str, Any]]) -> list[list[str]]:
+    """The entry ids each completed update handed to its caller, in order."""
+    out = []
+    for e in events:
+        if e["eventType"] != "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED":
+            continue
+        payload = e["workflowExecutionUpdateCompletedEventAttributes"]["outcome"]["success"]
+        answer = json.loads(base64.b64decode(payload["payloads"][0]["data"]))
+        out.append([item["entry"]["entry_id"] for item in answer["ledger"]])
+    return out
+
+
+def test_a_caller_that_says_what_the_ledger_holds_is_handed_only_what_is_new() -> None:
+    """Unconfirmed, an answer hands over every entry since the workflow last wrote (the run's
+    tail grows); confirmed by each update (written_through), each entry is handed over once."""
+    unconfirmed = _handed(_events("promotion-handover-full-chain"))
+    confirmed = _handed(_events("promotion-handover-confirmed-full-chain"))
+    assert len(confirmed) == len(unconfirmed) == 10
+    flat = [i for ids in confirmed for i in ids]
+    assert len(flat) == len(set(flat))
+    assert max(map(len, unconfirmed)) > max(map(len, confirmed))
+    assert sum(map(len, unconfirmed)) > 2 * len(flat)
+
+
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     replayer = Replayer(
