@@ -100,7 +100,10 @@ def from_state(row: PromotionView, state: PromotionState, now: datetime) -> Prom
             "status": state.status.value,
             "stage": state.stage,
             "pending": pending,
-            "eligibility": state.eligibility.model_dump(mode="json") if state.eligibility else None,
+            # An update's answer leaves out the eligibility, assessed once and already in the row.
+            "eligibility": (
+                state.eligibility.model_dump(mode="json") if state.eligibility else row.eligibility
+            ),
             "decree": state.decree.model_dump(mode="json") if state.decree else None,
             "last_decision": state.last_decision,
             "return_count": state.return_count,

@@ -67,6 +67,11 @@ async def _effects(tx: Tx, req: RecordPromotion, row: Appended, now: datetime) -
         record_effects.insert_promotion_if_absent(
             tx, process_id=req.process_id, now=now, **req.identity.model_dump()
         )
-    record_effects.patch_promotion(tx, req.process_id, req.view.model_dump(), now=now)
+    patch = req.view.model_dump()
+    if patch["eligibility"] is None:
+        # Assessed once, never cleared: a view without it (every entry but the assessment's,
+        # since views stopped repeating it) leaves the row's eligibility as written.
+        del patch["eligibility"]
+    record_effects.patch_promotion(tx, req.process_id, patch, now=now)
     # The outbox: events are queued in the same transaction as the decision.
     await record_effects.enqueue_outbox(tx, row, req.view)

@@ -295,7 +295,7 @@ class PromotionWorkflow(BknReview):
             # Answer once the decision is in the ledger and the read model: the caller may read
             # both. (A run that hands over answers at once; its caller writes them.)
             await self._ledger.settled()
-        return PromotionAnswer(state=self.state(), ledger=self._ledger.tail())
+        return PromotionAnswer(state=self._answer_state(), ledger=self._ledger.tail())
 
     @decide.validator
     def _validate_decide(self, d: DecisionInput) -> None:

@@ -201,7 +201,9 @@ class BknReview(PromotionCore):
         outbox = self._trail.outbox
         if not outbox.handover:
             await outbox.settled()
-        return ReviewAnswer(review=review.state(), promotion=self.state(), ledger=outbox.tail())
+        return ReviewAnswer(
+            review=review.state(), promotion=self._answer_state(), ledger=outbox.tail()
+        )
 
     @review_declare.validator
     def _validate_review_declare(self, d: DeclarationInput) -> None:

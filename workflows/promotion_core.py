@@ -147,6 +147,11 @@ class PromotionCore:
             review=self._review.state() if self._review is not None else None,
         )
 
+    def _answer_state(self) -> PromotionState:
+        """The state as an update answers it: without the eligibility, which the caller's row has
+        had since it was assessed (answers and their history events stay small)."""
+        return self.state().model_copy(update={"eligibility": None})
+
     # ---- ledger ----------------------------------------------------------------------------
 
     async def _finish(

@@ -33,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.review_records import review_view, seat_rows
 
 Item = RecordPromotion | RecordReview
+# The one entry whose view carries the eligibility (the others leave the row's as it is).
+ASSESSED = "promotion.eligibility_assessed"
 Writer = Callable[[Any, Any], Awaitable[Any]]
 
 
@@ -91,7 +93,7 @@ class PromotionLedger:
         item = RecordPromotion(
             process_id=entry.process_id,
             entry=entry,
-            view=promotion_view(state),
+            view=promotion_view(state, eligibility=kind == ASSESSED),
             identity=identity(inp, rb),
         )
         await self.outbox.put(item, entry_id=entry.entry_id)

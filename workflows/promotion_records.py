@@ -12,8 +12,10 @@ from domain.rulebook import Rulebook
 from workflows.contracts import PromotionState, StartPromotion
 
 
-def promotion_view(state: PromotionState) -> PromotionViewData:
-    """The whole read-model row as of ``state``."""
+def promotion_view(state: PromotionState, *, eligibility: bool = True) -> PromotionViewData:
+    """The read-model row as of ``state``; without the eligibility unless ``eligibility`` (it is
+    assessed once and never changes: only the entry that assesses it needs to carry it, and a
+    view without it leaves the row's as written)."""
     p = state.pending
     return PromotionViewData(
         status=state.status.value,
@@ -26,7 +28,9 @@ def promotion_view(state: PromotionState) -> PromotionViewData:
         due_at=p.due_at if p else None,
         auto_approve_at=p.auto_approve_at if p else None,
         pending_review_id=p.review_id if p else None,
-        eligibility=state.eligibility.model_dump(mode="json") if state.eligibility else None,
+        eligibility=(
+            state.eligibility.model_dump(mode="json") if state.eligibility and eligibility else None
+        ),
         decree=state.decree.model_dump(mode="json") if state.decree else None,
         last_decision=state.last_decision,
         return_count=state.return_count,

@@ -61,6 +61,13 @@ async def test_full_chain_to_decree(ts_env, settings, sessions) -> None:
     assert k.count("promotion.review_requested") == k.count("promotion.review_concluded") == 1
     async with sessions() as s:
         assert (await ledger.verify(s, h.id)).ok
+        row = await repositories.get_promotion(s, h.id)
+        rows = await ledger.entries(s, h.id)
+    # Only the assessment's view carries the eligibility; the later ones leave the row's as it is.
+    assert row is not None and row.eligibility is not None and row.status == "completed"
+    assert row.eligibility == result.eligibility.model_dump(mode="json")
+    assert state.eligibility is None  # the answer leaves it out; the API fills it from the row
+    assert [r.kind for r in rows].count("promotion.eligibility_assessed") == 1
 
 
 @pytest.mark.usefixtures("worker")

@@ -132,8 +132,10 @@ def test_a_handed_over_decision_costs_its_update_s_workflow_task_alone() -> None
 
     # The start's entries, and the run's end; no decision waits for a write of its own.
     assert record_activities(after) == 3 and record_activities(before) >= updates
+    # One task per update, plus the start's and the activities' and timers' (the catch-up timer
+    # may fire while the capture waits, so a few more or less): 31 before, 18-19 captured after.
     tasks_after = _count(after, "WORKFLOW_TASK_COMPLETED")
-    assert tasks_after <= updates + 8 < _count(before, "WORKFLOW_TASK_COMPLETED")
+    assert tasks_after <= updates + 10 < _count(before, "WORKFLOW_TASK_COMPLETED")
 
 
 def _handed(events: list[dict[str, Any]]) -> list[list[str]]:
