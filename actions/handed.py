@@ -22,15 +22,32 @@ from activities.promotion_reviews import write_items
 from store import ledger
 from store.ledger_writer import writer_for
 
+# Processes whose newest written entry this process remembers (the oldest forgotten first).
+WRITTEN_KEPT = 10_000
+
 
 async def written_through(services: Services, *process_ids: str) -> list[str]:
     """The newest entry of each process as the ledger holds it, to tell the workflow with the
-    update: those and every entry before them need no writing any more."""
+    update: those and every entry before them need no writing any more.
+
+    What this process wrote last for each of them answers without a query (an entry it committed
+    is durable; one written since by another process is newer, and the workflow then keeps a
+    little more than it must, never less); otherwise the ledger is asked."""
+    known = [services.written.get(p) for p in process_ids]
+    if all(known):
+        return [k for k in known if k]
     async with services.sessions() as session:
         return await ledger.newest_entry_ids(session, process_ids)
 
 
 async def record(services: Services, items: Sequence[RecordPromotion | RecordReview]) -> None:
     """Write the handed-over ``items`` (nothing when the workflow wrote them before answering)."""
-    if items:
-        await write_items(writer_for(services.sessions), items)
+    if not items:
+        return
+    await write_items(writer_for(services.sessions), items)
+    for item in items:  # committed, in order: the last of each process is its newest
+        process_id = item.entry.process_id
+        services.written.pop(process_id, None)
+        services.written[process_id] = item.entry.entry_id
+    while len(services.written) > WRITTEN_KEPT:
+        del services.written[next(iter(services.written))]

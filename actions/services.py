@@ -17,6 +17,8 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     client: Client
     writer: GroupCommit = field(init=False)
+    # The newest ledger entry this process wrote for each process, by process id (actions/handed).
+    written: dict[str, str] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.writer = GroupCommit(self.sessions)

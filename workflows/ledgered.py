@@ -79,6 +79,9 @@ class Outbox(Generic[ItemT, BatchT]):
         self._queue_ids: list[str] = []
         self._queue_own: list[bool] = []
         self._in_flight: list[ItemT] = []
+        self._in_flight_ids: list[str] = []
+        # How many of the batch being written a caller has confirmed (they leave the tail).
+        self._in_flight_confirmed = 0
         self._queued = 0
         self._written = 0
         self._handlers = 0
@@ -119,17 +122,21 @@ class Outbox(Generic[ItemT, BatchT]):
         the ones before it are committed), so they leave the queue without a write of ours."""
         if not self._handover:
             return
-        positions = [self._queue_ids.index(i) + 1 for i in entry_ids if i in self._queue_ids]
-        cut = max(positions, default=0)
+        known = set(entry_ids)
+        cut = max((n + 1 for n, i in enumerate(self._queue_ids) if i in known), default=0)
+        flying = max((n + 1 for n, i in enumerate(self._in_flight_ids) if i in known), default=0)
         if cut:
             del self._queue[:cut], self._queue_ids[:cut], self._queue_own[:cut]
             self._written += cut
+            flying = len(self._in_flight)
+        # The batch being written is counted when its activity completes, confirmed or not.
+        self._in_flight_confirmed = max(self._in_flight_confirmed, flying)
 
     def tail(self) -> list[ItemT]:
         """Every entry not yet known written, oldest first (empty unless this run hands over)."""
         if not self._handover:
             return []
-        return [*self._in_flight, *self._queue]
+        return [*self._in_flight[self._in_flight_confirmed :], *self._queue]
 
     async def put(self, item: ItemT, *, entry_id: str) -> None:
         """Queue one entry; in a legacy run, write it now as that run's history says it was."""
@@ -168,17 +175,21 @@ class Outbox(Generic[ItemT, BatchT]):
         while True:
             await workflow.wait_condition(lambda: bool(self._queue))
             if not self._due():
-                try:  # handed over: written by their callers (confirmed), or caught up here
+                # Handed over: written by their callers (and confirmed by the next), or caught up
+                # here. One timer from the first of them, not one per decision: entries confirmed
+                # meanwhile leave the queue, and what is left when it fires is written.
+                try:
                     await workflow.wait_condition(
-                        lambda: self._due() or not self._queue,
-                        timeout=policies.LEDGER_CATCH_UP.total_seconds(),
+                        self._due, timeout=policies.LEDGER_CATCH_UP.total_seconds()
                     )
                 except TimeoutError:
                     pass
                 if not self._queue:
                     continue
-            batch, self._queue, self._queue_ids, self._queue_own = self._queue, [], [], []
-            self._in_flight = batch
+            batch, ids = self._queue, self._queue_ids
+            self._queue, self._queue_ids, self._queue_own = [], [], []
+            self._in_flight, self._in_flight_ids = batch, ids
+            self._in_flight_confirmed = 0
             routed = self._route(batch) if self._route is not None else None
             method, arg = routed or (self._write_batch, self._batch_of(batch))
             await workflow.execute_activity_method(
@@ -188,4 +199,4 @@ class Outbox(Generic[ItemT, BatchT]):
                 retry_policy=policies.RECORD_RETRY,
             )
             self._written += len(batch)
-            self._in_flight = []
+            self._in_flight, self._in_flight_ids, self._in_flight_confirmed = [], [], 0
