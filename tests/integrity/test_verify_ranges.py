@@ -145,6 +145,24 @@ def test_floats_and_pseudonyms_go_the_plain_way(
     assert compare(write(tmp_path, masked), cps) == ("ok", (COUNT, COUNT, (COUNT - 3, [])))
 
 
+def test_a_payload_deeper_than_orjson_writes(
+    clean: tuple[list[str], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """orjson reads 1024 levels but writes 254: such a line is checked the plain way."""
+    lines, cps = list(clean[0]), clean[1]
+    rec = json.loads(lines[-1])
+    deep: dict[str, Any] = {}
+    for _ in range(300):
+        deep = {"x": deep}
+    rec["payload"] = deep
+    rec["hash"] = row_hash(rec)
+    lines[-1] = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert compare(write(tmp_path, lines), cps) == ("ok", (COUNT, 0, (COUNT - 3, [])))
+    rec["seq"] += 1
+    lines[-1] = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert compare(write(tmp_path, lines), cps)[0] == "broken"
+
+
 @pytest.mark.parametrize(
     "bad", [b"\xff\xfe", b"\r", b'"\xc3"', "\u00a0".encode(), b"\t", b"\x1c"], ids=repr
 )
