@@ -305,37 +305,46 @@ def _decodes(path: Path, offset: int) -> bool:
     return True
 
 
-def _blocks(path: Path, start: int, end: int) -> Iterable[tuple[int, bytes]]:
-    """``(offset, bytes)`` of whole lines, a few MiB at a time (a longer line in one piece)."""
-    with path.open("rb") as handle:
+def _batches(path: Path, start: int, end: int) -> Iterable[tuple[int, list[bytes], bool, bool]]:
+    """The lines of ``[start, end)`` without their newlines, a few MiB at a time: ``(offset of the
+    first, lines, whether the last has no newline (the range's end), whether any holds a carriage
+    return)``. Each block read is split once; only the line across its end is joined."""
+    with path.open("rb", buffering=0) as handle:
         handle.seek(start)
-        offset, carry = start, b""
-        while offset + len(carry) < end:
-            block = handle.read(min(_BLOCK, end - offset - len(carry)))
+        offset = position = start
+        carry, returns = b"", False
+        while position < end:
+            block = handle.read(min(_BLOCK, end - position))
             if not block:
                 break
-            data = carry + block
-            cut = len(data) if offset + len(data) >= end else data.rfind(b"\n") + 1
-            carry = data[cut:]
-            if cut:
-                yield offset, data[:cut]
-                offset += cut
+            position += len(block)
+            lines = block.split(b"\n")
+            lines[0] = carry + lines[0]
+            carry = lines.pop()
+            returns = returns or b"\r" in block
+            if lines:
+                yield offset, lines, False, returns
+                offset, returns = position - len(carry), b"\r" in carry
         if carry:
-            yield offset, carry
+            yield offset, [carry], True, returns
+
+
+def _lone_return(lines: list[bytes], open_end: bool) -> bool:
+    """Whether a carriage return stands anywhere but just before a newline."""
+    for number, raw in enumerate(lines, start=1):
+        at = raw.find(b"\r")
+        if at != -1 and (at != len(raw) - 1 or (open_end and number == len(lines))):
+            return True
+    return False
 
 
 def scan(path: Path, start: int, end: int, partial: bool, cuts: Iterable[int] = ()) -> Segment:
     """Check the lines of bytes ``[start, end)`` (whole lines); ``cuts``: the checkpoints' tree
     sizes, for the Merkle subtrees of a run of leaves."""
     state, line = _Range(path, start, partial), 0
-    for offset, data in _blocks(path, start, end):
-        returns = data.count(b"\r")
-        if returns and returns != data.count(b"\r\n"):
+    for offset, lines, open_end, returns in _batches(path, start, end):
+        if returns and _lone_return(lines, open_end):
             raise Irregular
-        lines = data.split(b"\n")
-        open_end = lines[-1] != b""
-        if not open_end:
-            lines.pop()
         try:
             line = state.lines(lines, line, open_end)
         except _Stop:
