@@ -11,7 +11,7 @@ level at a time over the whole run (one hash per inner node, no per-leaf bookkee
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,20 +114,6 @@ class LeafRun:
     count: int = 0
     roots: dict[int, bytes] = field(default_factory=dict)
     blocks: list[bytes] = field(default_factory=list)
-    peaks: Peaks = field(default_factory=Peaks)  # the subtrees of 0..count-1
-
-    def add(self, leaves: bytes, peaks: Mapping[int, list[Peak]], cuts: Collection[int]) -> None:
-        """Leaves ``count..`` (joined), with the subtrees :func:`run_peaks` gave for them at the
-        cuts inside and at their end; the roots at ``cuts`` are folded on the way."""
-        end = self.count + len(leaves) // 32
-        for cut, part in sorted(peaks.items()):
-            if cut in cuts and cut != end:
-                self.roots[cut] = self.peaks.copy().extend(part).root()
-        self.peaks.extend(peaks[end])
-        if end in cuts:
-            self.roots[end] = self.peaks.root()
-        self.count = end
-        self.blocks.append(leaves)
 
     def hashes(self) -> list[bytes]:
         joined = b"".join(self.blocks)
@@ -139,30 +125,16 @@ class LeafRun:
         return self.roots[size]
 
 
-Map = Callable[..., Iterable[Any]]
-_BLOCK_LEAVES = 1 << 17
-
-
-def _block_peaks(job: tuple[bytes, int, frozenset[int]]) -> dict[int, list[Peak]]:
-    leaves, start, cuts = job
-    hashes = [leaves[i : i + 32] for i in range(0, len(leaves), 32)]
-    return run_peaks(hashes, start, [*cuts, start + len(hashes)])
-
-
-def as_run(leaves: Mapping[Any, bytes], cuts: Iterable[int], map_: Map = map) -> LeafRun | None:
+def as_run(leaves: Mapping[Any, bytes], cuts: Iterable[int]) -> LeafRun | None:
     """Leaves met out of file order as a :class:`LeafRun` when they are exactly ``0..n-1`` and 32
-    bytes each (an export in the server's order), with its roots at ``cuts``; else None. The
-    subtrees are computed in blocks through ``map_`` (a process pool's, to share the work)."""
+    bytes each (an export in the server's order), with its roots at ``cuts``; else None."""
     try:
-        joined = b"".join(map(leaves.__getitem__, range(len(leaves))))
+        ordered = list(map(leaves.__getitem__, range(len(leaves))))
     except KeyError:
         return None
-    if len(joined) != 32 * len(leaves):
+    joined = b"".join(ordered)
+    if len(joined) != 32 * len(ordered):
         return None
-    wanted = frozenset(cuts)
-    step = 32 * _BLOCK_LEAVES
-    jobs = [(joined[at : at + step], at // 32, wanted) for at in range(0, len(joined), step)]
-    run = LeafRun()
-    for (block, _, _), peaks in zip(jobs, map_(_block_peaks, jobs), strict=True):
-        run.add(block, peaks, wanted)
+    run = LeafRun(count=len(ordered), blocks=[joined])
+    run.roots.update(roots_at(ordered, cuts))
     return run

@@ -11,15 +11,13 @@ it, each run of leaves onto the subtrees before (a root at every checkpoint size
 leaves are not in order, each leaf index against the leaves before. The first problem in file
 order wins, and at one line in the order the plain checks meet them (content, link, leaf), so the
 verdict and message are the ones ``check_entries`` gives. No line is read twice; only opens, chain
-heads, subtrees and leaf hashes (32 bytes each) travel back. Leaves placed one by one that turn out
-to be exactly ``0..n-1`` (the server's export, in process order) are made a run at the end, their
-subtrees computed in blocks by the same workers.
+heads, subtrees and leaf hashes (32 bytes each) travel back.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,10 +25,9 @@ from typing import Any
 from integrity.export import read_export
 from integrity.verify_entries import Broken, Chain, Tally, check_entries, check_link, where
 from integrity.verify_lines import LEAF, LINK, Irregular, Segment, scan
-from integrity.verify_merkle import LeafRun, Map, as_run
+from integrity.verify_merkle import LeafRun, Peaks, as_run
 
 MIN_CHUNK_BYTES = 1 << 20
-CHUNKS = 4  # ranges per worker, by default
 
 
 def ranges(path: Path, chunk_bytes: int) -> list[tuple[int, int]]:
@@ -48,10 +45,7 @@ def ranges(path: Path, chunk_bytes: int) -> list[tuple[int, int]]:
     return list(zip(bounds, bounds[1:], strict=False))
 
 
-_Job = tuple[Path, int, int, bool, tuple[int, ...]]
-
-
-def _scan_args(args: _Job) -> Segment:
+def _scan_args(args: tuple[Path, int, int, bool, tuple[int, ...]]) -> Segment:
     return scan(*args)
 
 
@@ -90,6 +84,7 @@ class _Stitch:
         self.path, self.partial, self.cuts = path, partial, set(cuts)
         self.tally = Tally(leaf_entries=_LeafEntries(path), run=LeafRun())
         self.first = 1  # the file's number of the next range's first line
+        self.peaks = Peaks()
 
     def add(self, seg: Segment) -> None:
         """Continue the chains and leaves through one range; raise its first problem."""
@@ -122,7 +117,15 @@ class _Stitch:
     def _leaves(self, seg: Segment, limit: tuple[int, int] | None) -> tuple[int, int, str] | None:
         run = self.tally.run
         if run is not None and seg.leaf_start == run.count:
-            run.add(seg.leaf_run, seg.peaks, self.cuts)
+            end = run.count + len(seg.leaf_run) // 32
+            for cut, peaks in sorted(seg.peaks.items()):
+                if cut in self.cuts and cut != end:
+                    run.roots[cut] = self.peaks.copy().extend(peaks).root()
+            self.peaks.extend(seg.peaks[end])
+            if end in self.cuts:
+                run.roots[end] = self.peaks.root()
+            run.count = end
+            run.blocks.append(seg.leaf_run)
             return None
         if not seg.leaf_lines:
             return None
@@ -151,6 +154,22 @@ class _Stitch:
         return self.tally.leaves
 
 
+def _segments(
+    path: Path, partial: bool, workers: int, chunk_bytes: int | None, cuts: tuple[int, ...]
+) -> Generator[Segment, None, None]:
+    size = path.stat().st_size
+    if workers <= 1 or (chunk_bytes is None and size < 2 * MIN_CHUNK_BYTES):
+        yield scan(path, 0, size, partial, cuts)
+        return
+    chunk_bytes = chunk_bytes or max(MIN_CHUNK_BYTES, size // (workers * 4) + 1)
+    jobs = [(path, start, end, partial, cuts) for start, end in ranges(path, chunk_bytes)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        try:
+            yield from pool.map(_scan_args, jobs)
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
 def check_entries_parallel(
     path: Path,
     partial: bool,
@@ -162,27 +181,8 @@ def check_entries_parallel(
     """:func:`integrity.verify_entries.check_entries` for a JSON Lines export, in ranges; ``cuts``
     are the checkpoints' tree sizes (roots at others are computed when asked for)."""
     cuts = tuple(sorted(set(cuts)))
-    workers = workers or os.cpu_count() or 1
-    size = path.stat().st_size
-    if workers <= 1 or (chunk_bytes is None and size < 2 * MIN_CHUNK_BYTES):
-        tally = _stitched(path, partial, cuts, [(path, 0, size, partial, cuts)], map)
-    else:
-        chunk_bytes = chunk_bytes or max(MIN_CHUNK_BYTES, size // (workers * CHUNKS) + 1)
-        jobs = [(path, start, end, partial, cuts) for start, end in ranges(path, chunk_bytes)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            try:
-                tally = _stitched(path, partial, cuts, jobs, pool.map)
-            finally:
-                pool.shutdown(cancel_futures=True)
-    return tally if tally is not None else check_entries(path, partial)
-
-
-def _stitched(
-    path: Path, partial: bool, cuts: tuple[int, ...], jobs: list[_Job], map_: Map
-) -> Tally | None:
-    """The ranges' findings stitched in file order; None when only the plain checks can tell."""
     stitch = _Stitch(path, partial, cuts)
-    segments = iter(map_(_scan_args, jobs))
+    segments = _segments(path, partial, workers or os.cpu_count() or 1, chunk_bytes, cuts)
     try:
         for seg in segments:
             try:
@@ -193,10 +193,12 @@ def _stitched(
                 next(segments, None)
                 raise
     except Irregular:
-        return None
+        return check_entries(path, partial)
+    finally:
+        segments.close()
     tally = stitch.tally
     if tally.run is None:
-        tally.run = as_run(tally.leaves, cuts, map_)
+        tally.run = as_run(tally.leaves, cuts)
         if tally.run is not None:
             tally.leaves = {}
     return tally
