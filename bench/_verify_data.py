@@ -4,7 +4,8 @@ Lines are built as the export builds them (``export_record`` over the stored col
 ``domain.ledger`` and ``domain.merkle``, computed as ``integrity.verify_entries`` does), interleaved
 across processes in leaf order, and written as they are made (a million lines never sit in memory).
 A checkpoint is signed every ``every`` leaves with the development key; the last ``uncovered``
-entries come after the last one.
+entries come after the last one. :func:`by_process` writes the same lines in the server's export
+order (by process, then seq; ``store/export.py``), where the leaves are out of file order.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from domain import merkle
 from domain.ledger import GENESIS_HASH, iso_utc
@@ -100,3 +103,20 @@ def _checkpoint(signer: CheckpointSigner, cp_id: int, frontier: merkle.Frontier)
         "public_key": signer.public_key,
         "key_id": signer.key_id,
     }
+
+
+def by_process(export: Path, out: Path) -> Path:
+    """``export``'s lines ordered by process id, then seq, written to ``out``."""
+    keys: list[tuple[str, int, int, int]] = []
+    with export.open("rb") as handle:
+        offset = 0
+        for raw in handle:
+            rec = orjson.loads(raw)
+            keys.append((rec["process_id"], rec["seq"], offset, len(raw)))
+            offset += len(raw)
+    keys.sort()
+    with export.open("rb") as source, out.open("wb") as target:
+        for _, _, offset, length in keys:
+            source.seek(offset)
+            target.write(source.read(length))
+    return out

@@ -14,41 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from enum import Enum
+from datetime import UTC, datetime
 from typing import Any, Literal
-from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-GENESIS_HASH = "0" * 64
-
-# The columns a hash covers besides seq and prev_hash. A column added later must not be appended
-# here (old hashes would stop matching); it would need a new chain version.
-HASHED_FIELDS: tuple[str, ...] = (
-    "entry_id",
-    "process_id",
-    "process_kind",
-    "kind",
-    "outcome",
-    "stage_before",
-    "stage_after",
-    "actor_id",
-    "actor_role",
-    "actor_agency",
-    "on_behalf_of",
-    "subject",
-    "agency",
-    "payload",
-    "justification",
-    "rulebook_version",
-    "workflow_id",
-    "run_id",
-    "update_id",
-    "occurred_at",
-    "recorded_at",
-)
+# The chain's fixed parts live in domain.canonical (standard library only); named here as before.
+from domain.canonical import GENESIS_HASH as GENESIS_HASH
+from domain.canonical import HASHED_FIELDS as HASHED_FIELDS
+from domain.canonical import canonical_json as canonical_json
+from domain.canonical import iso_utc as iso_utc
 
 
 def entry_id(process_id: str, origin: str, key: str | int) -> str:
@@ -92,41 +67,6 @@ class LedgerEntryIn(BaseModel):
     run_id: str | None = None
     update_id: str | None = None
     occurred_at: AwareDatetime
-
-
-def iso_utc(value: datetime) -> str:
-    """ISO-8601 in UTC with microseconds and a ``Z``; one spelling, so hashes and exports agree."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("ledger timestamps must be timezone-aware")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _encode_default(value: Any) -> Any:
-    # datetime is a subclass of date, so it must be tested first.
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal | UUID):
-        return str(value)
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    raise TypeError(f"cannot encode {type(value).__name__} in a ledger entry")
-
-
-def canonical_json(obj: Any) -> bytes:
-    """Deterministic JSON: sorted keys, no whitespace, UTF-8, UTC timestamps, no NaN."""
-    text = json.dumps(
-        obj,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-        default=_encode_default,
-    )
-    return text.encode("utf-8")
 
 
 def json_ready(obj: Any) -> Any:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from domain.ledger import canonical_json
+from domain.canonical import canonical_json
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"

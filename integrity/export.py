@@ -33,15 +33,13 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import structlog
+from domain.canonical import HASHED_FIELDS, canonical_json, iso_utc
+from integrity.checkpoint_signing import DEVELOPMENT_ENVS, logger
 
-from domain.ledger import HASHED_FIELDS, canonical_json, iso_utc
-from infra.settings import Settings
-from integrity.checkpoint_signing import DEVELOPMENT_ENVS
-
-log = structlog.get_logger(__name__)
+if TYPE_CHECKING:
+    from infra.settings import Settings
 
 Format = Literal["jsonl", "csv"]
 
@@ -126,7 +124,7 @@ def load_pseudonymizer(settings: Settings, *, force: bool = False) -> Pseudonymi
         raise ExportConfigError(
             "MERITFLOW_EXPORT_PSEUDONYMIZE is on but MERITFLOW_PSEUDONYM_KEY is not set"
         )
-    log.warning("export.development_pseudonym_key", env=settings.env)
+    logger(__name__).warning("export.development_pseudonym_key", env=settings.env)
     return Pseudonymizer(_DEVELOPMENT_PSEUDONYM_KEY)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from domain import merkle
-from domain.ledger import GENESIS_HASH, HASHED_FIELDS, _encode_default
+from domain.canonical import GENESIS_HASH, HASHED_FIELDS, _encode_default
 from integrity.export import ExportFormatError, read_export
 from integrity.verify_merkle import LeafRun
 

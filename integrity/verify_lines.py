@@ -21,7 +21,6 @@ import json
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +36,11 @@ _LOOKAHEAD = 1 << 16  # past a problem line: more than a text reader decodes ahe
 # At one line, the order the plain checks meet problems in.
 CONTENT, LINK, LEAF = 0, 1, 2
 _SCALARS = frozenset({str, int, bool, type(None)})
-_SCALAR_COLUMNS = itemgetter(*(c for c in EXPORT_COLUMNS if c != "payload"))
+_COLUMNS = EXPORT_COLUMNS
 _SORT = orjson.OPT_SORT_KEYS
-_LEAF = merkle.LEAF_PREFIX
+# A leaf's hashed bytes: canonical JSON of the entry id (orjson's spelling of it) and hash.
+_LEAF_OF = merkle.LEAF_PREFIX + b'{"entry_id":%b,"hash":"%b"}'
+_OPENED = ("entry_id", "process_id", "seq", "prev_hash", "hash")
 
 
 class Irregular(Exception):
@@ -85,17 +86,6 @@ def _plain(values: Iterable[Any]) -> bool:
     )
 
 
-def _plain_record(rec: Any) -> bool:
-    """Every export column and nothing else, scalars but for the payload, and no float."""
-    return (
-        type(rec) is dict
-        and len(rec) == len(EXPORT_COLUMNS)
-        and set(map(type, _SCALAR_COLUMNS(rec))) <= _SCALARS  # KeyError: a column is missing
-        and type(rec["payload"]) is dict
-        and _plain(rec["payload"].values())
-    )
-
-
 def count_lines(path: Path, end: int) -> int:
     count = 0
     with path.open("rb") as handle:
@@ -127,68 +117,82 @@ class _Range:
         """Check ``lines`` (without their newlines; the last has none in the file if
         ``open_end``), the first being ``line``; returns the next line's number."""
         loads, dumps, sha = orjson.loads, orjson.dumps, hashlib.sha256
-        heads, seg = self.heads, self.seg
+        scalars, columns = _SCALARS, _COLUMNS
+        heads, leaf_lines, opens = self.heads, self.seg.leaf_lines, self.seg.opens
+        run, expect, explicit = self.run, self.expect, self.explicit
+        entries = pseudonymized = 0
         last = line + len(lines) - 1
         for line, raw in enumerate(lines, start=line):  # noqa: B020
             try:
                 rec = loads(raw)
-                if not _plain_record(rec):
+                names = tuple(rec)
+                if names != columns:
                     raise ValueError
-            except (ValueError, KeyError, RecursionError):
-                self.slow(line, raw, open_end and line == last)
-                continue
-            seq, digest, prev, pid = rec["seq"], rec["hash"], rec["prev_hash"], rec["process_id"]
-            pseudonymized = rec["pseudonymized"] is True
-            index, given = rec["leaf_index"], rec["leaf_hash"]
-            if (
-                type(seq) is not int
-                or type(digest) is not str
-                or type(prev) is not str
-                or type(pid) is not str
-                or (index is not None and not self._takes(index))
-            ):
-                self.slow(line, raw, open_end and line == last)
-                continue
-            if not pseudonymized:
-                body = rec.copy()
-                del body["hash"], body["leaf_index"], body["leaf_hash"], body["pseudonymized"]
-                if sha(dumps(body, option=_SORT)).hexdigest() != digest:
+                columns = names  # the same names as orjson's own objects: compared by identity
+                pop = rec.pop
+                digest, index, given = pop("hash"), pop("leaf_index"), pop("leaf_hash")
+                masked, payload = pop("pseudonymized") is True, pop("payload")
+                seq, prev, pid = rec["seq"], rec["prev_hash"], rec["process_id"]
+                if not (
+                    type(seq) is int
+                    and type(digest) is str
+                    and type(prev) is str
+                    and type(pid) is str
+                    and type(payload) is dict
+                    and scalars.issuperset(map(type, rec.values()))
+                    and (
+                        scalars.issuperset(map(type, payload.values())) or _plain(payload.values())
+                    )
+                ):
+                    raise ValueError
+                if not masked:
+                    rec["payload"] = payload
+                    if sha(dumps(rec, option=_SORT)).hexdigest() != digest:
+                        raise ValueError
+                head = heads.get(pid)
+                if head is not None and (seq != head[0] + 1 or prev != head[1]):
+                    raise ValueError
+                if index is not None:
+                    if type(index) is not int or (
+                        index != expect if explicit is None else index in explicit
+                    ):
+                        raise ValueError
+                    if masked:
+                        leaf = _given_leaf(given)
+                    else:
+                        leaf = sha(_LEAF_OF % (dumps(rec["entry_id"]), digest.encode())).digest()
+                        if given is not None and given != leaf.hex():
+                            raise ValueError
+                    if len(leaf) != 32:
+                        raise ValueError
+            except (ValueError, TypeError, AttributeError, RecursionError):
+                # Not a plain line, or one with a problem: the plain checks, with this state.
+                self.expect = expect
+                try:
                     self.slow(line, raw, open_end and line == last)
-                    continue
-            head = heads.get(pid)
-            if head is not None and (seq != head[0] + 1 or prev != head[1]):
-                self.slow(line, raw, open_end and line == last)
+                finally:
+                    self.seg.entries += entries
+                    self.seg.pseudonymized += pseudonymized
+                    entries = pseudonymized = 0
+                run, expect, explicit = self.run, self.expect, self.explicit
                 continue
             if index is not None:
-                if pseudonymized:
-                    leaf = _given_leaf(given)
+                if explicit is None:
+                    run.append(leaf)
+                    expect = index + 1
                 else:
-                    data = dumps({"entry_id": rec["entry_id"], "hash": digest}, option=_SORT)
-                    leaf = sha(_LEAF + data).digest()
-                    if given is not None and given != leaf.hex():
-                        leaf = b""
-                if len(leaf) != 32:
-                    self.slow(line, raw, open_end and line == last)
-                    continue
-                if self.explicit is None:
-                    self.run.append(leaf)
-                    self.expect = index + 1
-                else:
-                    self.explicit[index] = leaf
-                seg.leaf_lines.append(line)
+                    explicit[index] = leaf
+                leaf_lines.append(line)
             if head is None:
-                seg.opens.append((line, _opened(rec)))
+                eid = rec["entry_id"]
+                opens.append((line, _opened(eid, pid, seq, prev, digest)))
             heads[pid] = (seq, digest)
-            seg.pseudonymized += pseudonymized
-            seg.entries += 1
+            pseudonymized += masked
+            entries += 1
+        self.expect = expect
+        self.seg.entries += entries
+        self.seg.pseudonymized += pseudonymized
         return last + 1
-
-    def _takes(self, index: Any) -> bool:
-        """Whether a leaf index can be taken without the plain checks: the run's next, or one
-        not met before once the leaves are out of order."""
-        if type(index) is not int:
-            return False
-        return index == self.expect if self.explicit is None else index not in self.explicit
 
     def slow(self, line: int, raw: bytes, open_end: bool) -> None:
         """One line through the plain checks; a problem is recorded with its line number."""
@@ -230,7 +234,7 @@ class _Range:
         except ValueError as exc:
             return stage, f"export: unreadable value ({exc})"
         if head is None:
-            self.seg.opens.append((number, _opened(rec)))
+            self.seg.opens.append((number, _opened(*map(rec.get, _OPENED))))
         self.heads[pid] = (rec["seq"], rec["hash"])
         self.seg.pseudonymized += tally.pseudonymized
         self.seg.entries += 1
@@ -282,8 +286,10 @@ def _given_leaf(given: Any) -> bytes:
         return b""
 
 
-def _opened(rec: dict[str, Any]) -> dict[str, Any]:
-    return {k: rec[k] for k in ("entry_id", "process_id", "seq", "prev_hash", "hash")}
+def _opened(*values: Any) -> dict[str, Any]:
+    """A process's first line in the range, as the caller checks its link: entry_id, process_id,
+    seq, prev_hash, hash."""
+    return dict(zip(_OPENED, values, strict=True))
 
 
 def _decodes(path: Path, offset: int) -> bool:
@@ -299,37 +305,46 @@ def _decodes(path: Path, offset: int) -> bool:
     return True
 
 
-def _blocks(path: Path, start: int, end: int) -> Iterable[tuple[int, bytes]]:
-    """``(offset, bytes)`` of whole lines, a few MiB at a time (a longer line in one piece)."""
-    with path.open("rb") as handle:
+def _batches(path: Path, start: int, end: int) -> Iterable[tuple[int, list[bytes], bool, bool]]:
+    """The lines of ``[start, end)`` without their newlines, a few MiB at a time: ``(offset of the
+    first, lines, whether the last has no newline (the range's end), whether any holds a carriage
+    return)``. Each block read is split once; only the line across its end is joined."""
+    with path.open("rb", buffering=0) as handle:
         handle.seek(start)
-        offset, carry = start, b""
-        while offset + len(carry) < end:
-            block = handle.read(min(_BLOCK, end - offset - len(carry)))
+        offset = position = start
+        carry, returns = b"", False
+        while position < end:
+            block = handle.read(min(_BLOCK, end - position))
             if not block:
                 break
-            data = carry + block
-            cut = len(data) if offset + len(data) >= end else data.rfind(b"\n") + 1
-            carry = data[cut:]
-            if cut:
-                yield offset, data[:cut]
-                offset += cut
+            position += len(block)
+            lines = block.split(b"\n")
+            lines[0] = carry + lines[0]
+            carry = lines.pop()
+            returns = returns or b"\r" in block
+            if lines:
+                yield offset, lines, False, returns
+                offset, returns = position - len(carry), b"\r" in carry
         if carry:
-            yield offset, carry
+            yield offset, [carry], True, returns
+
+
+def _lone_return(lines: list[bytes], open_end: bool) -> bool:
+    """Whether a carriage return stands anywhere but just before a newline."""
+    for number, raw in enumerate(lines, start=1):
+        at = raw.find(b"\r")
+        if at != -1 and (at != len(raw) - 1 or (open_end and number == len(lines))):
+            return True
+    return False
 
 
 def scan(path: Path, start: int, end: int, partial: bool, cuts: Iterable[int] = ()) -> Segment:
     """Check the lines of bytes ``[start, end)`` (whole lines); ``cuts``: the checkpoints' tree
     sizes, for the Merkle subtrees of a run of leaves."""
     state, line = _Range(path, start, partial), 0
-    for offset, data in _blocks(path, start, end):
-        returns = data.count(b"\r")
-        if returns and returns != data.count(b"\r\n"):
+    for offset, lines, open_end, returns in _batches(path, start, end):
+        if returns and _lone_return(lines, open_end):
             raise Irregular
-        lines = data.split(b"\n")
-        open_end = lines[-1] != b""
-        if not open_end:
-            lines.pop()
         try:
             line = state.lines(lines, line, open_end)
         except _Stop:

@@ -11,8 +11,9 @@ level at a time over the whole run (one hash per inner node, no per-leaf bookkee
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain import merkle
 
@@ -122,3 +123,18 @@ class LeafRun:
         if size not in self.roots:
             self.roots.update(roots_at(self.hashes()[: max(size, 0)], [size]))
         return self.roots[size]
+
+
+def as_run(leaves: Mapping[Any, bytes], cuts: Iterable[int]) -> LeafRun | None:
+    """Leaves met out of file order as a :class:`LeafRun` when they are exactly ``0..n-1`` and 32
+    bytes each (an export in the server's order), with its roots at ``cuts``; else None."""
+    try:
+        ordered = list(map(leaves.__getitem__, range(len(leaves))))
+    except KeyError:
+        return None
+    joined = b"".join(ordered)
+    if len(joined) != 32 * len(ordered):
+        return None
+    run = LeafRun(count=len(ordered), blocks=[joined])
+    run.roots.update(roots_at(ordered, cuts))
+    return run

@@ -25,7 +25,7 @@ from typing import Any
 from integrity.export import read_export
 from integrity.verify_entries import Broken, Chain, Tally, check_entries, check_link, where
 from integrity.verify_lines import LEAF, LINK, Irregular, Segment, scan
-from integrity.verify_merkle import LeafRun, Peaks
+from integrity.verify_merkle import LeafRun, Peaks, as_run
 
 MIN_CHUNK_BYTES = 1 << 20
 
@@ -196,4 +196,9 @@ def check_entries_parallel(
         return check_entries(path, partial)
     finally:
         segments.close()
-    return stitch.tally
+    tally = stitch.tally
+    if tally.run is None:
+        tally.run = as_run(tally.leaves, cuts)
+        if tally.run is not None:
+            tally.leaves = {}
+    return tally

@@ -20,6 +20,7 @@ from bench._verify_data import write_export
 from cli.verify import check_roots, load_checkpoints
 from domain import merkle
 from domain.ledger import canonical_json, row_hash
+from integrity import verify_lines
 from integrity.export import Pseudonymizer
 from integrity.verify_entries import Broken, Tally, check_entries
 from integrity.verify_merkle import Peaks, run_peaks
@@ -143,6 +144,44 @@ def test_floats_and_pseudonyms_go_the_plain_way(
         json.dumps(hidden.record(json.loads(line)), ensure_ascii=False) + "\n" for line in lines
     ]
     assert compare(write(tmp_path, masked), cps) == ("ok", (COUNT, COUNT, (COUNT - 3, [])))
+
+
+@pytest.mark.parametrize("block", [700, 4096])
+def test_lines_across_blocks_read(
+    block: int,
+    clean: tuple[list[str], list[dict[str, Any]]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Blocks shorter than a line and blocks that end anywhere, also between CR and LF."""
+    monkeypatch.setattr(verify_lines, "_BLOCK", block)
+    lines, cps = list(clean[0]), clean[1]
+    crlf = [line.replace("\n", "\r\n") for line in lines]
+    crlf[-1] = crlf[-1].rstrip()  # and no newline at the end
+    assert compare(write(tmp_path, crlf), cps) == ("ok", (COUNT, 0, (COUNT - 3, [])))
+    alone = [*crlf[:1200], crlf[1200].replace('"seq"', '"s\req"'), *crlf[1201:]]
+    assert compare(write(tmp_path, alone), cps)[0] == "broken"
+    crlf[900] = edit(lines[900], prev_hash="2" * 64) + "\r\n"
+    found = compare(write(tmp_path, crlf), cps)
+    assert found[0] == "broken" and found[1].startswith("line 901: "), found
+
+
+def test_a_payload_deeper_than_orjson_writes(
+    clean: tuple[list[str], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """orjson reads 1024 levels but writes 254: such a line is checked the plain way."""
+    lines, cps = list(clean[0]), clean[1]
+    rec = json.loads(lines[-1])
+    deep: dict[str, Any] = {}
+    for _ in range(300):
+        deep = {"x": deep}
+    rec["payload"] = deep
+    rec["hash"] = row_hash(rec)
+    lines[-1] = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert compare(write(tmp_path, lines), cps) == ("ok", (COUNT, 0, (COUNT - 3, [])))
+    rec["seq"] += 1
+    lines[-1] = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert compare(write(tmp_path, lines), cps)[0] == "broken"
 
 
 @pytest.mark.parametrize(
