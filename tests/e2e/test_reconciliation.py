@@ -102,20 +102,29 @@ async def test_a_clean_process_agrees_with_its_history(
     assert code == 0, out
     assert "ledger and history agree" in out
 
-    # Entries are written once their decision is durable, in batches by a normal activity
-    # (workflows/ledgered.py) whose input names them: every entry is in exactly one completed
-    # batch of its run, and the history replays on the current code.
+    # Entries are written once their decision is durable (workflows/ledgered.py): by a normal
+    # activity whose input names them, or by the API from the result of the completed update that
+    # handed them over. Every entry is in the history with one of them; the callers said what the
+    # ledger held, so no entry was handed over twice. And the history replays on the current code.
     history = await dev_env.client.get_workflow_handle(pid, run_id=run_id).fetch_history()
-    # (A batch that also holds entries of the BKN review run inside the promotion is written by
-    # record_promotion_review_batch; the review's entries are its own chain's.)
+    # (A batch may also hold entries of the BKN review run inside the promotion; the review's
+    # entries are its own chain's.)
+    events = summarise(history.events, run_id)
     batches = [
         [x["entry_id"] for x in e["entries"] if x["process_id"] == pid]
-        for e in summarise(history.events, run_id)
+        for e in events
         if e["type"] == "activity_completed"
         and e["activity"] in ("record_promotion_batch", "record_promotion_review_batch")
     ]
+    handed = [
+        [x["entry_id"] for x in e["entries"] if x["process_id"] == pid]
+        for e in events
+        if e["type"] == "entries_handed_over"
+    ]
     written = [e["entry_id"] for e in entries if e["outcome"] == "accepted"]
-    assert sorted(i for batch in batches for i in batch) == sorted(written)
+    assert {i for batch in batches + handed for i in batch} == set(written)
+    flat = [i for batch in handed for i in batch]
+    assert flat and len(flat) == len(set(flat))
     replayer = Replayer(
         workflows=[PromotionWorkflow, ThirdPartyReviewWorkflow],
         data_converter=pydantic_data_converter,
