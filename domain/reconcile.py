@@ -39,12 +39,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from domain.ledger import HASHED_FIELDS, LedgerEntryIn, canonical_json, entry_columns
+from domain.reconcile_contents import changed_fields
 from domain.reconcile_shapes import SHAPES as SHAPES  # re-exported: callers import it from here
 from domain.reconcile_shapes import ProcessShape
 
@@ -354,10 +353,6 @@ def _records_by_id(done: list[HistoryEvent], written: list[Mapping[str, Any]]) -
     return out
 
 
-# What an entry says, as opposed to where the ledger put it (seq, prev_hash, hash, recorded_at).
-_CONTENT_FIELDS = tuple(f for f in HASHED_FIELDS if f != "recorded_at")
-
-
 def _contents(present: list[HistoryEvent], rows: _Rows) -> list[Difference]:
     """Every entry the history holds a copy of must say in the ledger what the history says: an
     entry edited in the database (and its chain recomputed to hide it) differs from its copy."""
@@ -368,7 +363,7 @@ def _contents(present: list[HistoryEvent], rows: _Rows) -> list[Difference]:
             row = stored.get(str(copy.get("entry_id")))
             if row is None:
                 continue  # a missing entry is _records' to report
-            changed = _changed_fields(copy, row)
+            changed = changed_fields(copy, row)
             if changed:
                 out.append(
                     Difference(
@@ -380,28 +375,3 @@ def _contents(present: list[HistoryEvent], rows: _Rows) -> list[Difference]:
                     )
                 )
     return sorted(out, key=lambda d: int(stored[str(d.entry_id)].get("seq") or 0))
-
-
-def _changed_fields(copy: Mapping[str, Any], row: Mapping[str, Any]) -> list[str]:
-    try:
-        entry = LedgerEntryIn.model_validate(copy)
-    except ValueError:
-        return ["(the history's copy is unreadable)"]
-    recorded = row.get("recorded_at")
-    at = recorded if isinstance(recorded, datetime) else datetime.fromisoformat(str(recorded))
-    expected = entry_columns(entry, recorded_at=at)
-    return [
-        f
-        for f in _CONTENT_FIELDS
-        if canonical_json(expected[f]) != canonical_json(_as_stored(row.get(f)))
-    ]
-
-
-def _as_stored(value: Any) -> Any:
-    """Timestamps read back from an export or dict are ISO strings; the entry has datetimes."""
-    if isinstance(value, str) and len(value) >= 20 and value[4] == "-" and value.endswith("Z"):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
