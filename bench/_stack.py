@@ -208,6 +208,8 @@ def child_env(settings: Settings, data_dir: Path) -> dict[str, str]:
             "MERITFLOW_JWT_ISSUER": settings.jwt_issuer,
             "MERITFLOW_JWT_AUDIENCE": settings.jwt_audience,
             "MERITFLOW_JWT_JWKS_URL": "",
+            # MERITFLOW_SQLITE_INLINE=false in the bench's environment measures without it.
+            "MERITFLOW_SQLITE_INLINE": str(settings.sqlite_inline).lower(),
         }
     )
     return env

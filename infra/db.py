@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from infra import sqlite_inline
 from infra.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "store" / "migrations"
@@ -93,6 +94,8 @@ def create_engine(
             MIGRATION_BUSY_TIMEOUT_MS if immediate else get_settings().sqlite_busy_timeout_ms
         )
     engine = create_async_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
+    if get_settings().sqlite_inline:
+        event.listen(engine.sync_engine, "do_connect", sqlite_inline.do_connect)
     event.listen(engine.sync_engine, "connect", _sqlite_connect_hook(busy_timeout_ms))
     begin = _on_sqlite_begin_immediate if immediate else _on_sqlite_begin
     event.listen(engine.sync_engine, "begin", begin)

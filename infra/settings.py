@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # How long a write waits for SQLite's write lock before the API answers 503 + Retry-After.
     sqlite_busy_timeout_ms: int = Field(5_000, ge=0, le=600_000)
+    # SQLite calls that cannot wait run on the event loop's thread (infra/sqlite_inline.py);
+    # false sends every call through aiosqlite's thread, as before (for comparison).
+    sqlite_inline: bool = True
     # JSON bodies: nesting depth and element count (a 10,000-deep body is refused, not parsed).
     max_json_depth: int = Field(32, ge=2, le=512)
     max_json_elements: int = Field(100_000, ge=10)
