@@ -3,7 +3,9 @@
 Every kind's batch activity hands over items that carry an entry; ``before`` runs for every item
 (a read-model row that takes its own lock before the chain heads, in item order), ``after`` only
 for an item whose entry is written now (a retry writes nothing twice). Both get an ORM session in
-the writer's transaction, for the kinds whose read models are written through one.
+the writer's transaction, for the kinds whose read models are written through one; ``effects`` is
+``after`` for the kinds that write theirs as Core statements on the writer's :class:`Tx` (no ORM
+unit of work).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Item(Protocol):
 ItemT = TypeVar("ItemT", bound=Item)
 Before = Callable[[AsyncSession, ItemT, datetime], Awaitable[None]]
 After = Callable[[AsyncSession, ItemT, Appended, datetime], Awaitable[None]]
+Effects = Callable[[Tx, ItemT, Appended, datetime], None]
 
 
 async def append_items(
@@ -37,6 +40,7 @@ async def append_items(
     *,
     before: Before[ItemT] | None = None,
     after: After[ItemT] | None = None,
+    effects: Effects[ItemT] | None = None,
 ) -> int:
     """Append the items' entries in order with their statements; the last entry's seq."""
     now = datetime.now(UTC)
@@ -48,6 +52,10 @@ async def append_items(
                 await before(session, item, now)
 
     async def run_after(tx: Tx, appended: Sequence[Appended]) -> None:
+        if effects is not None:
+            for item, row in zip(items, appended, strict=True):
+                if row.created:
+                    effects(tx, item, row, now)
         if after is not None and any(a.created for a in appended):
             session = await tx.session()
             for item, row in zip(items, appended, strict=True):
@@ -58,7 +66,7 @@ async def append_items(
         [i.entry for i in items],
         recorded_at=now,
         before=run_before if before is not None else None,
-        after=run_after if after is not None else None,
+        after=run_after if after is not None or effects is not None else None,
     )
     for item, row in zip(items, appended, strict=True):
         log.info(

@@ -42,7 +42,7 @@ async def write_items(writer: LedgerWriter, items: Sequence[Item]) -> int:
             seq = await ledger.record(writer, [i for i in run if isinstance(i, RecordPromotion)])
         else:
             reviews = [i for i in run if isinstance(i, RecordReview)]
-            seq = await append_items(writer, reviews, after=apply_review)
+            seq = await append_items(writer, reviews, effects=apply_review)
     return seq
 
 

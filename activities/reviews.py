@@ -18,8 +18,8 @@ from activities.contracts import (
 )
 from activities.ledger_items import append_items
 from domain.review import RosterSnapshot, accreditation_ok
-from store import reviews
-from store.ledger_writer import Appended, LedgerWriter, writer_for
+from store import review_effects, reviews
+from store.ledger_writer import Appended, LedgerWriter, Tx, writer_for
 
 log = structlog.get_logger(__name__)
 _rng = random.SystemRandom()
@@ -71,27 +71,23 @@ class ReviewActivities:
     @activity.defn(name="record_review")
     async def record_review(self, req: RecordReview) -> int:
         """One entry (runs from before batches). Returns its seq."""
-        return await append_items(self._writer, [req], after=apply_review)
+        return await append_items(self._writer, [req], effects=apply_review)
 
     @activity.defn(name="record_review_batch")
     async def record_review_batch(self, req: ReviewRecords) -> int:
         """Entries in decision order with the read model, together. Returns the last seq."""
-        return await append_items(self._writer, req.items, after=apply_review)
+        return await append_items(self._writer, req.items, effects=apply_review)
 
 
-async def apply_review(
-    session: AsyncSession,
-    req: RecordReview,
-    _row: Appended,
-    now: datetime,
-) -> None:
-    view = req.view.model_dump()
+def apply_review(tx: Tx, req: RecordReview, _row: Appended, now: datetime) -> None:
+    """The review's read model, seats and declared conflicts, deferred in the writer's
+    transaction (``store/review_effects.py``)."""
     seats = [s.model_dump() for s in req.seats]
-    await reviews.save_review(session, req.review_id, view, seats, now=now)
+    review_effects.save_review(tx, req.review_id, req.view.model_dump(), seats, now=now)
     if req.conflict is not None:
         c = req.conflict
-        await reviews.add_conflicts(
-            session, c.reviewer_id, c.persons, reason=c.reason, review_id=req.review_id, now=now
+        review_effects.add_conflicts(
+            tx, c.reviewer_id, c.persons, reason=c.reason, review_id=req.review_id, now=now
         )
 
 

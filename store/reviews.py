@@ -76,35 +76,6 @@ async def conflicted_reviewers(
     return set((await session.scalars(stmt)).all())
 
 
-async def save_review(
-    session: AsyncSession,
-    review_id: str,
-    view: dict[str, Any],
-    seats: list[dict[str, Any]],
-    *,
-    now: datetime,
-) -> None:
-    """Write the whole review read model and its seats as the workflow sees them."""
-    row = await session.get(ReviewView, review_id)
-    if row is None:
-        session.add(ReviewView(review_id=review_id, created_at=now, updated_at=now, **view))
-    else:
-        for key, value in view.items():
-            setattr(row, key, value)
-        row.updated_at = now
-    for seat in seats:
-        stmt = _insert(session, ReviewSeat).values(review_id=review_id, updated_at=now, **seat)
-        update = {
-            "status": stmt.excluded.status,
-            "verdict": stmt.excluded.verdict,
-            "updated_at": now,
-        }
-        await session.execute(
-            stmt.on_conflict_do_update(index_elements=["review_id", "reviewer_id"], set_=update)
-        )
-    await session.flush()
-
-
 async def get_review(session: AsyncSession, review_id: str) -> ReviewView | None:
     return await session.get(ReviewView, review_id)
 
