@@ -88,14 +88,17 @@ class Outbox(Generic[ItemT, BatchT]):
         self._forced = 0
         self._task: asyncio.Task[None] | None = None
 
-    def open(self, *, handover: bool = False) -> None:
+    def open(
+        self, *, handover: bool = False, patched: Callable[[str], bool] = workflow.patched
+    ) -> None:
         """Decide, once per run and at a fixed point of it, which way this run writes
-        (``handover``: whether this kind's update handlers answer with :meth:`tail`)."""
+        (``handover``: whether this kind's update handlers answer with :meth:`tail`; ``patched``:
+        how the run asks for a change, ``workflows/changes.py``)."""
         if self._durable is not None:
             return
-        self._durable = workflow.patched(PATCH)
+        self._durable = patched(PATCH)
         if self._durable:
-            self._handover = handover and workflow.patched(HANDOVER_PATCH)
+            self._handover = handover and patched(HANDOVER_PATCH)
             self._task = asyncio.create_task(self._flush())
 
     @property

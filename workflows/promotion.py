@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.review import RosterSnapshot
     from domain.rulebook import Rulebook, StepRule, get_rulebook
     from workflows import policies
+    from workflows.changes import Changes
     from workflows.contracts import (
         DecisionInput,
         Decree,
@@ -55,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         StartPromotion,
     )
     from workflows.errors import refused
+    from workflows.ledgered import HANDOVER_PATCH, PATCH
     from workflows.promotion_bkn import BknReview
     from workflows.promotion_ledger import PromotionLedger
     from workflows.promotion_records import start_payload
@@ -71,6 +73,9 @@ BKN_REVIEW_PATCH = "bkn-technical-approval-as-review"
 # From this change on, that review runs inside the promotion (``workflows/promotion_review.py``);
 # runs that took the child path keep it.
 EMBEDDED_REVIEW_PATCH = "bkn-technical-approval-embedded"
+# Runs from this change on take the four above under this one marker (``workflows/changes.py``).
+BASELINE_PATCH = "promotion-changes-to-2026-12-under-one-marker"
+CHANGES = (PATCH, HANDOVER_PATCH, BKN_REVIEW_PATCH, EMBEDDED_REVIEW_PATCH)
 
 
 @workflow.defn
@@ -100,12 +105,14 @@ class PromotionWorkflow(BknReview):
         self._employee_changes: list[str] = []
         self._trail = PromotionLedger()
         self._ledger = self._trail.outbox
+        self._changes = Changes(BASELINE_PATCH, CHANGES)
 
     # ---- run -------------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: StartPromotion) -> PromotionState:
-        self._ledger.open(handover=True)
+        self._changes.start()
+        self._ledger.open(handover=True, patched=self._changes.patched)
         try:
             state = await self._run(inp)
             await self._ledger.settled()
@@ -205,10 +212,10 @@ class PromotionWorkflow(BknReview):
         self._open_step(rb.steps[0], calendar)
         await self._append_view_only()
         while self._pending is not None:
-            if self._pending.step is Step.BKN_TECHNICAL_APPROVAL and workflow.patched(
+            if self._pending.step is Step.BKN_TECHNICAL_APPROVAL and self._changes.patched(
                 BKN_REVIEW_PATCH
             ):
-                if self._ledger.durable and workflow.patched(EMBEDDED_REVIEW_PATCH):
+                if self._ledger.durable and self._changes.patched(EMBEDDED_REVIEW_PATCH):
                     await self._embedded_review(calendar)
                 else:
                     await self._technical_review(calendar)

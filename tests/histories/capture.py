@@ -7,7 +7,8 @@ Name scenarios to capture only those (``python -m tests.histories.capture traini
 path gets its histories without rewriting the committed ones.
 
 Since a decision's entries are handed to its caller, only the ``handover-*`` scenarios (and
-``ineligible``, ``training-timers``) capture what new runs do. Since BKN's review runs inside the
+``ineligible``, ``training-timers``) capture what new runs do; since a run takes its changes under
+one marker, ``baseline-*``. Since BKN's review runs inside the
 promotion, the others drive the review child that new runs no longer start; their committed
 histories are what runs of that time look like, and they keep replaying.
 """
@@ -263,11 +264,18 @@ SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object], str]] = {
     "handover-return-and-reject": (return_and_reject, {}, LEGAL),
     # ... with the API's part played: each update tells what the ledger holds, and is written.
     "handover-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
+    # ... and since a run takes those changes under one marker (workflows/changes.py).
+    "baseline-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
 }
 # Scenarios in which the capture plays the API's part (CALLER).
-AS_THE_API = {"handover-confirmed-full-chain"}
+AS_THE_API = {"handover-confirmed-full-chain", "baseline-confirmed-full-chain"}
 # Scenarios whose start carries BKN's roster.
-WITH_ROSTER = {"embedded-review-full-chain", "handover-full-chain", "handover-confirmed-full-chain"}
+WITH_ROSTER = {
+    "embedded-review-full-chain",
+    "handover-full-chain",
+    "handover-confirmed-full-chain",
+    "baseline-confirmed-full-chain",
+}
 CHILDREN: list[WorkflowHandle] = []
 IDS: dict[str, str] = {}
 IDS_FILE = HERE / "workflow_ids.json"

@@ -70,6 +70,8 @@ def test_histories_are_committed() -> None:
     assert {
         f"promotion-handover-{s}" for s in ("full-chain", "timers", "return-and-reject")
     } <= names
+    # The same changes under one marker (workflows/changes.py).
+    assert "promotion-baseline-confirmed-full-chain" in names
 
 
 def _events(stem: str) -> list[dict[str, Any]]:
@@ -136,6 +138,26 @@ def test_a_handed_over_decision_costs_its_update_s_workflow_task_alone() -> None
     # may fire while the capture waits, so a few more or less): 31 before, 18-19 captured after.
     tasks_after = _count(after, "WORKFLOW_TASK_COMPLETED")
     assert tasks_after <= updates + 10 < _count(before, "WORKFLOW_TASK_COMPLETED")
+
+
+def test_a_run_from_the_baseline_takes_its_four_changes_under_one_marker() -> None:
+    """Each marker comes with an upsert of the run's TemporalChangeVersion search attribute (a
+    visibility write on the server); a run from the baseline records one instead of four, takes
+    the same path (review inside the promotion, entries handed over) and hands over the same."""
+    before = _events("promotion-handover-confirmed-full-chain")
+    after = _events("promotion-baseline-confirmed-full-chain")
+    changes = {
+        "ledger-entries-after-durable-decisions",
+        "ledger-entries-handed-to-the-updates-caller",
+        "bkn-technical-approval-as-review",
+        "bkn-technical-approval-embedded",
+    }
+    assert _patches(before) == changes
+    assert _patches(after) == {"promotion-changes-to-2026-12-under-one-marker"}
+    for kind in ("MARKER_RECORDED", "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"):
+        assert (_count(before, kind), _count(after, kind)) == (4, 1)
+    assert not any("CHILD_WORKFLOW" in str(e["eventType"]) for e in after)
+    assert [len(ids) for ids in _handed(after)] == [len(ids) for ids in _handed(before)]
 
 
 def _handed(events: list[dict[str, Any]]) -> list[list[str]]:
