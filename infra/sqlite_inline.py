@@ -56,7 +56,7 @@ class InlineConnection(aiosqlite.Connection):
         # Calls sent to the thread, counted for tests and profiles.
         self.thread_calls = 0
 
-    def _runs_inline(self, fn: Any, name: str, args: tuple[Any, ...]) -> bool:
+    def _runs_inline(self, fn: Any, name: str, sql: Any, keyword: str) -> bool:
         conn = self._connection
         if conn is None:
             return False
@@ -68,8 +68,6 @@ class InlineConnection(aiosqlite.Connection):
             return isinstance(getattr(fn, "__self__", None), sqlite3.Cursor)
         if name not in _EXECUTE:
             return False
-        sql = args[0] if args else None
-        keyword = _keyword(sql)
         if keyword == "SELECT":
             return True
         if keyword == "BEGIN":
@@ -80,15 +78,15 @@ class InlineConnection(aiosqlite.Connection):
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         name = getattr(fn, "__name__", "")
-        if self._runs_inline(fn, name, args):
+        sql = args[0] if name in _EXECUTE and args else None
+        keyword = _keyword(sql)
+        if self._runs_inline(fn, name, sql, keyword):
             return fn(*args, **kwargs)
         self.thread_calls += 1
         result = await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
         conn = self._connection
-        if name in _EXECUTE and conn is not None and conn.in_transaction:
-            keyword = _keyword(args[0] if args else None)
-            if keyword in _WRITES or keyword == "BEGIN":  # BEGIN IMMEDIATE / EXCLUSIVE
-                self._holds_lock = True
+        if conn is not None and conn.in_transaction and (keyword in _WRITES or keyword == "BEGIN"):
+            self._holds_lock = True  # a first write, or BEGIN IMMEDIATE / EXCLUSIVE
         return result
 
 

@@ -63,6 +63,11 @@ class Appended:
     columns: dict[str, Any] = field(default_factory=dict)
 
 
+def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with the dialect's ``on_conflict_*`` (PostgreSQL's or SQLite's)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
 class Tx:
     """What a request's statements run in: the batch's connection and transaction.
 
@@ -97,7 +102,7 @@ class Tx:
         return await self.conn.execute(stmt, params)
 
     def insert(self, table: Any) -> Any:
-        return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+        return dialect_insert(self.dialect, table)
 
     async def session(self) -> AsyncSession:
         """An ORM session in this transaction, for store functions that need one (flushed before

@@ -16,11 +16,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Executable, Table, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.enums import PromotionStatus
 from domain.events import events_for_entry
-from store.ledger_writer import Appended, Tx
+from store.ledger_writer import Appended, Tx, dialect_insert
 from store.models import LedgerEntry, PromotionView
 from store.repositories import _PROMOTION_PATCHABLE as PROMOTION_PATCHABLE
 from store.webhook_models import WebhookDelivery, WebhookSubscription
@@ -49,9 +48,8 @@ _INSERT_KEYS = (
 
 @cache
 def _insert_promotion(dialect: str) -> Executable:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in _INSERT_KEYS}
-    stmt = insert(PROMOTIONS).values(values)
+    stmt = dialect_insert(dialect, PROMOTIONS).values(values)
     return stmt.on_conflict_do_nothing(index_elements=["process_id"])
 
 

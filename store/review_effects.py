@@ -15,18 +15,13 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Executable, Table, bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 
-from store.ledger_writer import Tx
+from store.ledger_writer import Tx, dialect_insert
 from store.review_models import ReviewerConflict, ReviewSeat, ReviewView
 
 REVIEWS: Table = ReviewView.__table__  # type: ignore[assignment]
 SEATS: Table = ReviewSeat.__table__  # type: ignore[assignment]
 CONFLICTS: Table = ReviewerConflict.__table__  # type: ignore[assignment]
-
-
-def _insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def _param(table: Table, key: str) -> Any:
@@ -36,7 +31,7 @@ def _param(table: Table, key: str) -> Any:
 @cache
 def _upsert_review(dialect: str, keys: tuple[str, ...]) -> Executable:
     values = {k: _param(REVIEWS, k) for k in ("review_id", "created_at", "updated_at", *keys)}
-    stmt = _insert(dialect, REVIEWS).values(values)
+    stmt = dialect_insert(dialect, REVIEWS).values(values)
     moved = {k: stmt.excluded[k] for k in (*keys, "updated_at")}
     return stmt.on_conflict_do_update(index_elements=["review_id"], set_=moved)
 
@@ -44,7 +39,7 @@ def _upsert_review(dialect: str, keys: tuple[str, ...]) -> Executable:
 @cache
 def _upsert_seat(dialect: str) -> Executable:
     keys = ("review_id", "reviewer_id", "status", "verdict", "updated_at")
-    stmt = _insert(dialect, SEATS).values({k: _param(SEATS, k) for k in keys})
+    stmt = dialect_insert(dialect, SEATS).values({k: _param(SEATS, k) for k in keys})
     moved = {k: stmt.excluded[k] for k in ("status", "verdict", "updated_at")}
     return stmt.on_conflict_do_update(index_elements=["review_id", "reviewer_id"], set_=moved)
 
@@ -52,7 +47,7 @@ def _upsert_seat(dialect: str) -> Executable:
 @cache
 def _insert_conflict(dialect: str) -> Executable:
     keys = ("reviewer_id", "person_id", "reason", "review_id", "declared_at")
-    return _insert(dialect, CONFLICTS).values({k: _param(CONFLICTS, k) for k in keys})
+    return dialect_insert(dialect, CONFLICTS).values({k: _param(CONFLICTS, k) for k in keys})
 
 
 def save_review(

@@ -33,11 +33,6 @@ class Changes:
         if self._current is None:
             self._current = workflow.patched(self._baseline)
 
-    @property
-    def current(self) -> bool:
-        """Whether this run started at the baseline or later."""
-        return bool(self._current)
-
     def patched(self, change: str) -> bool:
         if self._current and change in self._includes:
             return True
