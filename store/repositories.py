@@ -37,10 +37,17 @@ def _insert(session: AsyncSession, model: type[Base]) -> Any:
 
 
 async def insert_ignore(
-    session: AsyncSession, model: type[Base], key: str, values: Mapping[str, Any]
+    session: AsyncSession, model: type[Base], key: str | None, values: Mapping[str, Any]
 ) -> bool:
-    """Insert one row unless ``key`` already exists; True if this call inserted it."""
-    stmt = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    """Insert one row unless ``key`` already exists; True if this call inserted it.
+
+    ``key=None`` lets any unique index stop the insert. A table whose second unique key follows
+    from its primary key (a selection's agency and code make its process id) needs it: under
+    concurrent inserts PostgreSQL may check the second index first, and ``ON CONFLICT (key)``
+    covers only the index it names, so the loser of the race would fail instead of doing nothing.
+    """
+    elements = None if key is None else [key]
+    stmt = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=elements)
     result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
     return result.rowcount == 1
 

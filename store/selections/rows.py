@@ -147,7 +147,8 @@ async def insert_if_absent(
     initial = SelectionViewData(stage="planning", status="in_progress")
     values = {"process_id": process_id, **identity.model_dump(), **_view_values(initial)}
     values |= {"lock_version": 0, "created_at": now, "updated_at": now}
-    return await insert_ignore(session, Selection, "process_id", values)
+    # agency and code make the process id: either unique index may see the race first.
+    return await insert_ignore(session, Selection, None, values)
 
 
 async def update_gate(session: AsyncSession, process_id: str, **fields: Any) -> Selection:

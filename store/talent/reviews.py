@@ -54,7 +54,8 @@ async def insert_if_absent(
         "created_at": now,
         "updated_at": now,
     }
-    return await insert_ignore(session, TalentReview, "process_id", values)
+    # agency and code make the process id: either unique index may see the race first.
+    return await insert_ignore(session, TalentReview, None, values)
 
 
 async def lock(session: AsyncSession, process_id: str) -> TalentReview:
