@@ -84,8 +84,10 @@ class InlineConnection(aiosqlite.Connection):
             return fn(*args, **kwargs)
         self.thread_calls += 1
         result = await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+        if keyword not in _WRITES and keyword != "BEGIN":
+            return result  # e.g. the connection's close: nothing to ask a closed connection
         conn = self._connection
-        if conn is not None and conn.in_transaction and (keyword in _WRITES or keyword == "BEGIN"):
+        if conn is not None and conn.in_transaction:
             self._holds_lock = True  # a first write, or BEGIN IMMEDIATE / EXCLUSIVE
         return result
 

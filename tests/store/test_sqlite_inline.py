@@ -7,6 +7,7 @@ Real SQLite files, the product's engine (``infra.db.create_engine``) and a secon
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.pool import QueuePool
 
 from infra.db import create_engine
 from infra.settings import get_settings
@@ -129,3 +131,33 @@ async def test_the_setting_turns_it_off(db_file: Path, monkeypatch: pytest.Monke
         await engine.dispose()
     finally:
         get_settings.cache_clear()
+
+
+async def test_connections_the_pool_lets_go_close_cleanly(
+    db_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twenty connections at once: the pool keeps five and closes the overflow as each returns.
+    Closing once asked the closed connection whether it was in a transaction, so every overflow
+    close failed and the pool logged its traceback (most of the bench API's CPU)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{db_file}")
+    held = asyncio.Event()
+
+    async def one(n: int) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (n, v) VALUES (:n, 'x')"), {"n": n})
+            await held.wait()
+
+    try:
+        with caplog.at_level(logging.ERROR, logger="sqlalchemy.pool"):
+            tasks = [asyncio.create_task(one(n)) for n in range(20)]
+            await asyncio.sleep(0.2)
+            held.set()
+            await asyncio.gather(*tasks)
+            pool = engine.pool
+            assert isinstance(pool, QueuePool)
+            assert pool.checkedout() == 0 and pool.overflow() <= 0
+        assert [r.getMessage() for r in caplog.records] == []
+    finally:
+        await engine.dispose()
+    with sqlite3.connect(db_file) as check:
+        assert check.execute("SELECT count(*) FROM t").fetchone() == (20,)
