@@ -218,17 +218,22 @@ def _read_jsonl(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _read_csv(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, Any]]]:
-    csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(handle)
-    header = next(reader, None)
-    if header is None or any(c not in header for c in LEDGER_COLUMNS):
-        raise ExportFormatError(1, "the CSV header does not name the ledger columns")
-    line = reader.line_num
-    for cells in reader:
-        number, line = line + 1, reader.line_num
-        if len(cells) != len(header):
-            raise ExportFormatError(number, f"has {len(cells)} cells, the header {len(header)}")
-        yield number, {c: _uncell(number, c, v) for c, v in zip(header, cells, strict=True)}
+    # An entry's payload may be longer than the csv module's field limit, which is the process's:
+    # raised for this read only, so that an upload read elsewhere in the process keeps its bound.
+    previous = csv.field_size_limit(sys.maxsize)
+    try:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None or any(c not in header for c in LEDGER_COLUMNS):
+            raise ExportFormatError(1, "the CSV header does not name the ledger columns")
+        line = reader.line_num
+        for cells in reader:
+            number, line = line + 1, reader.line_num
+            if len(cells) != len(header):
+                raise ExportFormatError(number, f"has {len(cells)} cells, the header {len(header)}")
+            yield number, {c: _uncell(number, c, v) for c, v in zip(header, cells, strict=True)}
+    finally:
+        csv.field_size_limit(previous)
 
 
 def read_export(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -159,3 +159,27 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_escaped_and_read_back(tmp_pa
     for row in rows:
         assert not row["justification"].startswith(("=", "+", "-", "@", "\t")), row
     assert [r["justification"] for _, r in read_export(path)] == formulas
+
+
+def test_a_payload_past_the_csv_modules_limit_is_read_and_the_limit_is_left_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """The limit is the process's: an upload read after a verification keeps its bound (the
+    employee import refuses a field past it; see tests/api/test_admin_actions.py)."""
+    import csv as csv_module
+
+    from integrity.export import EXPORT_COLUMNS, csv_rows, read_export
+
+    before = csv_module.field_size_limit()
+    big = {
+        **dict.fromkeys(EXPORT_COLUMNS),
+        "entry_id": "e:1",
+        "process_id": "p",
+        "seq": 1,
+        "payload": {"note": "x" * (before + 10)},
+        "pseudonymized": False,
+    }
+    (tmp_path / "big.csv").write_text(csv_rows([big], header=True), encoding="utf-8")
+    [(_, rec)] = list(read_export(tmp_path / "big.csv"))
+    assert rec["payload"] == big["payload"]
+    assert csv_module.field_size_limit() == before
