@@ -10,17 +10,28 @@ workflow hands over only what may still be missing. Every
 entry is idempotent by its id, so a replayed request, or the workflow catching up later for a
 caller that died, writes nothing twice; the writer is the process's one ledger writer (group
 commit), shared with every other action of the process.
+
+An answer marked ``ending`` comes from the update that ended its run: the run waits for the
+caller's word that the entries are written (a signal) instead of writing them itself, and this
+caller gives it once they are. If the signal is lost, the run writes them itself a little later
+(``workflows/ledgered.py``), so a failed signal is logged, never the request's failure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import structlog
+from temporalio.service import RPCError
+
 from actions.services import Services
 from activities.contracts import RecordPromotion, RecordReview
 from activities.promotion_reviews import write_items
 from store import ledger
 from store.ledger_writer import writer_for
+from workflows.ledgered import CONFIRM_SIGNAL
+
+log = structlog.get_logger(__name__)
 
 # Processes whose newest written entry this process remembers (the oldest forgotten first).
 WRITTEN_KEPT = 10_000
@@ -40,14 +51,34 @@ async def written_through(services: Services, *process_ids: str) -> list[str]:
         return await ledger.newest_entry_ids(session, process_ids)
 
 
-async def record(services: Services, items: Sequence[RecordPromotion | RecordReview]) -> None:
-    """Write the handed-over ``items`` (nothing when the workflow wrote them before answering)."""
+async def record(
+    services: Services,
+    items: Sequence[RecordPromotion | RecordReview],
+    *,
+    ending: str | None = None,
+) -> None:
+    """Write the handed-over ``items`` (nothing when the workflow wrote them before answering);
+    ``ending``: the run whose update answered ``ending``, told once they are written."""
     if not items:
         return
     await write_items(writer_for(services.sessions), items)
+    if ending is not None:
+        await confirm(services, ending, items)
     for item in items:  # committed, in order: the last of each process is its newest
         process_id = item.entry.process_id
         services.written.pop(process_id, None)
         services.written[process_id] = item.entry.entry_id
     while len(services.written) > WRITTEN_KEPT:
         del services.written[next(iter(services.written))]
+
+
+async def confirm(
+    services: Services, process_id: str, items: Sequence[RecordPromotion | RecordReview]
+) -> None:
+    """Tell the run ``process_id`` that ``items`` are written, so that it ends without writing
+    them itself; if it cannot be told, it writes them after its catch-up wait."""
+    ids = [item.entry.entry_id for item in items]
+    try:
+        await services.client.get_workflow_handle(process_id).signal(CONFIRM_SIGNAL, ids)
+    except RPCError as err:
+        log.warning("handed.confirm_failed", process_id=process_id, error=str(err))

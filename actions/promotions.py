@@ -259,7 +259,8 @@ async def _decide(a: Attempt[DecisionCreate]) -> PromotionRead:
     )
     step = body.step.value if body.step is not None else None
     answer = await unless_lagging(update, a.target, step, services=a.services)  # behind: 503
-    await handed.record(a.services, answer.ledger)
+    ending = a.target.process_id if answer.ending else None
+    await handed.record(a.services, answer.ledger, ending=ending)
     return from_state(a.target.row, answer.state, datetime.now(UTC))
 
 

@@ -188,6 +188,8 @@ class ReviewAnswer(BaseModel):
     # What the update decided and the workflow has not written yet (workflows/ledgered.py): the
     # caller writes it once the update has completed; empty for runs that write before answering.
     ledger: list[RecordPromotion | RecordReview] = Field(default_factory=list)
+    # The run ends once its caller says these are written (workflows/ledgered.py, ENDS_PATCH).
+    ending: bool = False
 
 
 class PromotionAnswer(BaseModel):
@@ -195,6 +197,8 @@ class PromotionAnswer(BaseModel):
 
     state: PromotionState
     ledger: list[RecordPromotion | RecordReview] = Field(default_factory=list)
+    # The run ends once its caller says these are written (workflows/ledgered.py, ENDS_PATCH).
+    ending: bool = False
 
 
 PromotionState.model_rebuild()  # its review field names ReviewState, defined below it

@@ -32,6 +32,13 @@ entries it read in the ledger (:meth:`Outbox.confirm`): those and the ones befor
 queue, so a tail holds what the last callers may not have written, not the whole run. A decision
 then costs its update's one workflow task instead of that task, an activity and the task the
 activity's completion wakes.
+
+**Ended on the caller's word** (runs that take :data:`ENDS_PATCH`): the update that ends a run
+answers with ``ending`` set, and its caller, once it has written the entries, says so with the
+:data:`CONFIRM_SIGNAL` signal (their ids). The run waits for that (:meth:`Outbox.drained`) instead
+of writing its last entries itself: a signal and its task instead of an activity, its dispatch and
+the task its completion wakes. A caller who dies before the signal costs the run
+:data:`~workflows.policies.LEDGER_CATCH_UP`, after which the run writes them itself, as above.
 """
 
 from __future__ import annotations
@@ -48,6 +55,9 @@ from workflows.records import record
 
 PATCH = "ledger-entries-after-durable-decisions"
 HANDOVER_PATCH = "ledger-entries-handed-to-the-updates-caller"
+ENDS_PATCH = "runs-end-on-the-callers-confirmation"
+# The signal by which an update's caller says which handed entries it has written.
+CONFIRM_SIGNAL = "ledger_written"
 
 ItemT = TypeVar("ItemT")
 BatchT = TypeVar("BatchT")
@@ -160,6 +170,13 @@ class Outbox(Generic[ItemT, BatchT]):
             return  # no yield: a legacy run's commands keep their order
         self._forced = max(self._forced, target)
         await workflow.wait_condition(lambda: self._written >= target)
+
+    async def drained(self) -> None:
+        """Wait until every entry queued so far is written, by a caller (:meth:`confirm`) or by
+        the workflow when it catches up; unlike :meth:`settled`, nothing is written at once."""
+        target = self._queued
+        if self._written < target:
+            await workflow.wait_condition(lambda: self._written >= target)
 
     @property
     def idle(self) -> bool:

@@ -56,7 +56,7 @@ with workflow.unsafe.imports_passed_through():
         StartPromotion,
     )
     from workflows.errors import refused
-    from workflows.ledgered import HANDOVER_PATCH, PATCH
+    from workflows.ledgered import CONFIRM_SIGNAL, ENDS_PATCH, HANDOVER_PATCH, PATCH
     from workflows.promotion_bkn import BknReview
     from workflows.promotion_ledger import PromotionLedger
     from workflows.promotion_records import start_payload
@@ -76,6 +76,9 @@ EMBEDDED_REVIEW_PATCH = "bkn-technical-approval-embedded"
 # Runs from this change on take the four above under this one marker (``workflows/changes.py``).
 BASELINE_PATCH = "promotion-changes-to-2026-12-under-one-marker"
 CHANGES = (PATCH, HANDOVER_PATCH, BKN_REVIEW_PATCH, EMBEDDED_REVIEW_PATCH)
+# ... and from this one on, those and the end on the caller's confirmation (ENDS_PATCH).
+BASELINE_ENDS_PATCH = "promotion-changes-to-2026-12-03-under-one-marker"
+BASELINES = ((BASELINE_ENDS_PATCH, (*CHANGES, ENDS_PATCH)), (BASELINE_PATCH, CHANGES))
 
 
 @workflow.defn
@@ -105,7 +108,8 @@ class PromotionWorkflow(BknReview):
         self._employee_changes: list[str] = []
         self._trail = PromotionLedger()
         self._ledger = self._trail.outbox
-        self._changes = Changes(BASELINE_PATCH, CHANGES)
+        self._changes = Changes(BASELINES)
+        self._ends_on_confirmation = False
 
     # ---- run -------------------------------------------------------------------------------
 
@@ -113,9 +117,13 @@ class PromotionWorkflow(BknReview):
     async def run(self, inp: StartPromotion) -> PromotionState:
         self._changes.start()
         self._ledger.open(handover=True, patched=self._changes.patched)
+        self._ends_on_confirmation = self._ledger.handover and self._changes.patched(ENDS_PATCH)
         try:
             state = await self._run(inp)
-            await self._ledger.settled()
+            if self._ends_on_confirmation:
+                await self._ledger.drained()  # the last caller's signal, or the catch-up
+            else:
+                await self._ledger.settled()
             return state
         except BaseException as err:
             # Cancelling while a review child runs surfaces as a child error caused by cancellation.
@@ -302,7 +310,14 @@ class PromotionWorkflow(BknReview):
             # Answer once the decision is in the ledger and the read model: the caller may read
             # both. (A run that hands over answers at once; its caller writes them.)
             await self._ledger.settled()
-        return PromotionAnswer(state=self._answer_state(), ledger=self._ledger.tail())
+        return PromotionAnswer(
+            state=self._answer_state(), ledger=self._ledger.tail(), ending=self._ending()
+        )
+
+    @workflow.signal(name=CONFIRM_SIGNAL)
+    def ledger_written(self, entry_ids: list[str]) -> None:
+        """The caller of the update that ended the run wrote what it was handed."""
+        self._ledger.confirm(entry_ids)
 
     @decide.validator
     def _validate_decide(self, d: DecisionInput) -> None:

@@ -202,7 +202,10 @@ class BknReview(PromotionCore):
         if not outbox.handover:
             await outbox.settled()
         return ReviewAnswer(
-            review=review.state(), promotion=self._answer_state(), ledger=outbox.tail()
+            review=review.state(),
+            promotion=self._answer_state(),
+            ledger=outbox.tail(),
+            ending=self._ending(),
         )
 
     @review_declare.validator

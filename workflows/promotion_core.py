@@ -55,6 +55,7 @@ class PromotionCore:
     _roster_changed: bool
     _employee_changes: list[str]
     _trail: PromotionLedger
+    _ends_on_confirmation: bool
 
     def _open_step(self, rule: StepRule, calendar: WorkingCalendar) -> None:
         self._stage = rule.step.value
@@ -146,6 +147,12 @@ class PromotionCore:
             last_decision=self._last_decision,
             review=self._review.state() if self._review is not None else None,
         )
+
+    def _ending(self) -> bool:
+        """Whether the run, now at its outcome, waits for its caller's word that the handed
+        entries are written (``workflows/ledgered.py``) before it ends."""
+        live = (PromotionStatus.STARTING, PromotionStatus.IN_PROGRESS)
+        return self._ends_on_confirmation and self._status not in live
 
     def _answer_state(self) -> PromotionState:
         """The state as an update answers it: without the eligibility, which the caller's row has

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from tests.helpers.promotion_api import Api, new_employee, started
 
@@ -20,7 +21,9 @@ async def decide(api: Api, pid: str, role: str, sub: str, **extra: Any) -> httpx
     return r
 
 
-async def test_a_promotion_is_walked_from_the_answers_alone(api: Api) -> None:
+async def test_a_promotion_is_walked_from_the_answers_alone(
+    api: Api, dev_env: WorkflowEnvironment
+) -> None:
     rec = await new_employee(api)
     pid = await started(api, rec)
     r = await decide(api, pid, "supervisor", rec["supervisor_nip"])
@@ -64,6 +67,23 @@ async def test_a_promotion_is_walked_from_the_answers_alone(api: Api) -> None:
     assert read["status"] == "completed" and read["decree"]["number"] == "800/KP/A/1"
     review = (await api.get(f"/v1/reviews/{rid}", "admin", None)).json()
     assert review["status"] == "concluded" and review["seats"][0]["verdict"] == "approve"
+    # The decree's answer came after the API wrote its entries and told the run so: the run
+    # ended on that signal, with no write of its own after the last update.
+    handle = dev_env.client.get_workflow_handle(pid)
+    await handle.result()
+    events = (await handle.fetch_history()).events
+    last = max(
+        n
+        for n, e in enumerate(events)
+        if e.HasField("workflow_execution_update_completed_event_attributes")
+    )
+    after = [e for e in events[last:] if e.HasField("activity_task_scheduled_event_attributes")]
+    signals = [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        for e in events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    assert after == [] and signals == ["ledger_written"]
 
 
 async def test_an_answer_and_a_read_of_the_same_state_carry_the_same_version(api: Api) -> None:

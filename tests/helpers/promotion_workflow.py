@@ -31,6 +31,7 @@ from workflows.contracts import (
     VerdictInput,
     promotion_workflow_id,
 )
+from workflows.ledgered import CONFIRM_SIGNAL
 from workflows.promotion import PromotionWorkflow
 
 AGENCY = "KEMENPANRB"
@@ -105,8 +106,9 @@ async def decide(
     sessions: async_sessionmaker[AsyncSession] | None = None,
     **kw: Any,
 ) -> PromotionState:
-    """Send a decision as the API does; with ``sessions``, write what it handed over as the API
-    does too (without, the workflow catches up on its own)."""
+    """Send a decision as the API does; with ``sessions``, write what it handed over and, on the
+    run's last decision, tell the run so, as the API does too (without, the workflow catches up
+    on its own)."""
     d = DecisionInput(
         actor=who,
         decision=decision,
@@ -116,6 +118,9 @@ async def decide(
     answer = await handle.execute_update(PromotionWorkflow.decide, d)
     if sessions is not None:
         await write_handed(sessions, answer)
+        if answer.ending:
+            ids = [i.entry.entry_id for i in answer.ledger]
+            await handle.signal(CONFIRM_SIGNAL, ids)
     return answer.state
 
 

@@ -52,6 +52,7 @@ from workflows.contracts import (
     VerdictInput,
     promotion_workflow_id,
 )
+from workflows.ledgered import CONFIRM_SIGNAL
 from workflows.promotion import PromotionWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 
@@ -84,6 +85,8 @@ async def send(h: WorkflowHandle, method: Any, inp: Any) -> Any:
     answer = await h.execute_update(method, inp)
     if CALLER:
         await write_items(writer_for(CALLER[0]), answer.ledger)
+        if answer.ending:  # the run's last update: it ends on the caller's word
+            await h.signal(CONFIRM_SIGNAL, [i.entry.entry_id for i in answer.ledger])
     return answer
 
 
@@ -266,15 +269,22 @@ SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object], str]] = {
     "handover-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
     # ... and since a run takes those changes under one marker (workflows/changes.py).
     "baseline-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
+    # ... and since the run ends on its last caller's word (a newer baseline).
+    "ends-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
 }
 # Scenarios in which the capture plays the API's part (CALLER).
-AS_THE_API = {"handover-confirmed-full-chain", "baseline-confirmed-full-chain"}
+AS_THE_API = {
+    "handover-confirmed-full-chain",
+    "baseline-confirmed-full-chain",
+    "ends-confirmed-full-chain",
+}
 # Scenarios whose start carries BKN's roster.
 WITH_ROSTER = {
     "embedded-review-full-chain",
     "handover-full-chain",
     "handover-confirmed-full-chain",
     "baseline-confirmed-full-chain",
+    "ends-confirmed-full-chain",
 }
 CHILDREN: list[WorkflowHandle] = []
 IDS: dict[str, str] = {}

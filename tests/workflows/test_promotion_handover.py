@@ -5,18 +5,31 @@ over only what is new; a caller that never writes loses nothing."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from actions import handed
 from actions.services import Services
-from domain.enums import Decision, Step
-from store import ledger
+from domain.enums import Decision, PromotionStatus, Step
+from store import ledger, repositories
 from tests.conftest import employee, put_employee
-from tests.helpers.promotion_workflow import actor, kinds, start, wait_pending, worker
+from tests.helpers.promotion_workflow import (
+    actor,
+    decide,
+    kinds,
+    pertek_approved,
+    start,
+    wait_pending,
+    worker,
+    write_handed,
+)
 from workflows import policies
 from workflows.contracts import DecisionInput
+from workflows.ledgered import CONFIRM_SIGNAL
 from workflows.promotion import PromotionWorkflow
+
+UPDATE_COMPLETED = "workflow_execution_update_completed_event_attributes"
 
 __all__ = ["worker"]  # the fixture
 
@@ -64,3 +77,64 @@ async def test_the_caller_writes_remembers_and_is_handed_only_what_is_new(
     assert (await kinds(sessions, h.id)).count("promotion.decision") == 2
     async with sessions() as s:
         assert (await ledger.verify(s, h.id)).ok
+
+
+def _record_activities_after_the_last_update(events: list[Any]) -> int:
+    last = max(n for n, e in enumerate(events) if e.HasField(UPDATE_COMPLETED))
+    return sum(
+        1
+        for e in events[last:]
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name.startswith("record_")
+    )
+
+
+async def _to_the_decree(ts_env: Any, settings: Any, sessions: Any, rec: dict[str, Any]) -> Any:
+    h = await start(ts_env, settings, rec)
+    await wait_pending(h, Step.SUPERVISOR)
+    await decide(h, actor("supervisor", rec["supervisor_nip"]), sessions=sessions)
+    await decide(h, actor("promotion_board"), sessions=sessions)
+    await decide(h, actor("agency_hr"), sessions=sessions)
+    await pertek_approved(ts_env, h)  # its answers left unwritten: the last caller's tail has them
+    return h
+
+
+@pytest.mark.usefixtures("worker")
+@pytest.mark.parametrize("caller_confirms", [True, False])
+async def test_the_last_caller_ends_the_run_or_the_run_writes_its_end_itself(
+    ts_env, settings, sessions, caller_confirms: bool
+) -> None:
+    """The decree's caller writes what it was handed and says so: the run ends on that signal,
+    with no write of its own. A caller that dies before saying so costs the run its catch-up
+    wait, after which it writes its end itself; the ledger is whole either way."""
+    rec = employee()
+    await put_employee(sessions, rec)
+    h = await _to_the_decree(ts_env, settings, sessions, rec)
+    ppk = actor("appointing_authority", "ppk")
+    answer = await h.execute_update(
+        PromotionWorkflow.decide,
+        DecisionInput(
+            actor=ppk,
+            decision=Decision.APPROVE,
+            justification="signed",
+            decree_number="800/KP/1",
+        ),
+    )
+    assert answer.ending and answer.state.status is PromotionStatus.COMPLETED
+    assert {"promotion.decision", "promotion.review_concluded"} <= {
+        i.entry.kind for i in answer.ledger
+    }
+    if caller_confirms:
+        await write_handed(sessions, answer)
+        await h.signal(CONFIRM_SIGNAL, [i.entry.entry_id for i in answer.ledger])
+    assert (await h.result()).status is PromotionStatus.COMPLETED
+    events = (await h.fetch_history()).events
+    signals = [e for e in events if e.HasField("workflow_execution_signaled_event_attributes")]
+    assert len(signals) == int(caller_confirms)
+    assert _record_activities_after_the_last_update(events) == int(not caller_confirms)
+    k = await kinds(sessions, h.id)
+    assert k.count("promotion.decision") == 4 and k[-1] == "promotion.decision"
+    async with sessions() as s:
+        assert (await ledger.verify(s, h.id)).ok
+        row = await repositories.get_promotion(s, h.id)
+    assert row is not None and row.status == "completed"

@@ -72,6 +72,7 @@ def test_histories_are_committed() -> None:
     } <= names
     # The same changes under one marker (workflows/changes.py).
     assert "promotion-baseline-confirmed-full-chain" in names
+    assert "promotion-ends-confirmed-full-chain" in names
 
 
 def _events(stem: str) -> list[dict[str, Any]]:
@@ -158,6 +159,39 @@ def test_a_run_from_the_baseline_takes_its_four_changes_under_one_marker() -> No
         assert (_count(before, kind), _count(after, kind)) == (4, 1)
     assert not any("CHILD_WORKFLOW" in str(e["eventType"]) for e in after)
     assert [len(ids) for ids in _handed(after)] == [len(ids) for ids in _handed(before)]
+
+
+def test_a_run_from_the_newer_baseline_ends_on_its_last_callers_word() -> None:
+    """Runs from the newer baseline take the four changes and the end on the caller's signal
+    under one marker, and hand over the same; the run's end writes nothing itself: the decree's
+    caller wrote it and said so (a signal), so no record activity follows the last update."""
+    before = _events("promotion-baseline-confirmed-full-chain")
+    after = _events("promotion-ends-confirmed-full-chain")
+    assert _patches(after) == {"promotion-changes-to-2026-12-03-under-one-marker"}
+    for kind in ("MARKER_RECORDED", "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"):
+        assert _count(after, kind) == 1
+    assert [len(ids) for ids in _handed(after)] == [len(ids) for ids in _handed(before)]
+    assert _signals(before) == [] and _signals(after) == ["ledger_written"]
+    assert (_writes_after_last_update(before), _writes_after_last_update(after)) == (1, 0)
+
+
+def _signals(events: list[dict[str, Any]]) -> list[str]:
+    return [
+        e["workflowExecutionSignaledEventAttributes"]["signalName"]
+        for e in events
+        if e["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED"
+    ]
+
+
+def _writes_after_last_update(events: list[dict[str, Any]]) -> int:
+    kinds = [e["eventType"] for e in events]
+    last = max(n for n, k in enumerate(kinds) if k.endswith("WORKFLOW_EXECUTION_UPDATE_COMPLETED"))
+    return sum(
+        1
+        for e in events[last:]
+        if e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
+        and e["activityTaskScheduledEventAttributes"]["activityType"]["name"].startswith("record_")
+    )
 
 
 def _handed(events: list[dict[str, Any]]) -> list[list[str]]:
