@@ -165,11 +165,10 @@ class Outbox(Generic[ItemT, BatchT]):
 
     async def settled(self) -> None:
         """Wait until every entry queued so far is written (at once in a legacy run)."""
-        target = self._queued
-        if self._written >= target:
+        if self._written >= self._queued:
             return  # no yield: a legacy run's commands keep their order
-        self._forced = max(self._forced, target)
-        await workflow.wait_condition(lambda: self._written >= target)
+        self._forced = max(self._forced, self._queued)
+        await self.drained()
 
     async def drained(self) -> None:
         """Wait until every entry queued so far is written, by a caller (:meth:`confirm`) or by

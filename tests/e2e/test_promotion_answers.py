@@ -11,6 +11,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.helpers.promotion_api import Api, new_employee, started
+from tests.helpers.promotion_workflow import activities_after_last_update, signal_names
 
 OK = {"decision": "approve", "justification": "checked the file"}
 
@@ -72,18 +73,8 @@ async def test_a_promotion_is_walked_from_the_answers_alone(
     handle = dev_env.client.get_workflow_handle(pid)
     await handle.result()
     events = (await handle.fetch_history()).events
-    last = max(
-        n
-        for n, e in enumerate(events)
-        if e.HasField("workflow_execution_update_completed_event_attributes")
-    )
-    after = [e for e in events[last:] if e.HasField("activity_task_scheduled_event_attributes")]
-    signals = [
-        e.workflow_execution_signaled_event_attributes.signal_name
-        for e in events
-        if e.HasField("workflow_execution_signaled_event_attributes")
-    ]
-    assert after == [] and signals == ["ledger_written"]
+    assert activities_after_last_update(events) == 0
+    assert signal_names(events) == ["ledger_written"]
 
 
 async def test_an_answer_and_a_read_of_the_same_state_carry_the_same_version(api: Api) -> None:

@@ -4,11 +4,12 @@ starting a promotion, waiting for a step, deciding, and BKN's review inside the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -119,8 +120,7 @@ async def decide(
     if sessions is not None:
         await write_handed(sessions, answer)
         if answer.ending:
-            ids = [i.entry.entry_id for i in answer.ledger]
-            await handle.signal(CONFIRM_SIGNAL, ids)
+            await confirm_written(handle, answer)
     return answer.state
 
 
@@ -128,6 +128,31 @@ async def write_handed(sessions: async_sessionmaker[AsyncSession], answer: Any) 
     """What the API does with an update's answer: write the entries it handed over (every entry
     the workflow has not written yet, so the last answer's covers the ones before)."""
     await write_items(writer_for(sessions), answer.ledger)
+
+
+async def confirm_written(handle: WorkflowHandle, answer: Any) -> None:
+    """What the API does once it has written the entries of the update that ended the run: tell
+    the run so (``actions/handed.py``), and it ends without writing them itself."""
+    await handle.signal(CONFIRM_SIGNAL, [i.entry.entry_id for i in answer.ledger])
+
+
+def activities_after_last_update(events: Sequence[HistoryEvent]) -> int:
+    """Activities a run scheduled after its last update completed (its end's own writes)."""
+    completed = [
+        n
+        for n, e in enumerate(events)
+        if e.HasField("workflow_execution_update_completed_event_attributes")
+    ]
+    last = max(completed)
+    return sum(e.HasField("activity_task_scheduled_event_attributes") for e in events[last:])
+
+
+def signal_names(events: Sequence[HistoryEvent]) -> list[str]:
+    return [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        for e in events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
 
 
 async def pertek_approved(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:

@@ -41,6 +41,7 @@ from infra.temporal_bin import find_test_server
 from store import ledger, reviews
 from store.ledger_writer import writer_for
 from tests.conftest import PERIOD, employee, free_port, put_employee, register_body
+from tests.helpers.promotion_workflow import confirm_written
 from worker import build_worker
 from workflows.contracts import (
     DecisionInput,
@@ -52,7 +53,6 @@ from workflows.contracts import (
     VerdictInput,
     promotion_workflow_id,
 )
-from workflows.ledgered import CONFIRM_SIGNAL
 from workflows.promotion import PromotionWorkflow
 from workflows.review import ThirdPartyReviewWorkflow
 
@@ -86,7 +86,7 @@ async def send(h: WorkflowHandle, method: Any, inp: Any) -> Any:
     if CALLER:
         await write_items(writer_for(CALLER[0]), answer.ledger)
         if answer.ending:  # the run's last update: it ends on the caller's word
-            await h.signal(CONFIRM_SIGNAL, [i.entry.entry_id for i in answer.ledger])
+            await confirm_written(h, answer)
     return answer
 
 

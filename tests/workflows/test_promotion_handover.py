@@ -15,10 +15,13 @@ from domain.enums import Decision, PromotionStatus, Step
 from store import ledger, repositories
 from tests.conftest import employee, put_employee
 from tests.helpers.promotion_workflow import (
+    activities_after_last_update,
     actor,
+    confirm_written,
     decide,
     kinds,
     pertek_approved,
+    signal_names,
     start,
     wait_pending,
     worker,
@@ -26,10 +29,7 @@ from tests.helpers.promotion_workflow import (
 )
 from workflows import policies
 from workflows.contracts import DecisionInput
-from workflows.ledgered import CONFIRM_SIGNAL
 from workflows.promotion import PromotionWorkflow
-
-UPDATE_COMPLETED = "workflow_execution_update_completed_event_attributes"
 
 __all__ = ["worker"]  # the fixture
 
@@ -79,16 +79,6 @@ async def test_the_caller_writes_remembers_and_is_handed_only_what_is_new(
         assert (await ledger.verify(s, h.id)).ok
 
 
-def _record_activities_after_the_last_update(events: list[Any]) -> int:
-    last = max(n for n, e in enumerate(events) if e.HasField(UPDATE_COMPLETED))
-    return sum(
-        1
-        for e in events[last:]
-        if e.HasField("activity_task_scheduled_event_attributes")
-        and e.activity_task_scheduled_event_attributes.activity_type.name.startswith("record_")
-    )
-
-
 async def _to_the_decree(ts_env: Any, settings: Any, sessions: Any, rec: dict[str, Any]) -> Any:
     h = await start(ts_env, settings, rec)
     await wait_pending(h, Step.SUPERVISOR)
@@ -126,12 +116,11 @@ async def test_the_last_caller_ends_the_run_or_the_run_writes_its_end_itself(
     }
     if caller_confirms:
         await write_handed(sessions, answer)
-        await h.signal(CONFIRM_SIGNAL, [i.entry.entry_id for i in answer.ledger])
+        await confirm_written(h, answer)
     assert (await h.result()).status is PromotionStatus.COMPLETED
     events = (await h.fetch_history()).events
-    signals = [e for e in events if e.HasField("workflow_execution_signaled_event_attributes")]
-    assert len(signals) == int(caller_confirms)
-    assert _record_activities_after_the_last_update(events) == int(not caller_confirms)
+    assert len(signal_names(events)) == int(caller_confirms)
+    assert activities_after_last_update(events) == int(not caller_confirms)
     k = await kinds(sessions, h.id)
     assert k.count("promotion.decision") == 4 and k[-1] == "promotion.decision"
     async with sessions() as s:
