@@ -168,6 +168,7 @@ async def _verdict(a: Attempt[VerdictCreate]) -> ReviewRead:
         verdict=a.body.verdict,
         justification=a.body.justification,
         findings=a.body.findings,
+        declares_no_conflict=a.body.declares_no_conflict,
     )
     return await _send(
         a, v, hosted=PromotionWorkflow.review_verdict, own=ThirdPartyReviewWorkflow.verdict

@@ -29,8 +29,9 @@ from bench._stack import BenchError
 class Approvals:
     """The timed operation: step k of a promotion. With ``bkn_review`` the BKN step is the
     third-party review, driven from the answers alone: the decision that opens BKN's step names
-    the review and its reviewer, the reviewer declares no conflict and approves, and the verdict's
-    answer already shows the promotion's next step (then ``settle_s``). No GET is polled: where an
+    the review and its reviewer, the reviewer declares no conflict and approves in one request
+    (``declare_apart``: the declaration, then the verdict, two requests), and the verdict's answer
+    already shows the promotion's next step (then ``settle_s``). No GET is polled: where an
     answer does not say enough (a server whose review opens later), the client makes a bounded
     wait (``GET ...?wait=5s`` with the version it has), counted apart from polls. Otherwise the
     BKN step is a plain decision like the others. Sub-steps are timed into ``phase.parts``."""
@@ -40,6 +41,7 @@ class Approvals:
     phase: Phase
     bkn_review: bool
     settle_s: float = 0.0
+    declare_apart: bool = False
     # What the answer that opened a promotion's BKN step said: (review id, reviewer).
     _seats: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -93,10 +95,13 @@ class Approvals:
         self.phase.parts.setdefault("BKN review: until open", []).append(time.perf_counter() - t0)
         reviewer: Caller = ("reviewer", reviewer_id, None)
         answer: dict[str, Any] = {}
-        for part, body in (
-            ("conflict-declarations", {"has_conflict": False}),
-            ("verdicts", {"verdict": "approve", "justification": "pertek: file verified"}),
-        ):
+        verdict = {"verdict": "approve", "justification": "pertek: file verified"}
+        requests: list[tuple[str, dict[str, Any]]] = [
+            ("verdicts", {**verdict, "declares_no_conflict": True})
+        ]
+        if self.declare_apart:
+            requests = [("conflict-declarations", {"has_conflict": False}), ("verdicts", verdict)]
+        for part, body in requests:
             r = await self._timed(
                 f"POST /v1/reviews/{{id}}/{part}",
                 "POST",
@@ -155,4 +160,23 @@ def _after_review(b: dict[str, Any]) -> bool:
     ) not in (
         "starting",
         "in_progress",
+    )
+
+
+# ``--bkn-step``: BKN's approval as the review with the declaration sent with the verdict, as the
+# review with the declaration sent first on its own, or as a plain decision (older builds only).
+BKN_STEPS = ("review", "review-apart", "decision")
+
+
+def approvals_for(
+    api: Api, period: date, phase: Phase, bkn_step: str, settle_s: float = 0.0
+) -> Approvals:
+    assert bkn_step in BKN_STEPS, bkn_step
+    return Approvals(
+        api,
+        period,
+        phase,
+        bkn_review=bkn_step != "decision",
+        settle_s=settle_s,
+        declare_apart=bkn_step == "review-apart",
     )

@@ -17,9 +17,10 @@ METHOD = (
     "temporalio Client with the pydantic data converter); every API request carries a bearer "
     "token; Meritflow database = SQLite (WAL) in a temp dir, or a fresh PostgreSQL database, or "
     "the deployment's (see parameters); setup and warm-up untimed; with the "
-    "BKN step as review, that approval is the pertek review of tests/e2e (poll until the review "
-    "is open, declare no conflict, give the verdict, poll until the next step is pending) and is "
-    "timed as one approval"
+    "BKN step as review, that approval is the pertek review of tests/e2e (a bounded wait if the "
+    "review is not yet open, declare no conflict with the verdict in one request, or apart "
+    "first with review-apart, a bounded wait if the next step is not yet pending) and is timed "
+    "as one approval"
 )
 
 

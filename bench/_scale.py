@@ -18,7 +18,7 @@ import httpx
 from temporalio.client import Client
 
 from bench import _meritflow as mf
-from bench._approvals import Approvals
+from bench._approvals import approvals_for
 from bench._health import health
 from bench._load import run_chains
 from bench._report import Phase
@@ -91,12 +91,13 @@ async def scaled_phase(
         api = mf.Api(http, settings, poll_s=cfg.poll_ms / 1000)
         count = cfg.promotions + 1
         promos = await mf.setup_promotions(api, count, period, cfg.setup_concurrency, first)
-        review = cfg.bkn_step == "review"
         settle = cfg.settle_ms / 1000
         warm = Phase("warm-up")
-        await run_chains(warm, promos[:1], STEPS, 1, Approvals(api, period, warm, review).op())
+        await run_chains(
+            warm, promos[:1], STEPS, 1, approvals_for(api, period, warm, cfg.bkn_step).op()
+        )
         phase = Phase(f"meritflow {n}+{n}")
-        op = Approvals(api, period, phase, review, settle).op()
+        op = approvals_for(api, period, phase, cfg.bkn_step, settle).op()
         before = cpu()
         await run_chains(phase, promos[1:], STEPS, cfg.concurrency, op)
         after = cpu()

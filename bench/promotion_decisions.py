@@ -54,7 +54,7 @@ from typing import Any
 from temporalio.client import Client
 
 from bench import _meritflow as mf
-from bench._approvals import Approvals
+from bench._approvals import BKN_STEPS, Approvals, approvals_for
 from bench._bare_load import bare_completed, bare_op, setup_bare
 from bench._database import DEFAULT_POSTGRES, bench_database
 from bench._decisions_result import database_of, result_of
@@ -235,7 +235,7 @@ class Bench:
     async def setup(self) -> None:
         """N+1 of each (the first for the warm-up), then the warm-up; nothing here is timed."""
         n, limit = self.cfg.promotions, self.cfg.setup_concurrency
-        if self.cfg.bkn_step == "review":
+        if self.cfg.bkn_step != "decision":
             await mf.register_bkn_body(self.api)
         _say(f"setup: {n + 1} promotions (period {self.period}) and {n + 1} bare workflows")
         self.promos = await mf.setup_promotions(self.api, n + 1, self.period, limit, self.first)
@@ -260,8 +260,9 @@ class Bench:
         self.stack.check_alive()
 
     def _approvals(self, phase: Phase) -> Approvals:
-        review = self.cfg.bkn_step == "review"
-        return Approvals(self.api, self.period, phase, review, self.cfg.settle_ms / 1000)
+        return approvals_for(
+            self.api, self.period, phase, self.cfg.bkn_step, self.cfg.settle_ms / 1000
+        )
 
     @property
     def _bare(self) -> Op[str]:
@@ -328,9 +329,11 @@ def parse_args(argv: list[str] | None = None) -> Config:
     )
     parser.add_argument(
         "--bkn-step",
-        choices=("review", "decision"),
+        choices=BKN_STEPS,
         default="review",
-        help="BKN's approval: the review of tests/e2e, or a plain decision (older builds only)",
+        help="BKN's approval: the review of tests/e2e with the reviewer's declaration of no "
+        "conflict sent with the verdict (one request), the same with the declaration sent first "
+        "on its own (two requests), or a plain decision (older builds only)",
     )
     parser.add_argument(
         "--postgres",

@@ -7,7 +7,7 @@ centres, and BKN's technical approval (pertek) of a promotion. Every number here
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -183,8 +183,19 @@ class Seat:
 
 
 def check_verdict_allowed(
-    seats: dict[str, Seat], reviewer_id: str, *, head_id: str | None, escalated: bool, open_: bool
+    seats: dict[str, Seat],
+    reviewer_id: str,
+    *,
+    head_id: str | None,
+    escalated: bool,
+    open_: bool,
+    declaring: bool = False,
 ) -> None:
+    """May ``reviewer_id`` give a verdict now? ``declaring``: the verdict comes with the reviewer's
+    declaration of no conflict, which must itself be allowed and is then taken as made."""
+    if declaring:
+        check_declaration_allowed(seats, reviewer_id, open_=open_)
+        seats = {**seats, reviewer_id: replace(seats[reviewer_id], declared=True)}
     if not open_:
         raise WrongStage("This review is closed; no verdict is possible.", code="review_closed")
     if escalated and head_id is not None and reviewer_id == head_id:

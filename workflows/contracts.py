@@ -155,6 +155,12 @@ class VerdictInput(BaseModel):
     justification: str = Field(min_length=1, max_length=4000)
     findings: list[Finding] = Field(default_factory=list, max_length=100)
     written_through: list[str] = Field(default_factory=list, max_length=4)
+    # The verdict comes with the reviewer's declaration of no conflict: both in one update, the
+    # declaration first (its own ledger entry), as if it had been sent on its own just before.
+    declares_no_conflict: bool = False
+
+    def declaration(self) -> DeclarationInput:
+        return DeclarationInput(actor=self.actor, review_id=self.review_id, has_conflict=False)
 
 
 class SeatState(BaseModel):

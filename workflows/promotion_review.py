@@ -239,6 +239,7 @@ class EmbeddedReview:
             head_id=self.head,
             escalated=self.escalated,
             open_=self._is_open(),
+            declaring=v.declares_no_conflict,
         )
         if v.verdict is Verdict.RETURN and not v.findings:
             raise RuleViolation(
@@ -247,6 +248,8 @@ class EmbeddedReview:
 
     def verdict(self, v: VerdictInput) -> None:
         self.check_verdict(v)
+        if v.declares_no_conflict:
+            self.declare(v.declaration())
         by_head = self.escalated and v.actor.id == self.head and v.actor.id not in self.seats
         if v.actor.id in self.seats:
             seat = self.seats[v.actor.id]

@@ -258,25 +258,24 @@ class ThirdPartyReviewWorkflow:
     async def declare(self, d: DeclarationInput) -> ReviewState:
         async with self._lock:
             self._validate_declare(d)
-            seat = self._seats[d.actor.id]
-            seat.declared = True
-            conflict = None
-            if d.has_conflict:
-                seat.recused = True
-                persons = d.persons or self._require().subject_persons
-                conflict = ConflictData(reviewer_id=d.actor.id, persons=persons, reason=d.reason)
-                self._need_seats = True
-            payload = {
-                "has_conflict": d.has_conflict,
-                "persons": d.persons,
-                "recused": seat.recused,
-            }
-            kind = "review.reviewer_recused" if d.has_conflict else "review.no_conflict_declared"
-            await self._append(
-                kind, d.actor, payload=payload, justification=d.reason or None, conflict=conflict
-            )
+            await self._declared(d)
         await self._ledger.settled()
         return self.state()
+
+    async def _declared(self, d: DeclarationInput) -> None:
+        seat = self._seats[d.actor.id]
+        seat.declared = True
+        conflict = None
+        if d.has_conflict:
+            seat.recused = True
+            persons = d.persons or self._require().subject_persons
+            conflict = ConflictData(reviewer_id=d.actor.id, persons=persons, reason=d.reason)
+            self._need_seats = True
+        payload = {"has_conflict": d.has_conflict, "persons": d.persons, "recused": seat.recused}
+        kind = "review.reviewer_recused" if d.has_conflict else "review.no_conflict_declared"
+        await self._append(
+            kind, d.actor, payload=payload, justification=d.reason or None, conflict=conflict
+        )
 
     @declare.validator
     def _validate_declare(self, d: DeclarationInput) -> None:
@@ -288,6 +287,8 @@ class ThirdPartyReviewWorkflow:
     async def verdict(self, v: VerdictInput) -> ReviewState:
         async with self._lock:
             self._validate_verdict(v)
+            if v.declares_no_conflict:
+                await self._declared(v.declaration())
             req = self._require()
             by_head = self._escalated and v.actor.id == self._head and v.actor.id not in self._seats
             if v.actor.id in self._seats:
@@ -325,6 +326,7 @@ class ThirdPartyReviewWorkflow:
                 head_id=self._head,
                 escalated=self._escalated,
                 open_=self._is_open(),
+                declaring=v.declares_no_conflict,
             )
             if v.verdict is Verdict.RETURN and not v.findings:
                 raise RuleViolation(

@@ -56,6 +56,12 @@ class VerdictCreate(BaseModel):
     verdict: Verdict
     justification: str = Field(min_length=1, max_length=4000)
     findings: list[Finding] = Field(default_factory=list, max_length=100)
+    declares_no_conflict: bool = Field(
+        default=False,
+        description="The reviewer, not yet declared, declares no conflict of interest with this "
+        "verdict: one request records the declaration, then the verdict, each its own ledger "
+        "entry. A reviewer with a conflict declares it on its own (conflict-declarations).",
+    )
 
 
 class SeatRead(BaseModel):

@@ -76,8 +76,8 @@ async def test_a_promotion_through_every_page(site: Site) -> None:
     await accessible(reviewer)
     await reviewer.click(f"a[href='/reviews/{review_id}']")
     await accessible(reviewer)
-    await reviewer.click("button:has-text('Nyatakan')")
-    await reviewer.wait_for_selector("text=Pernyataan Anda telah dicatat.")
+    # No conflict: declared with the verdict, one form (the selection's reviewers declare apart).
+    await reviewer.check("input[name='declares_no_conflict']")
     await reviewer.fill("#f-justification", "Pertek sesuai.")
     await reviewer.click("button:has-text('Berikan putusan saya')")
     await reviewer.wait_for_selector("text=Putusan Anda telah dicatat.")

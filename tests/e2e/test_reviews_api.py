@@ -6,29 +6,9 @@ import asyncio
 import uuid
 from typing import Any
 
-from tests.helpers.promotion_api import AGENCY, Api, new_employee, started
+from tests.helpers.promotion_api import AGENCY, Api, new_employee, open_review, started
 
 ADMIN: tuple[str, str, None] = ("admin", "admin", None)
-
-
-async def review_of(api: Api, pid: str) -> dict[str, Any]:
-    for role, sub in (("supervisor", None), ("promotion_board", "b"), ("agency_hr", "h")):
-        body = (await api.get(f"/v1/promotions/{pid}")).json()
-        r = await api.post(
-            f"/v1/promotions/{pid}/decisions",
-            {"decision": "approve", "justification": "ok"},
-            role,
-            sub or body["pending"]["actor_id"],
-        )
-        assert r.status_code == 200, r.text
-    body = await api.wait_for(pid, lambda b: (b["pending"] or {}).get("review_id"))
-    review_id = body["pending"]["review_id"]
-    for _ in range(2400):
-        r = await api.get(f"/v1/reviews/{review_id}", "admin", None)
-        if r.status_code == 200 and r.json()["status"] == "open":
-            return r.json()
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"review never opened: {r.status_code} {r.text}")
 
 
 async def refusals(api: Api, review_id: str) -> list[dict[str, Any]]:
@@ -65,7 +45,7 @@ async def test_unassigned_and_recused_reviewers_are_refused_and_recorded(api: Ap
     assert r.status_code == 201
     rec = await new_employee(api)
     pid = await started(api, rec)
-    review = await review_of(api, pid)
+    review = await open_review(api, pid)
     rid, seated = review["id"], review["seats"][0]["reviewer_id"]
 
     r = await api.post(
@@ -125,6 +105,59 @@ async def test_unassigned_and_recused_reviewers_are_refused_and_recorded(api: Ap
     assert substitute and substitute != seated
     tasks = (await api.get("/v1/me/tasks", "reviewer", None, sub=substitute)).json()["items"]
     assert any(t["process_id"] == rid and t["kind"] == "review_conflict_declaration" for t in tasks)
+
+
+async def test_one_request_declares_no_conflict_and_gives_the_verdict(api: Api) -> None:
+    rec = await new_employee(api)
+    pid = await started(api, rec)
+    review = await open_review(api, pid)
+    rid, seated = review["id"], review["seats"][0]["reviewer_id"]
+    body = {"verdict": "approve", "justification": "pertek: file verified"}
+    r = await api.post(
+        f"/v1/reviews/{rid}/verdicts", {**body, "declares_no_conflict": True}, "reviewer", seated
+    )
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["status"] == "concluded" and answer["outcome"] == "approve"
+    assert answer["process"]["process_id"] == pid and answer["process"]["pending_step"] not in (
+        None,
+        "bkn_technical_approval",
+    )
+    entries = (await api.get(f"/v1/processes/{rid}/ledger")).json()["entries"]
+    kinds = [e["kind"] for e in entries]
+    assert kinds[-3:] == ["review.no_conflict_declared", "review.verdict", "review.concluded"]
+    declared, verdict = entries[-3], entries[-2]
+    assert declared["actor_id"] == verdict["actor_id"] == seated
+    assert declared["update_id"] == verdict["update_id"] is not None
+    for process in (rid, pid):
+        report = (await api.get(f"/v1/audit/processes/{process}/reconciliation")).json()
+        assert report["ok"] is True and report["differences"] == [], report
+        verify = (await api.get(f"/v1/processes/{process}/ledger/verify")).json()
+        assert verify["ok"] is True
+
+
+async def test_a_declaration_sent_twice_is_refused_and_recorded_and_the_verdict_still_given(
+    api: Api,
+) -> None:
+    rec = await new_employee(api)
+    pid = await started(api, rec)
+    review = await open_review(api, pid)
+    rid, seated = review["id"], review["seats"][0]["reviewer_id"]
+    r = await api.post(
+        f"/v1/reviews/{rid}/conflict-declarations", {"has_conflict": False}, "reviewer", seated
+    )
+    assert r.status_code == 200, r.text
+    body = {"verdict": "approve", "justification": "ok", "declares_no_conflict": True}
+    r = await api.post(f"/v1/reviews/{rid}/verdicts", body, "reviewer", seated)
+    assert r.status_code == 409 and r.json()["error"] == "already_declared", r.text
+    assert "already declared" in r.json()["detail"]
+    assert [e["payload"]["error"] for e in await refusals(api, rid)] == ["already_declared"]
+    r = await api.post(
+        f"/v1/reviews/{rid}/verdicts", {**body, "declares_no_conflict": False}, "reviewer", seated
+    )
+    assert r.status_code == 200 and r.json()["status"] == "concluded", r.text
+    kinds = [e["kind"] for e in (await api.get(f"/v1/processes/{rid}/ledger")).json()["entries"]]
+    assert kinds.count("review.no_conflict_declared") == 1 and kinds.count("review.verdict") == 1
 
 
 async def test_inbox_lists_waiting_actions_soonest_first_with_the_same_authorization(

@@ -144,3 +144,24 @@ async def started(api: Api, rec: dict[str, Any], period: str = "2027-04-01") -> 
 async def ledger_rows(sessions: async_sessionmaker[AsyncSession], pid: str) -> list[Any]:
     async with sessions() as s:
         return list(await ledger.entries(s, pid))
+
+
+async def open_review(api: Api, pid: str) -> dict[str, Any]:
+    """Walk a started promotion to BKN's step and return its review once it is open."""
+    for role, sub in (("supervisor", None), ("promotion_board", "b"), ("agency_hr", "h")):
+        body = (await api.get(f"/v1/promotions/{pid}")).json()
+        r = await api.post(
+            f"/v1/promotions/{pid}/decisions",
+            {"decision": "approve", "justification": "ok"},
+            role,
+            sub or body["pending"]["actor_id"],
+        )
+        assert r.status_code == 200, r.text
+    body = await api.wait_for(pid, lambda b: (b["pending"] or {}).get("review_id"))
+    review_id = body["pending"]["review_id"]
+    for _ in range(2400):
+        r = await api.get(f"/v1/reviews/{review_id}", "admin", None)
+        if r.status_code == 200 and r.json()["status"] == "open":
+            return r.json()
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"review never opened: {r.status_code} {r.text}")

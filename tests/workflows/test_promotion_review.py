@@ -173,6 +173,54 @@ def test_declaration_comes_before_the_verdict_and_a_conflict_recuses_with_a_subs
     assert r.state().status == "concluded" and kinds_of(r)[-1] == "review.concluded"
 
 
+def with_declaration(rid: str, verdict: Verdict = Verdict.APPROVE) -> VerdictInput:
+    return VerdictInput(
+        actor=reviewer(rid),
+        verdict=verdict,
+        justification="file complete",
+        declares_no_conflict=True,
+    )
+
+
+def test_a_verdict_may_carry_the_declaration_of_no_conflict_made_just_before_it() -> None:
+    r = review(roster("a", "b"))
+    r.open()
+    (seated,) = r.seats
+    before = len(r.events)
+    r.verdict(with_declaration(seated))
+    assert kinds_of(r)[before:] == ["review.no_conflict_declared", "review.verdict"]
+    assert r.events[before].actor.id == seated
+    assert r.events[before].payload["has_conflict"] is False
+    assert r.seats[seated].declared and r.seats[seated].voted
+    assert r.outcome is Verdict.APPROVE
+
+
+def test_a_reviewer_declared_already_is_refused_a_second_declaration_with_the_verdict() -> None:
+    r = review(roster("a", "b"))
+    r.open()
+    (seated,) = r.seats
+    r.declare(DeclarationInput(actor=reviewer(seated), has_conflict=False))
+    events = len(r.events)
+    with pytest.raises(DomainError) as err:
+        r.verdict(with_declaration(seated))
+    assert err.value.code == "already_declared"
+    assert len(r.events) == events and not r.seats[seated].voted and r.outcome is None
+    r.verdict(with_declaration(seated).model_copy(update={"declares_no_conflict": False}))
+    assert r.outcome is Verdict.APPROVE
+
+
+def test_a_verdict_declaring_no_conflict_is_refused_to_the_recused_and_the_unseated() -> None:
+    r = review(roster("a"), silence_approves=False)
+    r.open()
+    r.declare(DeclarationInput(actor=reviewer("a"), has_conflict=True))
+    assert r.escalated
+    for rid, code in (("a", "recused"), ("head", "not_assigned"), ("stranger", "not_assigned")):
+        with pytest.raises(DomainError) as err:
+            r.verdict(with_declaration(rid))
+        assert err.value.code == code, rid
+    assert r.outcome is None
+
+
 def test_a_recusal_with_no_one_left_escalates_to_the_head_who_may_decide() -> None:
     r = review(roster("a"), silence_approves=False)
     r.open()

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.enums import PromotionType, Step
 from domain.ledger import Actor
-from domain.review import REVIEW_RULES, Finding, SubjectType, Verdict
+from domain.review import REVIEW_RULES, Finding, Quorum, SubjectType, Verdict
 from infra.settings import Settings
 from store import ledger, reviews
 from store.review_models import ReviewerConflict
@@ -179,6 +179,33 @@ async def test_declared_conflict_recuses_and_a_substitute_is_assigned(
             await s.scalars(select(ReviewerConflict).where(ReviewerConflict.reviewer_id == first))
         ).all()
     assert [c.person_id for c in stored] == ["199001012020011001"]
+
+
+@pytest.mark.usefixtures("worker")
+async def test_a_verdict_carrying_the_declaration_writes_both_entries_in_order(
+    ts_env, settings, sessions
+) -> None:
+    code, _ = await body(sessions, n=3)
+    h = await start(ts_env, settings, code, reviewers=1, quorum=Quorum.ANY_ONE)
+    state = await until(h, lambda s: s.status == "open")
+    seated = active(state)[0]
+    state = await h.execute_update(
+        ThirdPartyReviewWorkflow.verdict,
+        VerdictInput(
+            actor=who(seated),
+            verdict=Verdict.APPROVE,
+            justification="checked",
+            declares_no_conflict=True,
+        ),
+        id="verdict-with-declaration",
+    )
+    assert state.outcome is Verdict.APPROVE
+    assert (await h.result()).outcome is Verdict.APPROVE
+    async with sessions() as s:
+        rows = await ledger.entries(s, h.id)
+    mine = [r for r in rows if r.actor_id == seated]
+    assert [r.kind for r in mine] == ["review.no_conflict_declared", "review.verdict"]
+    assert {r.update_id for r in mine} == {"verdict-with-declaration"}
 
 
 @pytest.mark.usefixtures("worker")

@@ -44,16 +44,20 @@ async def _page(request: Request, review_id: str, form: FormState, status: int =
     except DomainError:
         trace = []
     seat = next((s for s in r.seats if s.reviewer_id == who.sub), None)
+    may_declare = (
+        who.role in policy.action_roles("review.declare")
+        and r.status == "open"
+        and seat is not None
+        and seat.status == "assigned"
+    )
+    gives_verdicts = who.role in policy.action_roles("review.verdict") and r.status == "open"
     context = {
         "r": r,
         "seat": seat,
-        "may_declare": who.role in policy.action_roles("review.declare")
-        and r.status == "open"
-        and seat is not None
-        and seat.status == "assigned",
-        "may_verdict": who.role in policy.action_roles("review.verdict")
-        and r.status == "open"
-        and _may_verdict(who.sub, r, seat),
+        "may_declare": may_declare,
+        "may_verdict": gives_verdicts and _may_verdict(who.sub, r, seat),
+        # Not yet declared: the verdict's form carries the declaration of no conflict with it.
+        "may_declare_with_verdict": gives_verdicts and may_declare,
         "timeline": [e for e in trace if e["outcome"] == "accepted"],
         "form": form,
         "flash": take_flash(request),
@@ -91,6 +95,7 @@ async def verdict(request: Request, review_id: str) -> Response:
         "verdict": data.get("verdict", ""),
         "justification": data.get("justification", ""),
         "findings": findings,
+        "declares_no_conflict": data.get("declares_no_conflict") == "yes",
     }
     return await _act(request, review_id, VERDICT, body, data, N_("Your verdict is recorded."))
 
