@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from pydantic import BaseModel
+from sqlalchemy import Row
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -44,7 +46,8 @@ class Started(BaseModel):
     promotion: PromotionRead
 
 
-def to_read(v: PromotionView) -> PromotionRead:
+def to_read(v: PromotionView | Row[Any]) -> PromotionRead:
+    """The row as the API shows it: an ORM row, or the Core row the pipeline loads its target as."""
     pending = None
     if v.pending_step:
         pending = PendingRead(
@@ -77,7 +80,9 @@ def to_read(v: PromotionView) -> PromotionRead:
     )
 
 
-def from_state(row: PromotionView, state: PromotionState, now: datetime) -> PromotionRead:
+def from_state(
+    row: PromotionView | Row[Any], state: PromotionState, now: datetime
+) -> PromotionRead:
     """The promotion as the workflow's update answered: its own state over the row's identity."""
     p = state.pending
     pending = None

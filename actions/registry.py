@@ -68,7 +68,7 @@ class ProcessSpec:
 
 
 async def _promotion(session: AsyncSession, process_id: str) -> Target | None:
-    v = await repositories.get_promotion(session, process_id)
+    v = await repositories.promotion_row(session, process_id)
     if v is None:
         return None
     return Target(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,6 +139,18 @@ async def apply_promotion_patch(
 
 async def get_promotion(session: AsyncSession, process_id: str) -> PromotionView | None:
     return await session.get(PromotionView, process_id, populate_existing=True)
+
+
+_PROMOTIONS = PromotionView.__table__
+_PROMOTION_BY_ID = select(_PROMOTIONS).where(_PROMOTIONS.c.process_id == bindparam("process_id"))
+
+
+async def promotion_row(session: AsyncSession, process_id: str) -> Row[Any] | None:
+    """The promotion's read-model row as plain columns, by the same attribute names as
+    :class:`PromotionView`: one Core statement built once, no identity map and no ORM loading,
+    for the action pipeline, which reads the row and never changes it."""
+    conn = await session.connection()
+    return (await conn.execute(_PROMOTION_BY_ID, {"process_id": process_id})).first()
 
 
 async def list_promotions(
