@@ -142,7 +142,11 @@ async def pertek(
 
 
 async def embedded_pertek(
-    h: WorkflowHandle, verdict: Verdict = Verdict.APPROVE, *, recuse_first: bool = False
+    h: WorkflowHandle,
+    verdict: Verdict = Verdict.APPROVE,
+    *,
+    recuse_first: bool = False,
+    with_verdict: bool = False,
 ) -> None:
     """BKN's review inside the promotion: (a recusal and its substitute,) a declaration, a verdict."""
     state = await until_pending(h, Step.BKN_TECHNICAL_APPROVAL)
@@ -162,20 +166,29 @@ async def embedded_pertek(
         )
         seat = next(s.reviewer_id for s in answer.review.seats if not s.recused)
     reviewer = who("reviewer", seat, None)
-    await send(
-        h, PromotionWorkflow.review_declare, DeclarationInput(actor=reviewer, has_conflict=False)
-    )
+    if not with_verdict:  # else the declaration of no conflict rides with the verdict
+        await send(
+            h,
+            PromotionWorkflow.review_declare,
+            DeclarationInput(actor=reviewer, has_conflict=False),
+        )
     findings = [Finding(what="rank history does not match SK")] if verdict is Verdict.RETURN else []
     await send(
         h,
         PromotionWorkflow.review_verdict,
         VerdictInput(
-            actor=reviewer, verdict=verdict, justification="recorded for replay", findings=findings
+            actor=reviewer,
+            verdict=verdict,
+            justification="recorded for replay",
+            findings=findings,
+            declares_no_conflict=with_verdict,
         ),
     )
 
 
-async def embedded_full_chain(env: WorkflowEnvironment, h: WorkflowHandle, sup: str) -> None:
+async def embedded_full_chain(
+    env: WorkflowEnvironment, h: WorkflowHandle, sup: str, *, with_verdict: bool = False
+) -> None:
     await until_pending(h)
     await approve(h, who("supervisor", sup))
     await approve(h, who("promotion_board"))
@@ -183,9 +196,14 @@ async def embedded_full_chain(env: WorkflowEnvironment, h: WorkflowHandle, sup: 
     await embedded_pertek(h, Verdict.RETURN, recuse_first=True)
     await until_pending(h, Step.AGENCY_HR)
     await approve(h, who("agency_hr"))
-    await embedded_pertek(h)
+    await embedded_pertek(h, with_verdict=with_verdict)
     await until_pending(h, Step.APPOINTING_AUTHORITY)
     await approve(h, who("appointing_authority", "ppk"), decree_number="800/KP/E1")
+
+
+async def declared_with_verdict(env: WorkflowEnvironment, h: WorkflowHandle, sup: str) -> None:
+    """The full chain, the second review's reviewer declaring no conflict with the verdict."""
+    await embedded_full_chain(env, h, sup, with_verdict=True)
 
 
 async def embedded_timers(env: WorkflowEnvironment, h: WorkflowHandle, sup: str) -> None:
@@ -271,12 +289,15 @@ SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object], str]] = {
     "baseline-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
     # ... and since the run ends on its last caller's word (a newer baseline).
     "ends-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
+    # ... with a reviewer's declaration of no conflict sent with the verdict (one update).
+    "declared-with-verdict-full-chain": (declared_with_verdict, {}, LEGAL),
 }
 # Scenarios in which the capture plays the API's part (CALLER).
 AS_THE_API = {
     "handover-confirmed-full-chain",
     "baseline-confirmed-full-chain",
     "ends-confirmed-full-chain",
+    "declared-with-verdict-full-chain",
 }
 # Scenarios whose start carries BKN's roster.
 WITH_ROSTER = {
@@ -285,14 +306,18 @@ WITH_ROSTER = {
     "handover-confirmed-full-chain",
     "baseline-confirmed-full-chain",
     "ends-confirmed-full-chain",
+    "declared-with-verdict-full-chain",
 }
 CHILDREN: list[WorkflowHandle] = []
 IDS: dict[str, str] = {}
 IDS_FILE = HERE / "workflow_ids.json"
 
 
-async def review_with_recusal(env: WorkflowEnvironment, task_queue: str) -> WorkflowHandle:
-    """A majority review of three where one reviewer declares a conflict and is replaced."""
+async def review_with_recusal(
+    env: WorkflowEnvironment, task_queue: str, *, with_verdict: bool = False
+) -> WorkflowHandle:
+    """A majority review of three where one reviewer declares a conflict and is replaced
+    (``with_verdict``: the others declare no conflict with their verdicts)."""
     rule = REVIEW_RULES[SubjectType.SHORTLIST]
     req = ReviewRequest(
         subject_type=SubjectType.SHORTLIST,
@@ -304,7 +329,10 @@ async def review_with_recusal(env: WorkflowEnvironment, task_queue: str) -> Work
         requested_by=who("system", "capture", None),
     )
     h = await env.client.start_workflow(
-        ThirdPartyReviewWorkflow.run, req, id="review-capture-recusal", task_queue=task_queue
+        ThirdPartyReviewWorkflow.run,
+        req,
+        id="review-capture-recusal" + ("-with-verdict" if with_verdict else ""),
+        task_queue=task_queue,
     )
     for _ in range(2000):
         state = await h.query(ThirdPartyReviewWorkflow.state)
@@ -323,12 +351,18 @@ async def review_with_recusal(env: WorkflowEnvironment, task_queue: str) -> Work
         await asyncio.sleep(0.05)
     for seat in [s for s in state.seats if not s.recused][:2]:
         actor = who("reviewer", seat.reviewer_id, None)
-        await h.execute_update(
-            ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=actor, has_conflict=False)
-        )
+        if not with_verdict:
+            await h.execute_update(
+                ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=actor, has_conflict=False)
+            )
         await h.execute_update(
             ThirdPartyReviewWorkflow.verdict,
-            VerdictInput(actor=actor, verdict=Verdict.APPROVE, justification="procedure followed"),
+            VerdictInput(
+                actor=actor,
+                verdict=Verdict.APPROVE,
+                justification="procedure followed",
+                declares_no_conflict=with_verdict,
+            ),
         )
     return h
 
@@ -377,7 +411,8 @@ async def write(stem: str, handle: WorkflowHandle) -> None:
 
 
 async def main(only: set[str]) -> None:
-    unknown = only - {*SCENARIOS, "review-recusal-majority"}
+    standalone = {"review-recusal-majority": False, "review-declared-with-verdict": True}
+    unknown = only - {*SCENARIOS, *standalone}
     if unknown:
         raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -405,10 +440,14 @@ async def main(only: set[str]) -> None:
                     numbered[stem] = numbered.get(stem, 0) + 1
                     await child.result()
                     await write(f"{stem}-{numbered[stem]}", child)
-            if not only or "review-recusal-majority" in only:
-                recusal = await review_with_recusal(env, settings.task_queue)
+            for stem, with_verdict in standalone.items():
+                if only and stem not in only:
+                    continue
+                recusal = await review_with_recusal(
+                    env, settings.task_queue, with_verdict=with_verdict
+                )
                 await recusal.result()
-                await write("review-recusal-majority", recusal)
+                await write(stem, recusal)
         # Child ids derive from the parent's id, so replay must know each history's workflow id.
         known = json.loads(IDS_FILE.read_text()) if IDS_FILE.exists() else {}
         IDS_FILE.write_text(json.dumps({**known, **IDS}, indent=2, sort_keys=True) + "\n")

@@ -175,6 +175,30 @@ def test_a_run_from_the_newer_baseline_ends_on_its_last_callers_word() -> None:
     assert (_writes_after_last_update(before), _writes_after_last_update(after)) == (1, 0)
 
 
+def _update_inputs(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    out = []
+    for e in events:
+        if e["eventType"] != "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
+            continue
+        request = e["workflowExecutionUpdateAcceptedEventAttributes"]["acceptedRequest"]["input"]
+        if request["name"] == name:
+            out.append(json.loads(base64.b64decode(request["args"]["payloads"][0]["data"])))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("stem", "update"),
+    [
+        ("promotion-declared-with-verdict-full-chain", "review_verdict"),
+        ("review-declared-with-verdict", "verdict"),
+    ],
+)
+def test_a_verdict_that_carries_the_declaration_is_replayed(stem: str, update: str) -> None:
+    """Both review paths have a committed history in which a verdict declares no conflict."""
+    verdicts = _update_inputs(_events(stem), update)
+    assert any(v.get("declares_no_conflict") for v in verdicts), verdicts
+
+
 def _signals(events: list[dict[str, Any]]) -> list[str]:
     return [
         e["workflowExecutionSignaledEventAttributes"]["signalName"]
