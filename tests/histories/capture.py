@@ -33,7 +33,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.promotion_reviews import write_items
 from domain.enums import Decision, PromotionType, Step
 from domain.ledger import Actor
-from domain.review import REVIEW_RULES, Finding, SubjectType, Verdict
+from domain.review import Finding, Verdict
 from domain.rulebook import TRAINING_VERSION
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
@@ -42,12 +42,12 @@ from store import ledger, reviews
 from store.ledger_writer import writer_for
 from tests.conftest import PERIOD, employee, free_port, put_employee, register_body
 from tests.helpers.promotion_workflow import confirm_written
+from tests.histories.capture_review import AGENCY, STANDALONE, review_with_recusal, who
 from worker import build_worker
 from workflows.contracts import (
     DecisionInput,
     DeclarationInput,
     PromotionState,
-    ReviewRequest,
     ReviewState,
     StartPromotion,
     VerdictInput,
@@ -58,11 +58,6 @@ from workflows.review import ThirdPartyReviewWorkflow
 
 HERE = Path(__file__).resolve().parent
 Sessions = async_sessionmaker[AsyncSession]
-AGENCY = "KEMENPANRB"
-
-
-def who(role: str, sub: str = "u1", agency: str | None = AGENCY) -> Actor:
-    return Actor(id=sub, role=role, agency=agency)
 
 
 # Set while a scenario plays the API's part: each update carries the newest entries the ledger
@@ -313,60 +308,6 @@ IDS: dict[str, str] = {}
 IDS_FILE = HERE / "workflow_ids.json"
 
 
-async def review_with_recusal(
-    env: WorkflowEnvironment, task_queue: str, *, with_verdict: bool = False
-) -> WorkflowHandle:
-    """A majority review of three where one reviewer declares a conflict and is replaced
-    (``with_verdict``: the others declare no conflict with their verdicts)."""
-    rule = REVIEW_RULES[SubjectType.SHORTLIST]
-    req = ReviewRequest(
-        subject_type=SubjectType.SHORTLIST,
-        subject_id="capture-shortlist",
-        subject_persons=["p1"],
-        body_code="OVERSIGHT",
-        rule=rule,
-        rulebook_version="PermenPANRB-15-2019",
-        requested_by=who("system", "capture", None),
-    )
-    h = await env.client.start_workflow(
-        ThirdPartyReviewWorkflow.run,
-        req,
-        id="review-capture-recusal" + ("-with-verdict" if with_verdict else ""),
-        task_queue=task_queue,
-    )
-    for _ in range(2000):
-        state = await h.query(ThirdPartyReviewWorkflow.state)
-        if state.status == "open":
-            break
-        await asyncio.sleep(0.05)
-    first = who("reviewer", state.seats[0].reviewer_id, None)
-    await h.execute_update(
-        ThirdPartyReviewWorkflow.declare,
-        DeclarationInput(actor=first, has_conflict=True, reason="former student"),
-    )
-    for _ in range(2000):
-        state = await h.query(ThirdPartyReviewWorkflow.state)
-        if sum(not s.recused for s in state.seats) == 3:
-            break
-        await asyncio.sleep(0.05)
-    for seat in [s for s in state.seats if not s.recused][:2]:
-        actor = who("reviewer", seat.reviewer_id, None)
-        if not with_verdict:
-            await h.execute_update(
-                ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=actor, has_conflict=False)
-            )
-        await h.execute_update(
-            ThirdPartyReviewWorkflow.verdict,
-            VerdictInput(
-                actor=actor,
-                verdict=Verdict.APPROVE,
-                justification="procedure followed",
-                declares_no_conflict=with_verdict,
-            ),
-        )
-    return h
-
-
 async def capture_promotion(
     env: WorkflowEnvironment, sessions: Sessions, settings: Settings, name: str
 ) -> list[WorkflowHandle]:
@@ -411,8 +352,7 @@ async def write(stem: str, handle: WorkflowHandle) -> None:
 
 
 async def main(only: set[str]) -> None:
-    standalone = {"review-recusal-majority": False, "review-declared-with-verdict": True}
-    unknown = only - {*SCENARIOS, *standalone}
+    unknown = only - {*SCENARIOS, *STANDALONE}
     if unknown:
         raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -440,7 +380,7 @@ async def main(only: set[str]) -> None:
                     numbered[stem] = numbered.get(stem, 0) + 1
                     await child.result()
                     await write(f"{stem}-{numbered[stem]}", child)
-            for stem, with_verdict in standalone.items():
+            for stem, with_verdict in STANDALONE.items():
                 if only and stem not in only:
                     continue
                 recusal = await review_with_recusal(
