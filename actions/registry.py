@@ -77,7 +77,7 @@ async def _promotion(session: AsyncSession, process_id: str) -> Target | None:
 
 
 async def _review(session: AsyncSession, process_id: str) -> Target | None:
-    v = await reviews.get_review(session, process_id)
+    v = await reviews.review_row(session, process_id)
     if v is None:
         return None
     return Target(ProcessKind.REVIEW, v.review_id, v.agency, v.status, v.subject_id, None, v)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from actions import handed, temporal
 from actions.lag import unless_lagging
 from actions.pipeline import Action, Attempt
@@ -33,7 +35,7 @@ from workflows.review import ThirdPartyReviewWorkflow
 from workflows.review_records import seat_status
 
 
-def to_read(view: ReviewView, seats: list[ReviewSeat]) -> ReviewRead:
+def to_read(view: ReviewView | Row[Any], seats: list[ReviewSeat]) -> ReviewRead:
     concluded = view.status != "open"
     seat_rows = [
         SeatRead(
@@ -65,7 +67,7 @@ def to_read(view: ReviewView, seats: list[ReviewSeat]) -> ReviewRead:
     )
 
 
-def may_read(principal: Principal, view: ReviewView, seat_ids: set[str]) -> bool:
+def may_read(principal: Principal, view: ReviewView | Row[Any], seat_ids: set[str]) -> bool:
     """A reviewer sees the reviews they sit on or head; anyone else by the review's agency."""
     if principal.role == Role.REVIEWER.value:
         return principal.sub == view.head_reviewer_id or principal.sub in seat_ids
@@ -73,8 +75,8 @@ def may_read(principal: Principal, view: ReviewView, seat_ids: set[str]) -> bool
 
 
 def _visible(principal: Principal, target: Target) -> bool:
-    # Seats are kept on the row by the loader below (``Target.row`` is the ReviewView).
-    view: ReviewView = target.row
+    # ``Target.row`` is the review's read-model row (store.reviews.review_row).
+    view: Row[Any] = target.row
     if principal.role != Role.REVIEWER.value:
         return may_read(principal, view, set())
     # A reviewer may be assigned after the row was read; the workflow judges the seat itself.
@@ -82,7 +84,7 @@ def _visible(principal: Principal, target: Target) -> bool:
 
 
 def from_state(
-    view: ReviewView, state: ReviewState, promotion: PromotionState | None = None
+    view: ReviewView | Row[Any], state: ReviewState, promotion: PromotionState | None = None
 ) -> ReviewRead:
     """The review as the workflow answered the action: its state over the row's identity."""
     concluded = state.status != "open"
@@ -124,7 +126,7 @@ def from_state(
 
 def _host(a: Attempt[Any]) -> str | None:
     """The promotion a review runs inside, or None for a review that is its own workflow."""
-    view: ReviewView = a.target.row
+    view: Row[Any] = a.target.row
     return embedded_review_host(view.review_id, view.parent_process_id)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.review import BodyKind, RosterSnapshot
@@ -78,6 +78,18 @@ async def conflicted_reviewers(
 
 async def get_review(session: AsyncSession, review_id: str) -> ReviewView | None:
     return await session.get(ReviewView, review_id)
+
+
+_REVIEWS = ReviewView.__table__
+_REVIEW_BY_ID = select(_REVIEWS).where(_REVIEWS.c.review_id == bindparam("review_id"))
+
+
+async def review_row(session: AsyncSession, review_id: str) -> Row[Any] | None:
+    """The review's read-model row as plain columns, by the attribute names of
+    :class:`ReviewView`: one prebuilt Core statement, for the action pipeline, which only reads
+    it (like :func:`store.repositories.promotion_row`)."""
+    conn = await session.connection()
+    return (await conn.execute(_REVIEW_BY_ID, {"review_id": review_id})).first()
 
 
 async def seats_of(session: AsyncSession, review_id: str) -> Sequence[ReviewSeat]:
