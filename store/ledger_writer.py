@@ -278,34 +278,50 @@ def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
     return [items[i : i + _IN_CHUNK] for i in range(0, len(items), _IN_CHUNK)]
 
 
+# The hot statements, built once: a statement object built anew for every batch costs its
+# construction and its cache key at each execution; one reused object costs neither (SQLAlchemy
+# memoises the key on it). The IN lists are expanding parameters.
+_CREATE_HEADS = {
+    d: dialect_insert(d, HEADS).on_conflict_do_nothing(index_elements=["process_id"])
+    for d in ("postgresql", "sqlite")
+}
+_LOCK_HEADS = (
+    select(HEADS.c.process_id, HEADS.c.seq, HEADS.c.hash)
+    .where(HEADS.c.process_id.in_(bindparam("ids", expanding=True)))
+    .order_by(HEADS.c.process_id)
+    .with_for_update()
+)
+_STORED = select(ENTRIES.c.entry_id, ENTRIES.c.process_id, ENTRIES.c.seq, ENTRIES.c.hash).where(
+    ENTRIES.c.entry_id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_ENTRIES = insert(ENTRIES)
+_MOVE_HEADS = (
+    update(HEADS)
+    .where(HEADS.c.process_id == bindparam("pid"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 async def _create_heads(tx: Tx, process_ids: list[str]) -> None:
     if not process_ids:
         return
     rows = [{"process_id": p, "seq": 0, "hash": GENESIS_HASH} for p in process_ids]
-    await tx.execute(tx.insert(HEADS).on_conflict_do_nothing(index_elements=["process_id"]), rows)
+    await tx.execute(_CREATE_HEADS[tx.dialect], rows)
 
 
 async def _lock_heads(tx: Tx, process_ids: list[str]) -> dict[str, tuple[int, str]]:
     """The heads, locked in process-id order (so two writers never deadlock on them)."""
     heads: dict[str, tuple[int, str]] = {}
     for chunk in _chunks(process_ids):
-        stmt = (
-            select(HEADS.c.process_id, HEADS.c.seq, HEADS.c.hash)
-            .where(HEADS.c.process_id.in_(chunk))
-            .order_by(HEADS.c.process_id)
-            .with_for_update()
-        )
-        for pid, seq, digest in (await tx.execute(stmt)).all():
+        for pid, seq, digest in (await tx.execute(_LOCK_HEADS, {"ids": chunk})).all():
             heads[pid] = (int(seq), str(digest))
     return heads
 
 
 async def _stored(tx: Tx, entry_ids: list[str]) -> dict[str, Appended]:
     found: dict[str, Appended] = {}
-    columns = (ENTRIES.c.entry_id, ENTRIES.c.process_id, ENTRIES.c.seq, ENTRIES.c.hash)
     for chunk in _chunks(entry_ids):
-        stmt = select(*columns).where(ENTRIES.c.entry_id.in_(chunk))
-        for eid, pid, seq, digest in (await tx.execute(stmt)).all():
+        for eid, pid, seq, digest in (await tx.execute(_STORED, {"ids": chunk})).all():
             found[eid] = Appended(eid, pid, int(seq), str(digest), created=False)
     return found
 
@@ -335,13 +351,11 @@ async def _append_all(
             appended.append(found)
         results.append(appended)
     if new_rows:
-        await tx.execute(insert(ENTRIES), new_rows)
+        await tx.execute(_INSERT_ENTRIES, new_rows)
         # The entries first, then their heads, one step each: the database lets a head move only
         # to the entry stored at its next sequence number.
         await tx.execute(
-            update(HEADS)
-            .where(HEADS.c.process_id == bindparam("pid"))
-            .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")),
+            _MOVE_HEADS,
             [
                 {"pid": r["process_id"], "new_seq": r["seq"], "new_hash": r["hash"]}
                 for r in new_rows
