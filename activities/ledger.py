@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.contracts import PromotionRecords, RecordPromotion
+from activities.ledger_items import log_appended
 from store import record_effects
 from store.ledger_writer import Appended, LedgerWriter, Tx, writer_for
-
-log = structlog.get_logger(__name__)
 
 
 class LedgerActivities:
@@ -47,20 +45,15 @@ async def record(writer: LedgerWriter, items: Sequence[RecordPromotion]) -> int:
     async def after(tx: Tx, appended: Sequence[Appended]) -> None:
         for item, row in zip(items, appended, strict=True):
             if row.created:
-                await _effects(tx, item, row, now)
+                await promotion_effects(tx, item, row, now)
 
     appended = await writer.append([i.entry for i in items], recorded_at=now, after=after)
-    for item, row in zip(items, appended, strict=True):
-        log.info(
-            "ledger.appended" if row.created else "ledger.already_recorded",
-            process_id=item.process_id,
-            kind=item.entry.kind,
-            seq=row.seq,
-        )
+    log_appended([i.entry for i in items], appended)
     return appended[-1].seq
 
 
-async def _effects(tx: Tx, req: RecordPromotion, row: Appended, now: datetime) -> None:
+async def promotion_effects(tx: Tx, req: RecordPromotion, row: Appended, now: datetime) -> None:
+    """The promotion's read model and the webhook outbox, for an entry written now."""
     if req.identity is not None:
         # Whoever writes first creates the row (the API usually has), so no write can land on a
         # row that does not exist yet.

@@ -68,11 +68,16 @@ async def append_items(
         before=run_before if before is not None else None,
         after=run_after if after is not None or effects is not None else None,
     )
-    for item, row in zip(items, appended, strict=True):
+    log_appended([i.entry for i in items], appended)
+    return appended[-1].seq
+
+
+def log_appended(entries: Sequence[LedgerEntryIn], appended: Sequence[Appended]) -> None:
+    """One log line per entry: written now, or found already recorded (a retry)."""
+    for entry, row in zip(entries, appended, strict=True):
         log.info(
             "ledger.appended" if row.created else "ledger.already_recorded",
-            process_id=item.entry.process_id,
-            kind=item.entry.kind,
+            process_id=entry.process_id,
+            kind=entry.kind,
             seq=row.seq,
         )
-    return appended[-1].seq

@@ -2,48 +2,48 @@
 
 A promotion's decision and the review events it causes (the review opened with its reviewer, the
 verdict and the step that follows) are decided in the same workflow task, so they are written
-together: runs of each kind in decision order, each run by its writer's statements, every entry
-idempotent by its id so a retried write writes nothing twice. The workflow's batch activity writes
+together: in decision order, in one transaction, each entry with its own kind's statements, every
+entry idempotent by its id so a retried write writes nothing twice. The workflow's batch activity writes
 them, and so does the API with what an update handed over (``actions/handed.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities import ledger
 from activities.contracts import PromotionReviewRecords, RecordPromotion, RecordReview
-from activities.ledger_items import append_items
+from activities.ledger_items import log_appended
 from activities.reviews import apply_review
-from store.ledger_writer import LedgerWriter, writer_for
+from store.ledger_writer import Appended, LedgerWriter, Tx, writer_for
 
 Item = RecordPromotion | RecordReview
 
 
-def _runs(items: Sequence[Item]) -> list[list[Item]]:
-    """The items cut into runs of one kind, in order."""
-    runs: list[list[Item]] = []
-    for item in items:
-        if runs and type(runs[-1][0]) is type(item):
-            runs[-1].append(item)
-        else:
-            runs.append([item])
-    return runs
-
-
 async def write_items(writer: LedgerWriter, items: Sequence[Item]) -> int:
-    """Write ``items`` in order, one transaction per run of one kind. Returns the last seq."""
-    seq = 0
-    for run in _runs(items):
-        if isinstance(run[0], RecordPromotion):
-            seq = await ledger.record(writer, [i for i in run if isinstance(i, RecordPromotion)])
-        else:
-            reviews = [i for i in run if isinstance(i, RecordReview)]
-            seq = await append_items(writer, reviews, effects=apply_review)
-    return seq
+    """Write ``items`` in order as one request to the writer (one transaction), each entry
+    written now with its own kind's read-model and outbox statements. Returns the last seq."""
+    if not items:
+        return 0
+    now = datetime.now(UTC)
+
+    async def after(tx: Tx, appended: Sequence[Appended]) -> None:
+        for item, row in zip(items, appended, strict=True):
+            if not row.created:
+                continue
+            if isinstance(item, RecordPromotion):
+                await ledger.promotion_effects(tx, item, row, now)
+            else:
+                apply_review(tx, item, row, now)
+
+    entries = [i.entry for i in items]
+    appended = await writer.append(entries, recorded_at=now, after=after)
+    log_appended(entries, appended)
+    return appended[-1].seq
 
 
 class PromotionReviewActivities:
