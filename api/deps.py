@@ -21,7 +21,8 @@ class AppContext(Services):
     verifier: TokenVerifier = field(kw_only=True)
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    # async: a plain ``def`` dependency is run on the thread pool, a thread hop per request.
     ctx: AppContext = request.app.state.ctx
     return ctx
 
@@ -37,7 +38,7 @@ async def get_session(ctx: ContextDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_client(ctx: ContextDep) -> Client:
+async def get_client(ctx: ContextDep) -> Client:
     return ctx.client
 
 
