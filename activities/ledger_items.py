@@ -73,11 +73,25 @@ async def append_items(
 
 
 def log_appended(entries: Sequence[LedgerEntryIn], appended: Sequence[Appended]) -> None:
-    """One log line per entry: written now, or found already recorded (a retry)."""
-    for entry, row in zip(entries, appended, strict=True):
+    """One log line per append (the ledger itself is the entry-by-entry trail): what was written
+    now, and what a retry found already recorded."""
+    pairs = list(zip(entries, appended, strict=True))
+    written = [(e, a) for e, a in pairs if a.created]
+    if written:
         log.info(
-            "ledger.appended" if row.created else "ledger.already_recorded",
-            process_id=entry.process_id,
-            kind=entry.kind,
-            seq=row.seq,
+            "ledger.appended",
+            process_id=written[0][0].process_id,
+            kinds=[e.kind for e, _ in written],
+            seqs=[a.seq for _, a in written],
+            **_others(written),
         )
+    found = [e.entry_id for e, a in pairs if not a.created]
+    if found:
+        log.info("ledger.already_recorded", entry_ids=found)
+
+
+def _others(written: list[tuple[LedgerEntryIn, Appended]]) -> dict[str, list[str]]:
+    """The other processes of an append that wrote more than one (a promotion and its review)."""
+    first = written[0][0].process_id
+    others = sorted({e.process_id for e, _ in written} - {first})
+    return {"also": others} if others else {}
