@@ -103,15 +103,19 @@ def patch_promotion(tx: Tx, process_id: str, patch: Mapping[str, Any], *, now: d
     tx.defer(_patch_promotion(tuple(sorted(values))), params)
 
 
+# Read once per writer batch; built once per process (see store/ledger_writer.py).
+_LIVE_SUBSCRIPTIONS = (
+    select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.agency, SUBSCRIPTIONS.c.event_types)
+    .where(SUBSCRIPTIONS.c.status.in_(LIVE_STATUSES))
+    .order_by(SUBSCRIPTIONS.c.id)
+)
+
+
 async def _live_subscriptions(tx: Tx) -> list[tuple[str, str | None, list[str]]]:
     cached: list[tuple[str, str | None, list[str]]] | None = tx.cache.get(_SUBSCRIPTIONS_KEY)
     if cached is None:
-        stmt = (
-            select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.agency, SUBSCRIPTIONS.c.event_types)
-            .where(SUBSCRIPTIONS.c.status.in_(LIVE_STATUSES))
-            .order_by(SUBSCRIPTIONS.c.id)
-        )
-        cached = [(str(i), a, list(t)) for i, a, t in (await tx.execute(stmt)).all()]
+        rows = (await tx.execute(_LIVE_SUBSCRIPTIONS)).all()
+        cached = [(str(i), a, list(t)) for i, a, t in rows]
         tx.cache[_SUBSCRIPTIONS_KEY] = cached
     return cached
 
