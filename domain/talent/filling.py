@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.eligibility import N_, Reason, reason
 from domain.talent.records import TalentRecord
 from domain.talent.rulebook import TalentRulebook
 from domain.talent.succession import Successor, jpt_eligibility
@@ -35,6 +36,15 @@ TALENT_BASIS = (
     "(KASN [S45]); blended mode otherwise [S46]"
 )
 SELECTION_BASIS = "UU 5/2014 Pasal 108-113; PP 11/2017 Pasal 107"
+
+# The decision's ``reason`` and a passed-over successor's ``why``, filled in English; a page
+# rebuilds them from the decision's own checks and reads them from its catalog.
+TALENT_REASON = N_(
+    "Filled from the talent pool: {nip} is the top-ranked successor in box {box} who meets JPT "
+    "eligibility."
+)
+SELECTION_REASON = N_("Filled by open selection: {unmet}")
+NOT_ELIGIBLE = N_("not eligible: {unmet}")
 
 
 class AppointmentStage(StrEnum):
@@ -67,12 +77,9 @@ class Approval(BaseModel):
     oversight_body: str = Field("BKN-OVERSIGHT", min_length=1, max_length=64)
 
 
-class Check(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    met: bool
-    message: str
+# One check of the route, met or not: its English sentence, and the template and values it was
+# made of so a page can say it in the reader's language (decisions kept before templates have none).
+Check = Reason
 
 
 class Candidate(BaseModel):
@@ -105,33 +112,45 @@ def approval_checks(approval: Approval | None, on: date, rb: TalentRulebook) -> 
     """Whether ``approval`` is current on ``on``: one check per condition, with its dates."""
     if approval is None:
         return [
-            Check(
-                code="approval_on_record",
-                met=False,
-                message="No talent-management approval of the oversight body is on record.",
+            reason(
+                "approval_on_record",
+                False,
+                N_("No talent-management approval of the oversight body is on record."),
             )
         ]
-    accepted = ", ".join(rb.merit_categories)
     merit_until = _years_after(approval.merit_evaluated_on, rb.merit_valid_years)
     until = approval.valid_until or _years_after(approval.approved_on, rb.approval_valid_years)
     return [
-        Check(
-            code="merit_category",
-            met=approval.merit_category in rb.merit_categories,
-            message=f"Merit index category {approval.merit_category} (evaluated "
-            f"{approval.merit_evaluated_on}); accepted: {accepted}.",
+        reason(
+            "merit_category",
+            approval.merit_category in rb.merit_categories,
+            N_("Merit index category {category} (evaluated {evaluated}); accepted: {accepted}."),
+            category=approval.merit_category,
+            evaluated=approval.merit_evaluated_on,
+            accepted=", ".join(rb.merit_categories),
         ),
-        Check(
-            code="merit_current",
-            met=approval.merit_evaluated_on <= on < merit_until,
-            message=f"The merit evaluation of {approval.merit_evaluated_on} counts until "
-            f"{merit_until}; the day decided on is {on}.",
+        reason(
+            "merit_current",
+            approval.merit_evaluated_on <= on < merit_until,
+            N_(
+                "The merit evaluation of {evaluated} counts until {until}; the day decided on is {on}."
+            ),
+            evaluated=approval.merit_evaluated_on,
+            until=merit_until,
+            on=on,
         ),
-        Check(
-            code="approval_current",
-            met=approval.approved_on <= on <= until,
-            message=f"Approval {approval.letter_number} of {approval.oversight_body}, given "
-            f"{approval.approved_on}, valid until {until}; the day decided on is {on}.",
+        reason(
+            "approval_current",
+            approval.approved_on <= on <= until,
+            N_(
+                "Approval {letter} of {body}, given {given}, valid until {until}; the day decided "
+                "on is {on}."
+            ),
+            letter=approval.letter_number,
+            body=approval.oversight_body,
+            given=approval.approved_on,
+            until=until,
+            on=on,
         ),
     ]
 
@@ -139,21 +158,51 @@ def approval_checks(approval: Approval | None, on: date, rb: TalentRulebook) -> 
 def _pick(
     candidates: list[Candidate], post_level: str, on: date, rb: TalentRulebook
 ) -> tuple[Candidate | None, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The top-ranked successor who qualifies, their eligibility, and who was passed over and why
+    (``why`` in English; ``template`` and ``args``, or the unmet ``reasons``, for a page)."""
     passed: list[dict[str, Any]] = []
     for c in sorted(candidates, key=lambda c: c.successor.rank):
         s = c.successor
         if s.box != rb.successor_box:
-            why = f"in box {s.box}, not box {rb.successor_box}"
-            passed.append({"nip": s.nip, "rank": s.rank, "why": why})
+            r = reason(
+                "box",
+                False,
+                N_("in box {box}, not box {wanted}"),
+                box=s.box,
+                wanted=rb.successor_box,
+            )
+            passed.append(
+                {
+                    "nip": s.nip,
+                    "rank": s.rank,
+                    "why": r.message,
+                    **r.model_dump(include={"template", "args"}),
+                }
+            )
             continue
         result = jpt_eligibility(c.record, post_level, on, rb)
         reasons = [r.model_dump() for r in result.reasons]
         if not result.eligible:
-            unmet = "; ".join(r.message for r in result.reasons if not r.met)
-            passed.append({"nip": s.nip, "rank": s.rank, "why": f"not eligible: {unmet}"})
+            unmet = [r for r in result.reasons if not r.met]
+            why = NOT_ELIGIBLE.format(unmet="; ".join(r.message for r in unmet))
+            passed.append(
+                {
+                    "nip": s.nip,
+                    "rank": s.rank,
+                    "why": why,
+                    "reasons": [r.model_dump() for r in unmet],
+                }
+            )
             continue
         return c, reasons, passed
     return None, [], passed
+
+
+_CHOICES = {
+    "open_selection": N_("The agency asked for an open selection."),
+    "talent_management": N_("The agency asked for talent management."),
+    None: N_("The agency asked for the rules to decide."),
+}
 
 
 def decide(
@@ -167,49 +216,54 @@ def decide(
     on: date,
 ) -> Decision:
     """How the JPT post of ``post_level`` that fell vacant on ``on`` is filled, and why."""
-    checks = [
-        Check(
-            code="agency_choice",
-            met=filled_by != "open_selection",
-            message="The agency asked for an open selection."
-            if filled_by == "open_selection"
-            else f"The agency asked for {filled_by or 'the rules to decide'}.",
-        )
-    ]
+    checks = [reason("agency_choice", filled_by != "open_selection", _CHOICES[filled_by])]
     if checks[0].met:
         checks += approval_checks(approval, on, rb)
     if all(c.met for c in checks):
-        checks.append(
-            Check(
-                code="succession_plan",
-                met=has_plan,
-                message="The post is critical and has a succession plan."
-                if has_plan
-                else "The post has no succession plan (it is not marked critical).",
-            )
+        plan = (
+            N_("The post is critical and has a succession plan.")
+            if has_plan
+            else N_("The post has no succession plan (it is not marked critical).")
         )
+        checks.append(reason("succession_plan", has_plan, plan))
     chosen: Candidate | None = None
     eligibility: list[dict[str, Any]] = []
     passed: list[dict[str, Any]] = []
     if all(c.met for c in checks):
         chosen, eligibility, passed = _pick(candidates, post_level, on, rb)
-        checks.append(
-            Check(
-                code="qualified_successor",
-                met=chosen is not None,
-                message=f"{chosen.successor.nip} (rank {chosen.successor.rank}, box "
-                f"{chosen.successor.box}) meets JPT {post_level} eligibility on {on}."
-                if chosen
-                else f"No successor in box {rb.successor_box} meets JPT {post_level} "
-                f"eligibility on {on} ({len(passed)} considered).",
+        if chosen is not None:
+            s = chosen.successor
+            template = N_("{nip} (rank {rank}, box {box}) meets JPT {level} eligibility on {on}.")
+            found = reason(
+                "qualified_successor",
+                True,
+                template,
+                nip=s.nip,
+                rank=s.rank,
+                box=s.box,
+                level=post_level,
+                on=on,
             )
-        )
+        else:
+            template = N_(
+                "No successor in box {box} meets JPT {level} eligibility on {on} "
+                "({considered} considered)."
+            )
+            found = reason(
+                "qualified_successor",
+                False,
+                template,
+                box=rb.successor_box,
+                level=post_level,
+                on=on,
+                considered=len(passed),
+            )
+        checks.append(found)
     base = {"checks": checks, "decided_on": on, "rulebook_version": rb.version}
     if chosen is not None:
         return Decision(
             route="talent_management",
-            reason=f"Filled from the talent pool: {chosen.successor.nip} is the top-ranked "
-            f"successor in box {rb.successor_box} who meets JPT eligibility.",
+            reason=TALENT_REASON.format(nip=chosen.successor.nip, box=rb.successor_box),
             legal_basis=TALENT_BASIS,
             successor=chosen.successor,
             eligibility=eligibility,
@@ -219,7 +273,7 @@ def decide(
     unmet = "; ".join(c.message for c in checks if not c.met)
     return Decision(
         route="open_selection",
-        reason=f"Filled by open selection: {unmet}",
+        reason=SELECTION_REASON.format(unmet=unmet),
         legal_basis=SELECTION_BASIS,
         passed_over=passed,
         **base,

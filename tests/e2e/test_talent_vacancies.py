@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain import cloudevents as ce
 from store.talent_models import PoolMember
+from tests.helpers.browser import browser
 from tests.helpers.period_api import cloud_event, exists, send
 from tests.helpers.promotion_api import Api
 
@@ -202,9 +203,22 @@ async def test_a_qualified_successor_is_reviewed_and_appointed(api: Api, session
         agency.code,
     )
     assert r.status_code == 403 and r.json()["error"] == "not_appointing_authority", r.text
-    r = await agency.appoint(pid)
-    assert r.status_code == 200, r.text
-    body = r.json()
+    # The appointing authority reads why in Bahasa Indonesia and appoints through the page.
+    ppk = browser(api)
+    await ppk.sign_in("appointing_authority", "Pejabat", PPK, agency.code)
+    page = (await ppk.get(f"/talent-appointments/{pid}")).text
+    assert "<strong>Penetapan</strong>" in page
+    assert f"Diisi dari talent pool: {fit['nip']} adalah suksesor peringkat teratas" in page
+    assert "Instansi menyerahkan keputusan pada aturan." in page
+    assert f"{old['nip']} (peringkat 1): tidak memenuhi syarat: " in page
+    assert "Filled from" not in page and "not eligible" not in page
+    assert "1 percobaan yang ditolak tercatat." in page, page
+    r = await ppk.post(
+        f"/talent-appointments/{pid}/appointment",
+        {"decree_number": "821/123/2026", "request_id": ppk.request_id()},
+    )
+    assert r.status_code == 200 and "<strong>Ditetapkan</strong>" in r.text, r.text
+    body = (await api.get(f"/v1/talent-appointments/{pid}", "agency_hr", agency.code)).json()
     assert body["stage"] == "appointed" and body["decree"]["successor"] == fit["nip"]
     explained = (await api.get(f"/v1/processes/{pid}/explanation", "auditor", agency.code)).json()
     kinds = [s["kind"] for s in explained["steps"]]

@@ -19,9 +19,10 @@ from domain.calendar import WIB
 from domain.errors import DomainError
 from web.forms import FormState, flash, form_data, services, submit, take_flash
 from web.i18n import N_
-from web.render import render
+from web.render import formatter, render
 from web.routing import ConsoleRoute
 from web.session import require_person
+from web.talent_route import route_lines
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 POOL_ROWS = 50
@@ -88,10 +89,11 @@ async def _appointment(
     authority = who.role == "appointing_authority" and who.sub == a.appointing_authority_id
     context = {
         "a": a,
+        "route": route_lines(formatter(request), a.decision),
         "may_appoint": authority and a.stage == "appointment",
         "may_fall_back": (authority or who.role == "agency_hr") and a.stage == "appointment",
         "timeline": [e for e in trace if e["outcome"] == "accepted"],
-        "refused": [e for e in trace if e["outcome"] == "refused"],
+        "refusals": sum(e["outcome"] == "refused" for e in trace),
         "form": form,
         "flash": take_flash(request),
     }
