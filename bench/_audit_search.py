@@ -17,7 +17,8 @@ import httpx
 from sqlalchemy import event
 
 from bench._audit_report import full_scan, iso, ms, say
-from bench._ledger_fill import AGENCIES, FillStats
+from bench._ledger_fill import FillStats
+from bench._ledger_people import AGENCIES
 from bench._report import percentile
 from bench._stack import Stack
 from infra.db import create_engine, session_factory
