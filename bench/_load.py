@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bench._report import Phase
 
@@ -45,3 +45,28 @@ async def run_chains(phase: Phase, items: list[T], steps: int, concurrency: int,
     start = time.perf_counter()
     await asyncio.gather(*(driver(items[i::concurrency]) for i in range(concurrency)))
     phase.wall_s = time.perf_counter() - start
+
+
+# One side of a comparison timed by turns: its phase, its items, and its operation for a slice
+# (an operation may time its parts into the phase it is given).
+Side = tuple[Phase, Sequence[Any], Callable[[Phase], Op[Any]]]
+
+
+async def in_turns(
+    turns: int,
+    sides: Sequence[Side],
+    steps: int,
+    concurrency: int,
+    measured: Callable[[Phase, Awaitable[None]], Awaitable[None]],
+) -> None:
+    """Each side's items in ``turns`` slices, timed alternately, A B then B A and so on, so that
+    a machine growing faster or slower during the run weighs on both sides alike (with an even
+    number of turns a steady drift cancels out); ``measured`` times one slice (wall clock and
+    CPU), and each side's phase sums its slices."""
+    for turn in range(turns):
+        for phase, items, op_for in sides if turn % 2 == 0 else list(reversed(sides)):
+            n = len(items)
+            mine = items[turn * n // turns : (turn + 1) * n // turns]
+            part = Phase(phase.name)
+            await measured(part, run_chains(part, list(mine), steps, concurrency, op_for(part)))
+            phase.absorb(part)

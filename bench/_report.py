@@ -42,6 +42,19 @@ class Phase:
         if len(self.samples) < ERROR_SAMPLES:
             self.samples.append(sample)
 
+    def absorb(self, part: Phase) -> None:
+        """Add a slice timed apart (one turn of several) to this phase: its operations, failures,
+        wall time and CPU seconds count as if timed in one go."""
+        self.latencies_s += part.latencies_s
+        self.errors.update(part.errors)
+        self.samples += part.samples[: max(ERROR_SAMPLES - len(self.samples), 0)]
+        self.wall_s += part.wall_s
+        for name, seconds in part.cpu_s.items():
+            self.cpu_s[name] = self.cpu_s.get(name, 0.0) + seconds
+        for name, xs in part.parts.items():
+            self.parts.setdefault(name, []).extend(xs)
+        self.counts.update(part.counts)
+
     @property
     def ok(self) -> int:
         return len(self.latencies_s)

@@ -59,7 +59,7 @@ from bench._bare_load import bare_completed, bare_op, setup_bare
 from bench._database import DEFAULT_POSTGRES, bench_database
 from bench._decisions_result import database_of, result_of
 from bench._health import health
-from bench._load import Op, run_chains
+from bench._load import Op, Side, in_turns, run_chains
 from bench._report import Phase, render
 from bench._scale import (
     meritflow_ids,
@@ -81,7 +81,8 @@ from bench._stack import (
 from infra.db import migrate
 from infra.settings import ROOT, Settings
 
-DEFAULT_PROMOTIONS = 60
+DEFAULT_PROMOTIONS = 80
+DEFAULT_TURNS = 2  # each side in two slices, A B then B A: a drifting machine weighs on both
 DEFAULT_CONCURRENCY = 20
 DEFAULT_READS = 2000
 # Untimed setup; POST /v1/promotions at 20 concurrent requests exhausted the API's connection pool.
@@ -106,6 +107,8 @@ class Config:
     poll_ms: int
     request_timeout_s: float
     output: Path
+    # The two sides timed alternately in this many slices (A B, B A, ...); 1: each in one go.
+    turns: int = 1
     # The PostgreSQL server for Meritflow's database (a fresh database on it); None: SQLite.
     postgres: str | None = None
     # Workers and APIs measured in turn (1 + 1, then 2 + 2, ...); own stack only.
@@ -271,11 +274,14 @@ class Bench:
     async def measure(self) -> dict[str, Phase]:
         c, n, reads = self.cfg.concurrency, self.cfg.promotions, self.cfg.reads
         merit, bare, get = Phase("meritflow"), Phase("bare"), Phase("reads")
-        _say(f"timed: {n * STEPS} Meritflow approvals through the API at concurrency {c}")
-        approvals = self._approvals(merit).op()
-        await self._measured(merit, run_chains(merit, self.promos[1:], STEPS, c, approvals))
-        _say(f"timed: {n * STEPS} bare Temporal updates at concurrency {c}")
-        await self._measured(bare, run_chains(bare, self.bare_ids[1:], STEPS, c, self._bare))
+        turns = self.cfg.turns
+        _say(f"timed: {n * STEPS} Meritflow approvals through the API and {n * STEPS} bare "
+             f"Temporal updates at concurrency {c}, in {turns} turn(s) each")  # fmt: skip
+        sides: list[Side] = [
+            (merit, self.promos[1:], lambda part: self._approvals(part).op()),
+            (bare, self.bare_ids[1:], lambda _: self._bare),
+        ]
+        await in_turns(turns, sides, STEPS, c, self._measured)
         _say(f"timed: {reads} GET /v1/promotions/{{id}} at concurrency {c}")
         pids = [p.pid for p in self.promos[1:]]
         await self._measured(get, mf.run_reads(self.api, get, pids, reads, c))
@@ -318,6 +324,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         ("--poll-ms", int, DEFAULT_POLL_MS, "interval of the polls the BKN review needs"),
         ("--settle-ms", int, 0, "pause after the BKN review before the next decision"),
         ("--request-timeout", float, DEFAULT_REQUEST_TIMEOUT_S, "HTTP timeout per request, s"),
+        ("--turns", int, DEFAULT_TURNS, "slices each side is timed in, alternately: A B, B A"),
         ("--output", Path, OUTPUT, "the JSON file"),
     ):
         parser.add_argument(flag, type=kind, default=default, help=f"{text} (default {default})")
@@ -348,13 +355,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
         default=None,
         help="workers+APIs measured in turn, e.g. 1,2 (default: 1,2 with --postgres, else 1)",
     )
-    parser.add_argument(
-        "--deployment",
-        action="append",
-        default=[],
-        metavar="BASE_URL",
-        help="drive this running API instead of starting a stack (repeat: round robin)",
-    )
+    parser.add_argument("--deployment", action="append", default=[], metavar="BASE_URL",
+                        help="drive this running API instead of starting a stack "
+                        "(repeat: round robin)")  # fmt: skip
     parser.add_argument("--temporal", metavar="HOST:PORT", help="the deployment's Temporal")
     parser.add_argument("--jwt-secret", help="the deployment's token secret (or env)")
     args = parser.parse_args(argv)
@@ -363,8 +366,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
     scale = tuple(int(x) for x in (args.scale or ("1,2" if args.postgres else "1")).split(","))
     if not scale or scale[0] != 1 or list(scale) != sorted(set(scale)):
         parser.error("--scale starts at 1 and grows, e.g. 1,2")
-    if min(args.promotions, args.concurrency, args.setup_concurrency, args.poll_ms) < 1:
-        parser.error("--promotions, --poll-ms and the concurrencies must be at least 1")
+    if min(args.promotions, args.concurrency, args.setup_concurrency, args.poll_ms, args.turns) < 1:
+        parser.error("--promotions, --poll-ms, --turns and the concurrencies must be at least 1")
     if args.reads < 0 or args.settle_ms < 0 or args.request_timeout <= 0:
         parser.error("--reads and --settle-ms must be at least 0, --request-timeout above 0")
     return Config(
@@ -378,6 +381,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         poll_ms=args.poll_ms,
         request_timeout_s=args.request_timeout,
         output=args.output,
+        turns=args.turns,
         postgres=args.postgres,
         scale=scale,
         deployment=tuple(args.deployment),
