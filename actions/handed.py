@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 from actions.services import Services
 from activities.contracts import RecordPromotion, RecordReview
 from activities.promotion_reviews import write_items
-from store import ledger
+from store import ledger, reads
 from store.ledger_writer import writer_for
 from workflows.ledgered import CONFIRM_SIGNAL
 
@@ -47,8 +47,9 @@ async def written_through(services: Services, *process_ids: str) -> list[str]:
     known = [services.written.get(p) for p in process_ids]
     if all(known):
         return [k for k in known if k]
-    async with services.sessions() as session:
-        return await ledger.newest_entry_ids(session, process_ids)
+    return await reads.read(
+        services.sessions, lambda session: ledger.newest_entry_ids(session, process_ids)
+    )
 
 
 async def record(

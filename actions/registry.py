@@ -33,7 +33,7 @@ from domain.selection.stages import Stage
 from domain.talent.committee import Stage as TalentStage
 from domain.talent.filling import AppointmentStage
 from infra.settings import Settings
-from store import events, repositories, reviews, selections, webhook_subscriptions, webhooks
+from store import events, reads, repositories, reviews, selections, webhook_subscriptions, webhooks
 from store.talent import appointments as talent_appointments
 from store.talent import reviews as talent_reviews
 from workflows.promotion import PromotionWorkflow
@@ -307,5 +307,5 @@ def spec(kind: ProcessKind | str) -> ProcessSpec:
 
 
 async def load_target(services: Services, kind: ProcessKind, process_id: str) -> Target | None:
-    async with services.sessions() as session:
-        return await spec(kind).load(session, process_id)
+    load = spec(kind).load
+    return await reads.read(services.sessions, lambda session: load(session, process_id))

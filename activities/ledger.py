@@ -54,17 +54,14 @@ async def record(writer: LedgerWriter, items: Sequence[RecordPromotion]) -> int:
 
 async def promotion_effects(tx: Tx, req: RecordPromotion, row: Appended, now: datetime) -> None:
     """The promotion's read model and the webhook outbox, for an entry written now."""
-    if req.identity is not None:
-        # Whoever writes first creates the row (the API usually has), so no write can land on a
-        # row that does not exist yet.
-        record_effects.insert_promotion_if_absent(
-            tx, process_id=req.process_id, now=now, **req.identity.model_dump()
-        )
     patch = req.view.model_dump()
     if patch["eligibility"] is None:
         # Assessed once, never cleared: a view without it (every entry but the assessment's,
         # since views stopped repeating it) leaves the row's eligibility as written.
         del patch["eligibility"]
-    record_effects.patch_promotion(tx, req.process_id, patch, now=now)
+    # Whoever writes first creates the row (the API usually has), so no write can land on a row
+    # that does not exist yet.
+    identity = req.identity.model_dump() if req.identity is not None else None
+    record_effects.write_promotion(tx, req.process_id, patch, now=now, identity=identity)
     # The outbox: events are queued in the same transaction as the decision.
     await record_effects.enqueue_outbox(tx, row, req.view)

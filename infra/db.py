@@ -5,7 +5,7 @@ that reads first and upgrades to a write later can fail with SQLITE_BUSY whateve
 so every writing transaction in store/ starts with a write (the ledger takes its chain head with an
 INSERT first), which waits on the busy timeout like BEGIN IMMEDIATE would. Reads stay deferred, so
 a request that only reads never holds the write lock (WAL keeps readers and the writer apart).
-PostgreSQL needs nothing special beyond a pre-ping.
+PostgreSQL needs nothing special (no pre-ping either: see :func:`create_engine`).
 
 The busy timeout bounds how long a writer waits for SQLite's write lock
 (``MERITFLOW_SQLITE_BUSY_TIMEOUT_MS``, 5 s by default). After that SQLite raises ``database is
@@ -87,7 +87,12 @@ def create_engine(
     (SQLite only) defaults to the setting, or to a minute for migrations."""
     parsed = make_url(url)
     if not _is_sqlite(parsed):
-        return create_async_engine(parsed, pool_pre_ping=True)
+        # No pre-ping: it costs three round trips per checkout (BEGIN, an empty query,
+        # ROLLBACK), on every request twice. A connection the server ended is found by the
+        # statement that uses it; SQLAlchemy then invalidates the pool, reads are tried once more
+        # (store/reads.py), the ledger writer its batch (store/ledger_writer.py), and any other
+        # request is answered 503 with Retry-After (api/outages.py).
+        return create_async_engine(parsed, pool_pre_ping=False)
     _ensure_sqlite_dir(parsed)
     if busy_timeout_ms is None:
         busy_timeout_ms = (

@@ -32,12 +32,15 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Executable, Table, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.ledger import GENESIS_HASH, LedgerEntryIn, entry_columns, entry_hash, hash_fields
+from store.ledger_tx import Tx, dialect_insert
 from store.models import LedgerEntry, LedgerHead
+
+__all__ = ["Appended", "LedgerWriter", "Tx", "dialect_insert", "writer_for"]
 
 log = structlog.get_logger(__name__)
 
@@ -63,64 +66,6 @@ class Appended:
     columns: dict[str, Any] = field(default_factory=dict)
 
 
-def dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT with the dialect's ``on_conflict_*`` (PostgreSQL's or SQLite's)."""
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
-class Tx:
-    """What a request's statements run in: the batch's connection and transaction.
-
-    Statements may be deferred (:meth:`defer`): consecutive runs of the same statement object go
-    to the database as one executemany, in the order they were deferred, before any other
-    statement of the transaction (:meth:`execute`, :meth:`session`) and before the commit. That is
-    how twenty callers' read-model updates cost one round trip instead of twenty.
-    """
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-        self.dialect = conn.dialect.name
-        # Looked up once per batch by whoever needs it (the live webhook subscriptions).
-        self.cache: dict[str, Any] = {}
-        self._session: AsyncSession | None = None
-        self._deferred: list[tuple[Executable, list[dict[str, Any]]]] = []
-
-    def defer(self, stmt: Executable, params: dict[str, Any]) -> None:
-        if self._deferred and self._deferred[-1][0] is stmt:
-            self._deferred[-1][1].append(params)
-        else:
-            self._deferred.append((stmt, [params]))
-
-    async def flush(self) -> None:
-        deferred, self._deferred = self._deferred, []
-        for stmt, params in deferred:
-            await self.conn.execute(stmt, params)
-
-    async def execute(self, stmt: Executable, params: Any = None) -> Any:
-        """Run ``stmt`` now, after whatever was deferred."""
-        await self.flush()
-        return await self.conn.execute(stmt, params)
-
-    def insert(self, table: Any) -> Any:
-        return dialect_insert(self.dialect, table)
-
-    async def session(self) -> AsyncSession:
-        """An ORM session in this transaction, for store functions that need one (flushed before
-        the commit; never committing on its own)."""
-        await self.flush()
-        if self._session is None:
-            # Joins the batch's transaction ("rollback_only": never commits it on its own).
-            self._session = AsyncSession(bind=self.conn, join_transaction_mode="rollback_only")
-        return self._session
-
-    async def finish(self) -> None:
-        await self.flush()
-        if self._session is not None:
-            await self._session.flush()
-            await self._session.close()
-            self._session = None
-
-
 Before = Callable[[Tx], Awaitable[None]]
 After = Callable[[Tx, Sequence[Appended]], Awaitable[None]]
 
@@ -132,6 +77,8 @@ class _Request:
     before: Before | None
     after: After | None
     done: asyncio.Future[list[Appended]]
+    # Written once more on a fresh connection already (the server had ended the first).
+    retried: bool = False
 
 
 @dataclass
@@ -180,8 +127,11 @@ class LedgerWriter:
                     await _durable(conn)
                     while self._queue:
                         batch = self._take()
-                        await self._write(conn, batch)
+                        again = await self._write(conn, batch)
                         batch = []
+                        if again:  # the server ended the connection: a fresh one for these
+                            self._queue[:0] = again
+                            break
                         # Let the callers just answered queue their next appends into this drain.
                         await asyncio.sleep(0)
         except BaseException as err:  # no connection, or the task cancelled: nobody waits forever
@@ -207,22 +157,44 @@ class LedgerWriter:
         batch, self._queue = self._queue[:taken], self._queue[taken:]
         return batch
 
-    async def _write(self, conn: AsyncConnection, batch: list[_Request]) -> None:
+    async def _write(self, conn: AsyncConnection, batch: list[_Request]) -> list[_Request]:
+        """Write ``batch`` and answer its callers; the requests to write again on a fresh
+        connection (none, unless the server ended this one).
+
+        A connection the server ended (a restart, ``pg_terminate_backend``; the engine does not
+        test connections before lending them) fails the batch before its COMMIT, or leaves the
+        COMMIT's outcome unknown; either way writing the batch again is safe, as every entry is
+        idempotent by its id. Each request is tried so once; the second time its caller gets
+        the error."""
         try:
             results = await _commit(conn, batch)
         except Exception as err:
             await _rollback(conn)
+            if _connection_ended(err):
+                log.warning("ledger_writer.connection_ended", requests=len(batch), error=repr(err))
+                for request in batch:
+                    if request.retried:
+                        _answer(request, err)
+                    request.retried = True
+                return [r for r in batch if not r.done.done()]
             if len(batch) > 1:
                 log.warning("ledger_writer.batch_failed", requests=len(batch), error=repr(err))
-                for request in batch:  # alone, so that only the failing caller sees its error
-                    await self._write(conn, [request])
-                return
+                for n, request in enumerate(batch):  # alone: only the failing caller sees its error
+                    again = await self._write(conn, [request])
+                    if again:
+                        return [*again, *batch[n + 1 :]]
+                return []
             _answer(batch[0], err)
-            return
+            return []
         self.batches += 1
         for request, appended in zip(batch, results, strict=True):
             self.appended += sum(1 for a in appended if a.created)
             _answer(request, appended)
+        return []
+
+
+def _connection_ended(err: Exception) -> bool:
+    return isinstance(err, DBAPIError) and err.connection_invalidated
 
 
 def _answer(request: _Request, outcome: list[Appended] | BaseException) -> None:

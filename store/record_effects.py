@@ -2,8 +2,9 @@
 
 The same rows as ``repositories.insert_promotion_if_absent`` / ``apply_promotion_patch`` and
 ``webhooks.enqueue_for_entry`` write for the ORM path, as plain statements over the writer's
-connection: the read-model row (created if absent, then patched) and the webhook outbox rows (one
-delivery per event per live subscription that wants it, numbered per process and subscription).
+connection: the read-model row (created if absent and patched, in one upsert) and the webhook
+outbox rows (one delivery per event per live subscription that wants it, numbered per process and
+subscription).
 The read-model statements are deferred (``Tx.defer``), so a batch's callers share one executemany;
 the live subscriptions are read once per batch.
 """
@@ -11,7 +12,7 @@ the live subscriptions are read once per batch.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -47,60 +48,60 @@ _INSERT_KEYS = (
 
 
 @cache
-def _insert_promotion(dialect: str) -> Executable:
-    values = {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in _INSERT_KEYS}
-    stmt = dialect_insert(dialect, PROMOTIONS).values(values)
-    return stmt.on_conflict_do_nothing(index_elements=["process_id"])
-
-
-@cache
-def _patch_promotion(keys: tuple[str, ...]) -> Executable:
-    values = {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in keys}
-    return (
-        update(PROMOTIONS)
-        .where(PROMOTIONS.c.process_id == bindparam("k_process_id"))
-        .values(values)
+def _write_promotion(dialect: str | None, keys: tuple[str, ...]) -> Executable:
+    """The patch as an UPDATE (``dialect`` None), or as an upsert that creates the row with the
+    promotion's identity first if it is absent: one statement either way."""
+    if dialect is None:
+        values = {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in keys}
+        return (
+            update(PROMOTIONS)
+            .where(PROMOTIONS.c.process_id == bindparam("k_process_id"))
+            .values(values)
+        )
+    columns = sorted({*_INSERT_KEYS, *keys})
+    stmt = dialect_insert(dialect, PROMOTIONS).values(
+        {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in columns}
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["process_id"], set_={k: stmt.excluded[k] for k in keys}
     )
 
 
-def insert_promotion_if_absent(
+def write_promotion(
     tx: Tx,
-    *,
     process_id: str,
-    nip: str,
-    agency: str,
-    period: date,
-    promotion_type: str,
-    rulebook_version: str,
+    patch: Mapping[str, Any],
+    *,
     now: datetime,
+    identity: Mapping[str, Any] | None = None,
 ) -> None:
-    """Deferred: the read-model row of a new promotion, unless there."""
-    starting = PromotionStatus.STARTING.value
-    values = {
-        "process_id": process_id,
-        "nip": nip,
-        "agency": agency,
-        "period": period,
-        "promotion_type": promotion_type,
-        "status": starting,
-        "stage": starting,
-        "return_count": 0,
-        "rulebook_version": rulebook_version,
-        "created_at": now,
-        "updated_at": now,
-    }
-    tx.defer(_insert_promotion(tx.dialect), {f"v_{k}": v for k, v in values.items()})
+    """Deferred: the read model's columns as the workflow sees them; with ``identity`` (nip,
+    agency, period, promotion_type, rulebook_version) the row is created first if absent, as a
+    new promotion's (status and stage ``starting``), so that no write lands on a missing row.
 
-
-def patch_promotion(tx: Tx, process_id: str, patch: Mapping[str, Any], *, now: datetime) -> None:
-    """Deferred: the read model's columns as the workflow sees them."""
+    The same row as inserting it if absent and then updating it, in one statement: whoever writes
+    first (usually the API, when it starts the promotion) creates it."""
     unknown = patch.keys() - PROMOTION_PATCHABLE
     if unknown:
         raise ValueError(f"not patchable on promotions: {sorted(unknown)}")
     values = {**patch, "updated_at": now}
-    params = {f"v_{k}": v for k, v in values.items()}
-    params["k_process_id"] = process_id
-    tx.defer(_patch_promotion(tuple(sorted(values))), params)
+    keys = tuple(sorted(values))
+    if identity is None:
+        params = {f"v_{k}": v for k, v in values.items()}
+        params["k_process_id"] = process_id
+        tx.defer(_write_promotion(None, keys), params)
+        return
+    starting = PromotionStatus.STARTING.value
+    row = {
+        **identity,
+        "process_id": process_id,
+        "status": starting,
+        "stage": starting,
+        "return_count": 0,
+        "created_at": now,
+        **values,
+    }
+    tx.defer(_write_promotion(tx.dialect, keys), {f"v_{k}": v for k, v in row.items()})
 
 
 # Read once per writer batch; built once per process (see store/ledger_writer.py).
