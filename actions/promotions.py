@@ -264,8 +264,7 @@ async def _decide(a: Attempt[DecisionCreate]) -> PromotionRead:
     )
     step = body.step.value if body.step is not None else None
     answer = await unless_lagging(update, a.target, step, services=a.services)  # behind: 503
-    ending = a.target.process_id if answer.ending else None
-    await handed.record(a.services, answer.ledger, ending=ending)
+    await handed.record(a.services, answer.ledger, run=a.target.process_id, ending=answer.ending)
     return from_state(a.target.row, answer.state, datetime.now(UTC))
 
 

@@ -146,7 +146,7 @@ async def _send(
             a.target,
             services=a.services,
         )
-        await handed.record(a.services, answer.ledger, ending=host if answer.ending else None)
+        await handed.record(a.services, answer.ledger, run=host, ending=answer.ending)
         return from_state(a.target.row, answer.review, answer.promotion)
     state = await unless_lagging(
         temporal.update(a.services.client, a.target.process_id, own, inp, update_id=a.update_id),

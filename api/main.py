@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         try:
             yield
         finally:
+            await app.state.ctx.close()
             await engine.dispose()
 
     app = FastAPI(

@@ -74,7 +74,34 @@ async def test_a_promotion_is_walked_from_the_answers_alone(
     await handle.result()
     events = (await handle.fetch_history()).events
     assert activities_after_last_update(events) == 0
+    # The run ended on that signal; a step that waited longer than handed.CONFIRM_AFTER_S for
+    # the next may have been told the same way before.
+    assert signal_names(events)[-1:] == ["ledger_written"]
+    assert set(signal_names(events)) == {"ledger_written"}
+
+
+async def test_a_decision_nobody_follows_is_confirmed_to_its_run(
+    api: Api, dev_env: WorkflowEnvironment
+) -> None:
+    """No next decision comes to tell the run that the API wrote the entries it was handed, so
+    the API tells it (a signal, a little after its answer): when the run's catch-up wait ends,
+    it finds nothing left to write, and runs no activity for it."""
+    rec = await new_employee(api)
+    pid = await started(api, rec)
+    await decide(api, pid, "supervisor", rec["supervisor_nip"])
+    handle = dev_env.client.get_workflow_handle(pid)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while True:  # until the catch-up timer, started by the decision, has fired
+        events = (await handle.fetch_history()).events
+        if any(e.HasField("timer_fired_event_attributes") for e in events):
+            break
+        assert loop.time() < deadline, "the catch-up timer never fired"
+        await asyncio.sleep(0.5)
     assert signal_names(events) == ["ledger_written"]
+    assert activities_after_last_update(events) == 0
+    read = (await api.get(f"/v1/promotions/{pid}")).json()
+    assert read["pending"]["step"] == "promotion_board"
 
 
 async def test_an_answer_and_a_read_of_the_same_state_carry_the_same_version(api: Api) -> None:

@@ -58,7 +58,7 @@ async def test_the_caller_writes_remembers_and_is_handed_only_what_is_new(
     )
     mine = [i.entry.entry_id for i in first.ledger if i.entry.kind == "promotion.decision"]
     assert len(mine) == 1
-    await handed.record(services, first.ledger)
+    await handed.record(services, first.ledger, run=h.id)
     # What this process wrote last is what the ledger holds newest, asked or remembered.
     remembered = await handed.written_through(services, h.id)
     async with sessions() as s:
@@ -77,6 +77,7 @@ async def test_the_caller_writes_remembers_and_is_handed_only_what_is_new(
     assert (await kinds(sessions, h.id)).count("promotion.decision") == 2
     async with sessions() as s:
         assert (await ledger.verify(s, h.id)).ok
+    await services.close()
 
 
 async def _to_the_decree(ts_env: Any, settings: Any, sessions: Any, rec: dict[str, Any]) -> Any:
