@@ -31,7 +31,9 @@ decision order whoever writes first. A caller tells the workflow, with its updat
 entries it read in the ledger (:meth:`Outbox.confirm`): those and the ones before them leave the
 queue, so a tail holds what the last callers may not have written, not the whole run. A decision
 then costs its update's one workflow task instead of that task, an activity and the task the
-activity's completion wakes.
+activity's completion wakes. A caller that no next update follows soon says what it wrote with
+the :data:`CONFIRM_SIGNAL` signal instead (``actions/handed.py``), so the catch-up finds nothing
+left to write.
 
 **Ended on the caller's word** (runs that take :data:`ENDS_PATCH`): the update that ends a run
 answers with ``ending`` set, and its caller, once it has written the entries, says so with the

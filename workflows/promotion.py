@@ -316,7 +316,8 @@ class PromotionWorkflow(BknReview):
 
     @workflow.signal(name=CONFIRM_SIGNAL)
     def ledger_written(self, entry_ids: list[str]) -> None:
-        """The caller of the update that ended the run wrote what it was handed."""
+        """An update's caller wrote what it was handed: the one that ended the run, or one that
+        no next update followed soon (``actions/handed.py``)."""
         self._ledger.confirm(entry_ids)
 
     @decide.validator
