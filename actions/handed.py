@@ -78,15 +78,15 @@ async def record(
     if not items:
         return
     await write_items(writer_for(services.sessions), items)
-    if ending:
-        await confirm(services, run, items)
     for item in items:  # committed, in order: the last of each process is its newest
         process_id = item.entry.process_id
         services.written.pop(process_id, None)
         services.written[process_id] = item.entry.entry_id
     while len(services.written) > WRITTEN_KEPT:
         del services.written[next(iter(services.written))]
-    if not ending:
+    if ending:
+        await confirm(services, run, items)
+    else:
         task = asyncio.create_task(_confirm_later(services, run, items))
         services.later.add(task)
         task.add_done_callback(services.later.discard)

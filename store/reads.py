@@ -29,14 +29,19 @@ async def read(
     sessions: async_sessionmaker[AsyncSession], fn: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:
     """``fn(session)``, in autocommit on PostgreSQL, once more if its connection had ended."""
-    for attempt in (1, 2):
-        try:
-            async with sessions() as session:
-                bind = session.bind
-                if bind is not None and bind.dialect.name == "postgresql":
-                    await session.connection(execution_options=_AUTOCOMMIT)
-                return await fn(session)
-        except DBAPIError as err:
-            if attempt == 2 or not err.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return await _once(sessions, fn)
+    except DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+    return await _once(sessions, fn)
+
+
+async def _once(
+    sessions: async_sessionmaker[AsyncSession], fn: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    async with sessions() as session:
+        bind = session.bind
+        if bind is not None and bind.dialect.name == "postgresql":
+            await session.connection(execution_options=_AUTOCOMMIT)
+        return await fn(session)

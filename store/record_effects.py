@@ -47,21 +47,22 @@ _INSERT_KEYS = (
 )
 
 
+def _binds(keys: Sequence[str]) -> dict[str, Any]:
+    return {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in keys}
+
+
 @cache
-def _write_promotion(dialect: str | None, keys: tuple[str, ...]) -> Executable:
-    """The patch as an UPDATE (``dialect`` None), or as an upsert that creates the row with the
-    promotion's identity first if it is absent: one statement either way."""
-    if dialect is None:
-        values = {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in keys}
-        return (
-            update(PROMOTIONS)
-            .where(PROMOTIONS.c.process_id == bindparam("k_process_id"))
-            .values(values)
-        )
-    columns = sorted({*_INSERT_KEYS, *keys})
-    stmt = dialect_insert(dialect, PROMOTIONS).values(
-        {k: bindparam(f"v_{k}", type_=PROMOTIONS.c[k].type) for k in columns}
-    )
+def _patch_promotion(keys: tuple[str, ...]) -> Executable:
+    """The patch as an UPDATE of a row that exists."""
+    where = PROMOTIONS.c.process_id == bindparam("k_process_id")
+    return update(PROMOTIONS).where(where).values(_binds(keys))
+
+
+@cache
+def _upsert_promotion(dialect: str, keys: tuple[str, ...]) -> Executable:
+    """The patch as an upsert that first creates the row with the promotion's identity if it is
+    absent: one statement."""
+    stmt = dialect_insert(dialect, PROMOTIONS).values(_binds(sorted({*_INSERT_KEYS, *keys})))
     return stmt.on_conflict_do_update(
         index_elements=["process_id"], set_={k: stmt.excluded[k] for k in keys}
     )
@@ -89,7 +90,7 @@ def write_promotion(
     if identity is None:
         params = {f"v_{k}": v for k, v in values.items()}
         params["k_process_id"] = process_id
-        tx.defer(_write_promotion(None, keys), params)
+        tx.defer(_patch_promotion(keys), params)
         return
     starting = PromotionStatus.STARTING.value
     row = {
@@ -101,7 +102,7 @@ def write_promotion(
         "created_at": now,
         **values,
     }
-    tx.defer(_write_promotion(tx.dialect, keys), {f"v_{k}": v for k, v in row.items()})
+    tx.defer(_upsert_promotion(tx.dialect, keys), {f"v_{k}": v for k, v in row.items()})
 
 
 # Read once per writer batch; built once per process (see store/ledger_writer.py).
