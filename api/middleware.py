@@ -1,8 +1,9 @@
-"""Request id binding for logs, and the request body size limits."""
+"""Request id binding for logs, one access line per request, and the request body size limits."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import render
 from api.limits import check_json, is_json
 from domain.errors import BadRequest, HeadersTooLarge, TooLarge
+
+log = structlog.get_logger("api.access")
 
 # Empty (none sent) or up to 64 visible ASCII characters.
 _VALID_ID = re.compile(rb"[\x21-\x7e]{0,64}")
@@ -33,8 +36,9 @@ class BodyLimit:
 
 
 class RequestContextMiddleware:
-    """Binds a request id to every log line and enforces the body size limit (413) while streaming,
-    so a lying or missing Content-Length cannot get a large body past it."""
+    """Binds a request id to every log line, writes the request's access line once it is answered,
+    and enforces the body size limit (413) while streaming, so a lying or missing Content-Length
+    cannot get a large body past it."""
 
     def __init__(
         self,
@@ -57,6 +61,30 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        structlog.contextvars.clear_contextvars()
+        started = time.perf_counter()
+        status = 0
+
+        async def send_seen(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_seen)
+        finally:
+            client = scope.get("client")
+            log.info(
+                "http.access",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status or 500,  # nothing sent: the error middleware outside answers 500
+                ms=round((time.perf_counter() - started) * 1000, 1),
+                client=client[0] if client else None,
+            )
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_headers = scope.get("headers") or []
         if sum(len(k) + len(v) for k, v in raw_headers) > self.max_header_bytes:
             await render(
@@ -82,7 +110,6 @@ class RequestContextMiddleware:
         state["request_id"] = request_id
         # A client's own id names one request that it may send again (see actions/pipeline.py).
         state["request_id_supplied"] = bool(raw_id)
-        structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id, path=scope.get("path"))
         route = next((r for r in self.route_limits if r.path.match(scope.get("path", ""))), None)
         limit = route.max_bytes if route else self.max_body
