@@ -21,7 +21,9 @@ Any other answer's entries are confirmed to the run by the next update, which ca
 write them again itself after its catch-up wait (finding them written: an activity and the
 workflow task its completion wakes, for nothing), so this caller tells it with the same signal
 :data:`CONFIRM_AFTER_S` after writing, unless a newer decision on the process has passed through
-this process meanwhile (its update said so). A process that dies before costs only that catch-up.
+this process meanwhile (its update said so); in runs from the 2026-12-04 baseline the signal also
+ends the run's catch-up wait, so its timer never fires. A process that dies before costs only
+that catch-up.
 """
 
 from __future__ import annotations

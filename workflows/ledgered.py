@@ -33,7 +33,9 @@ queue, so a tail holds what the last callers may not have written, not the whole
 then costs its update's one workflow task instead of that task, an activity and the task the
 activity's completion wakes. A caller that no next update follows soon says what it wrote with
 the :data:`CONFIRM_SIGNAL` signal instead (``actions/handed.py``), so the catch-up finds nothing
-left to write.
+left to write. In runs that take :data:`CONFIRMED_PATCH`, the catch-up's wait ends as soon as a
+caller's confirmation leaves nothing queued, and its timer is cancelled with it: a decision nobody
+follows costs its update's task and the signal's, not also the timer's 10 s later.
 
 **Ended on the caller's word** (runs that take :data:`ENDS_PATCH`): the update that ends a run
 answers with ``ending`` set, and its caller, once it has written the entries, says so with the
@@ -58,6 +60,7 @@ from workflows.records import record
 PATCH = "ledger-entries-after-durable-decisions"
 HANDOVER_PATCH = "ledger-entries-handed-to-the-updates-caller"
 ENDS_PATCH = "runs-end-on-the-callers-confirmation"
+CONFIRMED_PATCH = "catch-up-ends-when-callers-confirmed-everything"
 # The signal by which an update's caller says which handed entries it has written.
 CONFIRM_SIGNAL = "ledger_written"
 
@@ -85,6 +88,9 @@ class Outbox(Generic[ItemT, BatchT]):
         self._route = route
         self._durable: bool | None = None
         self._handover = False
+        # Whether the catch-up's wait ends when confirmations leave nothing queued (and its timer
+        # is cancelled), or lasts until the timer fires.
+        self._wait_ends_on_empty = False
         self._queue: list[ItemT] = []
         # Beside each queued entry: its id, and whether the workflow writes it at once (no
         # update's caller is handed it).
@@ -111,6 +117,7 @@ class Outbox(Generic[ItemT, BatchT]):
         self._durable = patched(PATCH)
         if self._durable:
             self._handover = handover and patched(HANDOVER_PATCH)
+            self._wait_ends_on_empty = self._handover and patched(CONFIRMED_PATCH)
             self._task = asyncio.create_task(self._flush())
 
     @property
@@ -192,6 +199,9 @@ class Outbox(Generic[ItemT, BatchT]):
             or len(self._queue) >= policies.MAX_HANDED
         )
 
+    def _catching_up_ends(self) -> bool:
+        return self._due() or (self._wait_ends_on_empty and not self._queue)
+
     async def _flush(self) -> None:
         while True:
             await workflow.wait_condition(lambda: bool(self._queue))
@@ -201,7 +211,7 @@ class Outbox(Generic[ItemT, BatchT]):
                 # meanwhile leave the queue, and what is left when it fires is written.
                 try:
                     await workflow.wait_condition(
-                        self._due, timeout=policies.LEDGER_CATCH_UP.total_seconds()
+                        self._catching_up_ends, timeout=policies.LEDGER_CATCH_UP.total_seconds()
                     )
                 except TimeoutError:
                     pass

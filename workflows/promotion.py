@@ -56,7 +56,13 @@ with workflow.unsafe.imports_passed_through():
         StartPromotion,
     )
     from workflows.errors import refused
-    from workflows.ledgered import CONFIRM_SIGNAL, ENDS_PATCH, HANDOVER_PATCH, PATCH
+    from workflows.ledgered import (
+        CONFIRM_SIGNAL,
+        CONFIRMED_PATCH,
+        ENDS_PATCH,
+        HANDOVER_PATCH,
+        PATCH,
+    )
     from workflows.promotion_bkn import BknReview
     from workflows.promotion_ledger import PromotionLedger
     from workflows.promotion_records import start_payload
@@ -78,7 +84,13 @@ BASELINE_PATCH = "promotion-changes-to-2026-12-under-one-marker"
 CHANGES = (PATCH, HANDOVER_PATCH, BKN_REVIEW_PATCH, EMBEDDED_REVIEW_PATCH)
 # ... and from this one on, those and the end on the caller's confirmation (ENDS_PATCH).
 BASELINE_ENDS_PATCH = "promotion-changes-to-2026-12-03-under-one-marker"
-BASELINES = ((BASELINE_ENDS_PATCH, (*CHANGES, ENDS_PATCH)), (BASELINE_PATCH, CHANGES))
+# ... and from this one on, those and the catch-up that ends on the callers' confirmation.
+BASELINE_CONFIRMED_PATCH = "promotion-changes-to-2026-12-04-under-one-marker"
+BASELINES = (
+    (BASELINE_CONFIRMED_PATCH, (*CHANGES, ENDS_PATCH, CONFIRMED_PATCH)),
+    (BASELINE_ENDS_PATCH, (*CHANGES, ENDS_PATCH)),
+    (BASELINE_PATCH, CHANGES),
+)
 
 
 @workflow.defn

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.helpers.promotion_api import Api, new_employee, started
 from tests.helpers.promotion_workflow import activities_after_last_update, signal_names
+from workflows.policies import LEDGER_CATCH_UP
 
 OK = {"decision": "approve", "justification": "checked the file"}
 
@@ -84,20 +85,36 @@ async def test_a_decision_nobody_follows_is_confirmed_to_its_run(
     api: Api, dev_env: WorkflowEnvironment
 ) -> None:
     """No next decision comes to tell the run that the API wrote the entries it was handed, so
-    the API tells it (a signal, a little after its answer): when the run's catch-up wait ends,
-    it finds nothing left to write, and runs no activity for it."""
+    the API tells it (a signal, a little after its answer): the run's catch-up wait ends there,
+    its timer cancelled before it fires, and no activity writes the entries again."""
     rec = await new_employee(api)
     pid = await started(api, rec)
     await decide(api, pid, "supervisor", rec["supervisor_nip"])
     handle = dev_env.client.get_workflow_handle(pid)
+    catch_up = LEDGER_CATCH_UP.total_seconds()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
-    while True:  # until the catch-up timer, started by the decision, has fired
+    while True:  # until the catch-up timer, started by the decision, is cancelled
         events = (await handle.fetch_history()).events
-        if any(e.HasField("timer_fired_event_attributes") for e in events):
+        timer = next(
+            (
+                e.timer_started_event_attributes.timer_id
+                for e in events
+                if e.HasField("timer_started_event_attributes")
+                and e.timer_started_event_attributes.start_to_fire_timeout.ToSeconds() == catch_up
+            ),
+            None,
+        )
+        cancelled = {
+            e.timer_canceled_event_attributes.timer_id
+            for e in events
+            if e.HasField("timer_canceled_event_attributes")
+        }
+        if timer is not None and timer in cancelled:
             break
-        assert loop.time() < deadline, "the catch-up timer never fired"
+        assert loop.time() < deadline, "the catch-up timer was never cancelled"
         await asyncio.sleep(0.5)
+    assert not any(e.HasField("timer_fired_event_attributes") for e in events)
     assert signal_names(events) == ["ledger_written"]
     assert activities_after_last_update(events) == 0
     read = (await api.get(f"/v1/promotions/{pid}")).json()

@@ -8,7 +8,8 @@ path gets its histories without rewriting the committed ones.
 
 Since a decision's entries are handed to its caller, only the ``handover-*`` scenarios (and
 ``ineligible``, ``training-timers``) capture what new runs do; since a run takes its changes under
-one marker, ``baseline-*``. Since BKN's review runs inside the
+one marker, ``baseline-*``; since a run's catch-up ends on its callers' confirmation,
+``confirmed-apart-*``. The steps are in ``capture_steps.py``. Since BKN's review runs inside the
 promotion, the others drive the review child that new runs no longer start; their committed
 histories are what runs of that time look like, and they keep replaying.
 """
@@ -22,163 +23,39 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.promotion_reviews import write_items
 from domain.enums import Decision, PromotionType, Step
-from domain.ledger import Actor
-from domain.review import Finding, Verdict
+from domain.review import Verdict
 from domain.rulebook import TRAINING_VERSION
 from infra.db import create_engine, migrate, session_factory
 from infra.settings import Settings
 from infra.temporal_bin import find_test_server
-from store import ledger, reviews
-from store.ledger_writer import writer_for
+from store import reviews
 from tests.conftest import PERIOD, employee, free_port, put_employee, register_body
-from tests.helpers.promotion_workflow import confirm_written
 from tests.histories.capture_review import AGENCY, STANDALONE, review_with_recusal, who
+from tests.histories.capture_steps import (
+    APART,
+    CALLER,
+    CHILDREN,
+    Sessions,
+    approve,
+    embedded_pertek,
+    open_review,
+    pertek,
+    until_pending,
+)
 from worker import build_worker
 from workflows.contracts import (
-    DecisionInput,
-    DeclarationInput,
-    PromotionState,
-    ReviewState,
     StartPromotion,
-    VerdictInput,
     promotion_workflow_id,
 )
 from workflows.promotion import PromotionWorkflow
-from workflows.review import ThirdPartyReviewWorkflow
 
 HERE = Path(__file__).resolve().parent
-Sessions = async_sessionmaker[AsyncSession]
-
-
-# Set while a scenario plays the API's part: each update carries the newest entries the ledger
-# holds, and its answer's entries are written (actions/handed.py).
-CALLER: list[Sessions] = []
-
-
-async def send(h: WorkflowHandle, method: Any, inp: Any) -> Any:
-    """Send an update to the promotion ``h``, as the API does when a scenario plays its part."""
-    if CALLER:
-        review_id = getattr(inp, "review_id", None)
-        state = await h.query(PromotionWorkflow.state)
-        if review_id is None and isinstance(inp, DeclarationInput | VerdictInput) and state.review:
-            review_id = state.review.review_id  # the review the update is for, as the API knows
-        async with CALLER[0]() as session:
-            through = await ledger.newest_entry_ids(
-                session, [h.id, *([review_id] if review_id else [])]
-            )
-        inp = inp.model_copy(update={"written_through": through})
-    answer = await h.execute_update(method, inp)
-    if CALLER:
-        await write_items(writer_for(CALLER[0]), answer.ledger)
-        if answer.ending:  # the run's last update: it ends on the caller's word
-            await confirm_written(h, answer)
-    return answer
-
-
-async def approve(
-    h: WorkflowHandle, actor: Actor, decision: Decision = Decision.APPROVE, **kw: object
-) -> None:
-    d = DecisionInput(actor=actor, decision=decision, justification="recorded for replay", **kw)  # type: ignore[arg-type]
-    await send(h, PromotionWorkflow.decide, d)
-
-
-async def until_pending(h: WorkflowHandle, step: Step | None = None) -> PromotionState:
-    for _ in range(2000):
-        state = await h.query(PromotionWorkflow.state)
-        if state.pending is not None and (step is None or state.pending.step is step):
-            return state
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never pending: {step}")
-
-
-async def open_review(
-    env: WorkflowEnvironment, h: WorkflowHandle
-) -> tuple[WorkflowHandle, ReviewState]:
-    for _ in range(2000):
-        state = await h.query(PromotionWorkflow.state)
-        if state.pending and state.pending.review_id:
-            review = env.client.get_workflow_handle(state.pending.review_id)
-            try:
-                rstate = await review.query(ThirdPartyReviewWorkflow.state)
-            except RPCError:
-                rstate = None
-            if rstate is not None and rstate.status == "open":
-                return review, rstate
-        await asyncio.sleep(0.05)
-    raise AssertionError("review never opened")
-
-
-async def pertek(
-    env: WorkflowEnvironment, h: WorkflowHandle, verdict: Verdict = Verdict.APPROVE
-) -> None:
-    review, state = await open_review(env, h)
-    reviewer = who("reviewer", state.seats[0].reviewer_id, None)
-    await review.execute_update(
-        ThirdPartyReviewWorkflow.declare, DeclarationInput(actor=reviewer, has_conflict=False)
-    )
-    findings = [Finding(what="rank history does not match SK")] if verdict is Verdict.RETURN else []
-    await review.execute_update(
-        ThirdPartyReviewWorkflow.verdict,
-        VerdictInput(
-            actor=reviewer, verdict=verdict, justification="recorded for replay", findings=findings
-        ),
-    )
-    CHILDREN.append(review)
-
-
-async def embedded_pertek(
-    h: WorkflowHandle,
-    verdict: Verdict = Verdict.APPROVE,
-    *,
-    recuse_first: bool = False,
-    with_verdict: bool = False,
-) -> None:
-    """BKN's review inside the promotion: (a recusal and its substitute,) a declaration, a verdict."""
-    state = await until_pending(h, Step.BKN_TECHNICAL_APPROVAL)
-    for _ in range(2000):
-        state = await h.query(PromotionWorkflow.state)
-        if state.review is not None and state.review.status == "open":
-            break
-        await asyncio.sleep(0.05)
-    assert state.review is not None
-    seat = state.review.seats[0].reviewer_id
-    if recuse_first:
-        first = who("reviewer", seat, None)
-        answer = await send(
-            h,
-            PromotionWorkflow.review_declare,
-            DeclarationInput(actor=first, has_conflict=True, reason="the employee's relative"),
-        )
-        seat = next(s.reviewer_id for s in answer.review.seats if not s.recused)
-    reviewer = who("reviewer", seat, None)
-    if not with_verdict:  # else the declaration of no conflict rides with the verdict
-        await send(
-            h,
-            PromotionWorkflow.review_declare,
-            DeclarationInput(actor=reviewer, has_conflict=False),
-        )
-    findings = [Finding(what="rank history does not match SK")] if verdict is Verdict.RETURN else []
-    await send(
-        h,
-        PromotionWorkflow.review_verdict,
-        VerdictInput(
-            actor=reviewer,
-            verdict=verdict,
-            justification="recorded for replay",
-            findings=findings,
-            declares_no_conflict=with_verdict,
-        ),
-    )
 
 
 async def embedded_full_chain(
@@ -284,18 +161,25 @@ SCENARIOS: dict[str, tuple[Scenario | None, dict[str, object], str]] = {
     "baseline-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
     # ... and since the run ends on its last caller's word (a newer baseline).
     "ends-confirmed-full-chain": (embedded_full_chain, {}, LEGAL),
+    # ... and since the catch-up ends on a confirmation that leaves nothing queued: every decision
+    # confirmed by the API's signal, none followed within the catch-up.
+    "confirmed-apart-full-chain": (embedded_full_chain, {}, LEGAL),
     # ... with a reviewer's declaration of no conflict sent with the verdict (one update).
     "declared-with-verdict-full-chain": (declared_with_verdict, {}, LEGAL),
 }
 # Scenarios in which the capture plays the API's part (CALLER).
 AS_THE_API = {
+    "confirmed-apart-full-chain",
     "handover-confirmed-full-chain",
     "baseline-confirmed-full-chain",
     "ends-confirmed-full-chain",
     "declared-with-verdict-full-chain",
 }
 # Scenarios whose start carries BKN's roster.
+# ... of which these confirm each decision apart (APART).
+CONFIRMED_APART = {"confirmed-apart-full-chain"}
 WITH_ROSTER = {
+    "confirmed-apart-full-chain",
     "embedded-review-full-chain",
     "handover-full-chain",
     "handover-confirmed-full-chain",
@@ -303,7 +187,6 @@ WITH_ROSTER = {
     "ends-confirmed-full-chain",
     "declared-with-verdict-full-chain",
 }
-CHILDREN: list[WorkflowHandle] = []
 IDS: dict[str, str] = {}
 IDS_FILE = HERE / "workflow_ids.json"
 
@@ -336,11 +219,14 @@ async def capture_promotion(
     before = len(CHILDREN)
     if name in AS_THE_API:
         CALLER.append(sessions)
+    if name in CONFIRMED_APART:
+        APART.append(env)
     try:
         if scenario is not None:
             await scenario(env, h, rec["supervisor_nip"])
     finally:
         CALLER.clear()
+        APART.clear()
     await h.result()
     await write(f"promotion-{name}", h)
     return CHILDREN[before:]

@@ -73,6 +73,7 @@ def test_histories_are_committed() -> None:
     # The same changes under one marker (workflows/changes.py).
     assert "promotion-baseline-confirmed-full-chain" in names
     assert "promotion-ends-confirmed-full-chain" in names
+    assert "promotion-confirmed-apart-full-chain" in names
 
 
 def _events(stem: str) -> list[dict[str, Any]]:
@@ -300,3 +301,35 @@ async def test_a_reordered_talent_review_is_caught() -> None:
     )
     with pytest.raises(workflow.NondeterminismError):
         await replayer.replay_workflow(load(path))
+
+
+def test_a_run_from_the_newest_baseline_ends_its_catch_up_on_the_callers_signal() -> None:
+    """Every decision of this run was confirmed by its caller's signal and none followed within
+    the catch-up (10 s): each catch-up wait ended on the signal, its timer cancelled, none fired,
+    and the workflow wrote none of the handed entries itself."""
+    events = _events("promotion-confirmed-apart-full-chain")
+    assert _patches(events) == {"promotion-changes-to-2026-12-04-under-one-marker"}
+    assert _signals(events) == ["ledger_written"] * _count(
+        events, "WORKFLOW_EXECUTION_UPDATE_COMPLETED"
+    )
+    catch_ups = {
+        e["timerStartedEventAttributes"]["timerId"]
+        for e in events
+        if e["eventType"] == "EVENT_TYPE_TIMER_STARTED"
+        and e["timerStartedEventAttributes"]["startToFireTimeout"] == "10s"
+    }
+    cancelled = {
+        e["timerCanceledEventAttributes"]["timerId"]
+        for e in events
+        if e["eventType"] == "EVENT_TYPE_TIMER_CANCELED"
+    }
+    assert catch_ups and catch_ups <= cancelled
+    assert _count(events, "TIMER_FIRED") == 0
+    first = next(n for n, e in enumerate(events) if e["eventType"].endswith("UPDATE_ACCEPTED"))
+    writes = [
+        n
+        for n, e in enumerate(events)
+        if e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
+        and e["activityTaskScheduledEventAttributes"]["activityType"]["name"].startswith("record_")
+    ]
+    assert writes and max(writes) < first  # the start's entries only
