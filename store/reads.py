@@ -10,11 +10,19 @@ nothing, so trying it again is safe; a write that meets an ended connection is t
 retry (the API answers 503 with Retry-After, the ledger writer tries its batch once more).
 
 On SQLite the read runs as before, in the engine's own transaction.
+
+A query behind a page or a GET (``actions/queries``) takes its session from :func:`reading`: the
+same autocommit on PostgreSQL, without the second try (a request that meets an ended connection
+answers 503 with Retry-After, as any other). PostgreSQL's default isolation, READ COMMITTED,
+already gives each statement of a transaction its own snapshot, so a query of several statements
+sees what it saw before; an export, which needs one snapshot, keeps its REPEATABLE READ
+transaction (``store/export.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
@@ -40,8 +48,15 @@ async def read(
 async def _once(
     sessions: async_sessionmaker[AsyncSession], fn: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:
+    async with reading(sessions) as session:
+        return await fn(session)
+
+
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for reads only: in autocommit on PostgreSQL, as the engine's on SQLite."""
     async with sessions() as session:
         bind = session.bind
         if bind is not None and bind.dialect.name == "postgresql":
             await session.connection(execution_options=_AUTOCOMMIT)
-        return await fn(session)
+        yield session

@@ -17,6 +17,7 @@ from domain.ledger import iso_utc
 from infra.tokens import Principal
 from store import audit, ledger
 from store.models import LedgerEntry
+from store.reads import reading
 
 SEARCHERS = policy.roles_of("audit.search")
 CHART_WINDOW = timedelta(days=90)
@@ -60,7 +61,7 @@ async def search(
         )
     with cursors.guard():
         after = audit.decode_cursor(cursor) if cursor else None
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await audit.search_entries(session, flt, limit=limit + 1, after=after)
     page = rows[:limit]
     next_cursor = None
@@ -104,7 +105,7 @@ async def _chart_data(services: Services, agency: str | None, now: datetime) -> 
     if agency is not None:
         stmt = stmt.where(LedgerEntry.agency == agency)
     stmt = stmt.order_by(LedgerEntry.process_id, LedgerEntry.seq).limit(CHART_ROWS)
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = [dict(r) for r in (await session.execute(stmt)).mappings()]
     return {
         "since": iso_utc(since),

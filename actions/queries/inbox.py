@@ -11,6 +11,7 @@ from actions.services import Services
 from domain.enums import Role
 from infra.tokens import Principal
 from store import repositories, reviews, selections
+from store.reads import reading
 
 NATIONAL = {Role.BKN.value}
 # Selection tasks: a screening decision and a score are per applicant (PUT on the path the row
@@ -21,7 +22,7 @@ SELECTION_METHODS = {"screening_decision": "PUT", "score": "PUT"}
 async def inbox(services: Services, principal: Principal, *, limit: int = 500) -> TaskList:
     """The same authorization as the actions themselves: a task is listed only where the caller's
     decision would pass the role, agency and named-person checks. Up to ``limit`` promotions."""
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         tasks = await _promotion_tasks(session, principal, limit)
         tasks += await _review_tasks(session, principal)
         if principal.role in (Role.SELECTION_COMMITTEE.value, Role.ASSESSOR.value,
@@ -35,7 +36,7 @@ async def inbox(services: Services, principal: Principal, *, limit: int = 500) -
 async def waiting_promotions(services: Services, principal: Principal) -> int:
     """How many promotions wait for the caller in all (the inbox shows the first ones)."""
     agency = None if principal.role in NATIONAL else principal.agency
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         return await repositories.count_waiting_for(
             session, role=principal.role, agency=agency, sub=principal.sub
         )

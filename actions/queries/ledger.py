@@ -11,6 +11,7 @@ from domain.errors import NotFound
 from infra.tokens import Principal
 from store import ledger
 from store.models import LedgerEntry
+from store.reads import reading
 
 
 def _visible(principal: Principal, rows: list[LedgerEntry], process_id: str) -> None:
@@ -28,6 +29,6 @@ async def trace_rows(
 
 
 async def trace(services: Services, principal: Principal, process_id: str) -> list[dict[str, Any]]:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await trace_rows(session, principal, process_id)
     return [ledger.entry_to_dict(r) for r in rows]

@@ -14,6 +14,7 @@ from domain.errors import NotFound, NotPermitted
 from infra.tokens import Principal
 from store import events as store_events
 from store.event_models import PromotionPeriod
+from store.reads import reading
 
 
 async def to_read(session: AsyncSession, p: PromotionPeriod) -> PromotionPeriodRead:
@@ -67,7 +68,7 @@ async def page(
                 "You can list your own agency's periods only.", code="agency_out_of_scope"
             )
         agency = principal.agency
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await store_events.list_periods(
             session,
             agency=agency,
@@ -82,7 +83,7 @@ async def page(
 
 
 async def get(services: Services, principal: Principal, period_id: str) -> PromotionPeriodRead:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         row = await store_events.get_period(session, period_id)
         if row is None or not (principal.agency is None or principal.agency == row.agency):
             raise NotFound(f"No promotion period '{period_id}' is visible to you.")

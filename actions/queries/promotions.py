@@ -13,6 +13,7 @@ from domain.enums import Role
 from domain.errors import NotFound, NotPermitted
 from infra.tokens import Principal
 from store import repositories, reviews
+from store.reads import reading
 
 
 def _sees(principal: Principal, agency: str) -> bool:
@@ -20,7 +21,7 @@ def _sees(principal: Principal, agency: str) -> bool:
 
 
 async def get(services: Services, principal: Principal, process_id: str) -> PromotionRead:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         view = await repositories.get_promotion(session, process_id)
         seats = (
             await reviews.seats_of(session, view.pending_review_id)
@@ -66,7 +67,7 @@ async def page(
                 "You can list your own agency's promotions only.", code="agency_out_of_scope"
             )
         agency = principal.agency
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await repositories.list_promotions(
             session,
             agency=agency,

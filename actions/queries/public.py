@@ -17,6 +17,7 @@ from domain.errors import NotFound
 from integrity import checkpoint_log
 from integrity.checkpoint_signing import optional_signer
 from store import public_reads, selections
+from store.reads import reading
 
 # Keys never published, at any depth of an announcement body.
 PRIVATE_KEYS = frozenset(
@@ -59,7 +60,7 @@ def scrub(value: Any) -> Any:
 
 
 async def announcements(services: Services, process_id: str) -> PublicAnnouncements:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         s = await selections.get(session, process_id)
         if s is None:
             raise NotFound(f"No selection '{process_id}' is published here.")
@@ -85,7 +86,7 @@ async def announcements(services: Services, process_id: str) -> PublicAnnounceme
 
 async def published_selections(services: Services, limit: int = 50) -> list[dict[str, Any]]:
     """Selections with at least one announcement, newest first: what the landing page lists."""
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await public_reads.published(session, limit=limit)
     return [
         {

@@ -11,10 +11,11 @@ from domain.enums import Role
 from domain.errors import NotFound
 from infra.tokens import Principal
 from store import reviews
+from store.reads import reading
 
 
 async def get(services: Services, principal: Principal, review_id: str) -> ReviewRead:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         view = await reviews.get_review(session, review_id)
         seats = list(await reviews.seats_of(session, review_id)) if view else []
     if view is None or not may_read(principal, view, {s.reviewer_id for s in seats}):
@@ -41,7 +42,7 @@ async def page(
 ) -> ReviewPage:
     mine = principal.sub if principal.role == Role.REVIEWER.value else None
     agency = principal.agency if mine is None else None
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await reviews.list_reviews(
             session,
             agency=agency,

@@ -37,6 +37,7 @@ from domain.selection.scheme import Component, ScoringScheme
 from domain.selection.seats import SCORER_ROLE, assigned_components
 from infra.tokens import Principal
 from store import selections
+from store.reads import reading
 from store.selection_models import Selection, SelectionApplicant
 
 # Roles that see candidates' personal data (NIP, birth date) besides the selection's own panel.
@@ -86,7 +87,7 @@ async def page(
             raise NotFound(f"No agency '{agency}' is visible to you.", field="agency")
         agency = principal.agency
     with cursors.guard():
-        async with services.sessions() as session:
+        async with reading(services.sessions) as session:
             rows, next_cursor = await selections.list_selections(
                 session,
                 agency=agency,
@@ -100,13 +101,13 @@ async def page(
 
 
 async def get(services: Services, principal: Principal, process_id: str) -> SelectionRead:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         s = await visible(session, principal, process_id)
         return to_read(s, show_shortlist=await privileged(session, principal, s))
 
 
 async def panel(services: Services, principal: Principal, process_id: str) -> PanelRead:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         await visible(session, principal, process_id)
         members = await selections.panel(session, process_id)
     return PanelRead(
@@ -142,7 +143,7 @@ async def applicants(
     limit: int = 100,
     cursor: str | None = None,
 ) -> ApplicantPage:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         s = await visible(session, principal, process_id)
         if not await privileged(session, principal, s):
             raise NotPermitted(
@@ -161,7 +162,7 @@ async def screening(
     limit: int = 100,
     cursor: str | None = None,
 ) -> ScreeningRead:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         s = await visible(session, principal, process_id)
         if not (await privileged(session, principal, s) or is_scorer(s, principal)):
             raise NotPermitted(
@@ -204,7 +205,7 @@ async def screening(
 
 
 async def shortlist(services: Services, principal: Principal, process_id: str) -> ShortlistRead:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         s = await visible(session, principal, process_id)
         shown = s.stage in SHORTLIST_PUBLIC_STAGES or await privileged(session, principal, s)
     return ShortlistRead(
@@ -219,7 +220,7 @@ async def seat(services: Services, principal: Principal, process_id: str) -> str
     """The principal's seat on the panel (chair, secretary, member), taken with its role only."""
     if principal.role != Role.SELECTION_COMMITTEE.value:
         return None
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         await visible(session, principal, process_id)
         return await selections.seat(session, process_id, principal.sub)
 
@@ -228,7 +229,7 @@ async def scorers(
     services: Services, principal: Principal, process_id: str
 ) -> dict[str, list[str]]:
     """Who scores each component, as the plan assigned them."""
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         s = await visible(session, principal, process_id)
     return {code: list(ids) for code, ids in (s.scorers or {}).items()}
 
@@ -238,7 +239,7 @@ async def declarations(
 ) -> dict[str, int] | None:
     """Scorer id -> how many applicants they declared a conflict with, for those who made their
     statement; None when the person may not see the committee's working data."""
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         s = await visible(session, principal, process_id)
         if not await privileged(session, principal, s):
             return None
@@ -272,7 +273,7 @@ class ScoreSheet(BaseModel):
 
 
 async def score_sheet(services: Services, principal: Principal, process_id: str) -> ScoreSheet:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         s = await visible(session, principal, process_id)
         declaration = await selections.get_declaration(session, process_id, principal.sub)
         eligible = [a.applicant_id for a in await selections.screened_in(session, process_id)]

@@ -42,6 +42,7 @@ from domain.talent.filling import approval_checks
 from domain.talent.rulebook import DEFAULT_TALENT_RULEBOOK, get_talent_rulebook
 from infra.tokens import Principal
 from store import audit, ledger
+from store.reads import reading
 from store.talent import appointments, records, reviews
 from store.talent.objections import pool_rows
 from store.talent_models import (
@@ -59,7 +60,7 @@ def _readers(principal: Principal) -> None:
 
 
 async def _review(services: Services, principal: Principal, process_id: str) -> TalentReview:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         row = await reviews.get(session, process_id)
     if row is None or not sees_review(principal, row):
         raise NotFound(f"No talent review '{process_id}' is visible to you.")
@@ -74,7 +75,7 @@ async def review_list(
     services: Services, principal: Principal, *, stage: str | None = None, limit: int = 50
 ) -> list[TalentReviewRead]:
     agency = None if principal.role in (Role.BKN.value, Role.ADMIN.value) else principal.agency
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await reviews.list_reviews(session, agency=agency, stage=stage, limit=limit)
     return [to_read(r) for r in rows if sees_review(principal, r)]
 
@@ -93,7 +94,7 @@ async def people_page(
     where = [TalentPerson.process_id == process_id]
     if box is not None:
         where.append(TalentPerson.box == box)
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         total = (await session.execute(select(func.count()).where(*where))).scalar_one()
         stmt = select(TalentPerson).where(*where).order_by(TalentPerson.nip)
         rows = (await session.scalars(stmt.offset(offset).limit(limit))).all()
@@ -120,7 +121,7 @@ async def person(services: Services, principal: Principal, process_id: str, nip:
             raise NotFound(f"{nip} is not visible to you.")
     else:
         _readers(principal)
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         row = await session.get(TalentPerson, (process_id, nip))
         o = await session.get(TalentObjection, (process_id, nip))
     if row is None:
@@ -133,7 +134,7 @@ async def objection_list(
 ) -> list[ObjectionRead]:
     await _review(services, principal, process_id)
     _readers(principal)
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         stmt = select(TalentObjection).where(TalentObjection.process_id == process_id)
         rows = (await session.scalars(stmt.order_by(TalentObjection.filed_at))).all()
     return [objection_read(o) for o in rows]
@@ -141,7 +142,7 @@ async def objection_list(
 
 async def my_boxes(services: Services, principal: Principal) -> list[PersonRead]:
     """Every review the signed-in employee is in (their NIP is their subject), newest first."""
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         stmt = (
             select(TalentPerson, TalentObjection)
             .outerjoin(
@@ -169,7 +170,7 @@ def _agency(principal: Principal, agency: str | None) -> str:
 
 async def pool(services: Services, principal: Principal, agency: str | None) -> PoolRead:
     chosen = _agency(principal, agency)
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         members = await records.pool_of(session, chosen)
     rows = [m.model_dump(mode="json", exclude={"record"}) for m in members]
     rows.sort(key=lambda m: (-m["box"], -m["talent_score"], m["nip"]))
@@ -180,7 +181,7 @@ async def posts(
     services: Services, principal: Principal, agency: str | None
 ) -> list[CriticalPostRead]:
     chosen = _agency(principal, agency)
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         found = await records.critical_posts(session, chosen)
         return [
             CriticalPostRead(
@@ -194,7 +195,7 @@ async def approval(
     services: Services, principal: Principal, agency: str | None, on: date
 ) -> ApprovalRead:
     chosen = _agency(principal, agency)
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         current = await records.current_approval(session, chosen)
     checks = approval_checks(current, on, get_talent_rulebook(DEFAULT_TALENT_RULEBOOK))
     return ApprovalRead(
@@ -212,7 +213,7 @@ async def approval(
 async def appointment(
     services: Services, principal: Principal, process_id: str
 ) -> TalentAppointmentRead:
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         row = await appointments.get(session, process_id)
     if row is None or not sees_agency(principal, row.agency):
         raise NotFound(f"No talent appointment '{process_id}' is visible to you.")
@@ -221,7 +222,7 @@ async def appointment(
 
 async def appointment_list(services: Services, principal: Principal) -> list[TalentAppointmentRead]:
     agency = None if principal.role in (Role.BKN.value, Role.ADMIN.value) else principal.agency
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await appointments.list_appointments(session, agency=agency, limit=100)
     return [appointment_read(r) for r in rows]
 
@@ -247,7 +248,7 @@ async def review_explanation(
 ) -> TalentExplanation:
     """The auditor's explanation of a review, for a page (the API has its own route)."""
     await _review(services, principal, process_id)
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await audit.process_rows(session, process_id)
         verified = await ledger.verify(session, process_id)
         check = LedgerCheck(

@@ -25,6 +25,7 @@ from integrity import checkpoint_log
 from integrity.checkpoint_signing import checkpoint_message, optional_signer, verify_signature
 from store import checkpoints, ledger
 from store.models import LedgerEntry
+from store.reads import reading
 
 
 class CheckpointCheck(BaseModel):
@@ -61,7 +62,7 @@ async def verify_process(services: Services, principal: Principal, process_id: s
     published = await asyncio.to_thread(
         checkpoint_log.read, services.settings.published_checkpoints_dir
     )
-    async with services.sessions() as session:
+    async with reading(services.sessions) as session:
         rows = await trace_rows(session, principal, process_id)
         chain = await ledger.verify(session, process_id)
         check = None

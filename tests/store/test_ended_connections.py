@@ -75,18 +75,21 @@ async def test_a_read_is_tried_once_more_on_a_fresh_connection(
     assert await reads.read(sessions, count_entries) == 0
 
 
+async def in_one_transaction(session: AsyncSession) -> bool:
+    # now() is the start of the statement's transaction: the same for both statements only
+    # inside one transaction (BEGIN ... ROLLBACK), different when each is its own.
+    first = (await session.execute(text("SELECT now()"))).scalar()
+    await session.execute(text("SELECT pg_sleep(0.01)"))
+    second = (await session.execute(text("SELECT now()"))).scalar()
+    return bool(first == second)
+
+
 async def test_a_read_runs_outside_a_transaction(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    async def in_one_transaction(session: AsyncSession) -> bool:
-        # now() is the start of the statement's transaction: the same for both statements only
-        # inside one transaction (BEGIN ... ROLLBACK), different when each is its own.
-        first = (await session.execute(text("SELECT now()"))).scalar()
-        await session.execute(text("SELECT pg_sleep(0.01)"))
-        second = (await session.execute(text("SELECT now()"))).scalar()
-        return bool(first == second)
-
     assert not await reads.read(sessions, in_one_transaction)
+    async with reads.reading(sessions) as session:  # a page's or a GET's query
+        assert not await in_one_transaction(session)
     async with sessions() as session:  # the usual session, for contrast
         assert await in_one_transaction(session)
 
