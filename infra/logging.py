@@ -33,6 +33,7 @@ def configure_logging(*, json: bool, level: int = logging.INFO) -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
@@ -53,6 +54,14 @@ def configure_logging(*, json: bool, level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     _configured = True
+
+
+def _drop_color_message(
+    _: object, __: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """uvicorn repeats its message with terminal colour codes as an extra (``color_message``)."""
+    event_dict.pop("color_message", None)
+    return event_dict
 
 
 def _route_uvicorn() -> None:

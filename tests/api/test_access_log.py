@@ -93,7 +93,16 @@ def test_uvicorn_lines_take_the_root_handler_and_its_access_line_is_off(
         logger = logging.getLogger(name)
         assert not logger.handlers and logger.propagate
     assert logging.getLogger("uvicorn.access").disabled
-    logging.getLogger("uvicorn.error").info("Application startup complete.")
-    assert [r.getMessage() for r in records.records] == ["Application startup complete."]
-    # The root handler renders it with structlog's processors, like every line of ours.
-    assert any(isinstance(h.formatter, ProcessorFormatter) for h in logging.getLogger().handlers)
+    coloured = "Started server process [\x1b[36m%d\x1b[0m]"  # as uvicorn logs it
+    logging.getLogger("uvicorn.error").info(
+        "Started server process [%d]", 7, extra={"color_message": coloured}
+    )
+    assert [r.getMessage() for r in records.records] == ["Started server process [7]"]
+    # The root handler renders it with structlog's processors, like every line of ours, without
+    # uvicorn's copy of the message in terminal colours.
+    shaped = [
+        h for h in logging.getLogger().handlers if isinstance(h.formatter, ProcessorFormatter)
+    ]
+    assert shaped
+    line = shaped[0].format(records.records[0])
+    assert "Started server process [7]" in line and "color_message" not in line
