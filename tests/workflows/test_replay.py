@@ -125,14 +125,7 @@ def test_a_handed_over_decision_costs_its_update_s_workflow_task_alone() -> None
     assert "ledger-entries-handed-to-the-updates-caller" not in _patches(before)
 
     def record_activities(events: list[dict[str, Any]]) -> int:
-        return sum(
-            1
-            for e in events
-            if e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
-            and e["activityTaskScheduledEventAttributes"]["activityType"]["name"].startswith(
-                "record_"
-            )
-        )
+        return sum(1 for e in events if _is_record(e))
 
     # The start's entries, and the run's end; no decision waits for a write of its own.
     assert record_activities(after) == 3 and record_activities(before) >= updates
@@ -208,15 +201,17 @@ def _signals(events: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def _is_record(event: dict[str, Any]) -> bool:
+    """A ledger activity scheduled by the run (``record_*``)."""
+    return event["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED" and event[
+        "activityTaskScheduledEventAttributes"
+    ]["activityType"]["name"].startswith("record_")
+
+
 def _writes_after_last_update(events: list[dict[str, Any]]) -> int:
     kinds = [e["eventType"] for e in events]
     last = max(n for n, k in enumerate(kinds) if k.endswith("WORKFLOW_EXECUTION_UPDATE_COMPLETED"))
-    return sum(
-        1
-        for e in events[last:]
-        if e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
-        and e["activityTaskScheduledEventAttributes"]["activityType"]["name"].startswith("record_")
-    )
+    return sum(1 for e in events[last:] if _is_record(e))
 
 
 def _handed(events: list[dict[str, Any]]) -> list[list[str]]:
@@ -326,10 +321,5 @@ def test_a_run_from_the_newest_baseline_ends_its_catch_up_on_the_callers_signal(
     assert catch_ups and catch_ups <= cancelled
     assert _count(events, "TIMER_FIRED") == 0
     first = next(n for n, e in enumerate(events) if e["eventType"].endswith("UPDATE_ACCEPTED"))
-    writes = [
-        n
-        for n, e in enumerate(events)
-        if e["eventType"] == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED"
-        and e["activityTaskScheduledEventAttributes"]["activityType"]["name"].startswith("record_")
-    ]
+    writes = [n for n, e in enumerate(events) if _is_record(e)]
     assert writes and max(writes) < first  # the start's entries only
