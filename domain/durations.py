@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from domain import reasons
 from domain.calendar import WorkingCalendar
 
 
@@ -20,10 +21,7 @@ class DurationUnit(StrEnum):
     MINUTES = "minutes"
 
 
-_NAMES = {
-    DurationUnit.WORKING_DAYS: ("working day", "working days"),
-    DurationUnit.MINUTES: ("minute", "minutes"),
-}
+_NAMES = {DurationUnit.WORKING_DAYS: reasons.WORKING_DAYS, DurationUnit.MINUTES: reasons.MINUTES}
 
 
 def after(start: datetime, n: int, unit: DurationUnit, calendar: WorkingCalendar) -> datetime:
@@ -44,4 +42,4 @@ def after(start: datetime, n: int, unit: DurationUnit, calendar: WorkingCalendar
 def describe(n: int, unit: DurationUnit) -> str:
     """``n`` with its unit, for sentences in the ledger: "5 working days", "1 minute"."""
     singular, plural = _NAMES[unit]
-    return f"{n} {singular if n == 1 else plural}"
+    return (singular if n == 1 else plural).format(n=n)

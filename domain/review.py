@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain import reasons
 from domain.durations import DurationUnit
 from domain.errors import NotYourStep, RuleViolation, WrongStage
 
@@ -158,18 +159,18 @@ def quorum_outcome(quorum: Quorum, required: int, verdicts: list[Verdict]) -> Ou
     if not verdicts:
         return None
     if quorum is Quorum.ANY_ONE:
-        return Outcome(verdicts[0], "the first verdict decides (any one)")
+        return Outcome(verdicts[0], reasons.ANY_ONE)
     counts = {v: verdicts.count(v) for v in Verdict}
     if quorum is Quorum.MAJORITY:
         for v in Verdict:
             if counts[v] * 2 > required:
-                return Outcome(v, f"{counts[v]} of {required} reviewers: majority")
+                return Outcome(v, reasons.MAJORITY.format(count=counts[v], required=required))
     elif counts[Verdict.APPROVE] == required:
-        return Outcome(Verdict.APPROVE, f"all {required} reviewers approved: unanimous")
+        return Outcome(Verdict.APPROVE, reasons.UNANIMOUS.format(required=required))
     if len(verdicts) < required:
         return None
     fallback = Verdict.RETURN if counts[Verdict.RETURN] else Verdict.REJECT
-    return Outcome(fallback, f"no {quorum.value} approval among {required} verdicts")
+    return Outcome(fallback, reasons.NO_QUORUM.format(quorum=quorum.value, required=required))
 
 
 @dataclass(frozen=True)
@@ -266,23 +267,25 @@ def eligible_reviewers(
     """Every reviewer of ``roster`` who may sit on the review (sorted), or the problem that keeps
     the body from reviewing at all: the same tests as the assignment activity makes."""
     if not roster.found:
-        return Assignment(
-            [], problem="body_not_found", detail=f"No active review body {roster.body_code}."
-        )
+        detail = reasons.BODY_NOT_FOUND.format(body=roster.body_code)
+        return Assignment([], problem="body_not_found", detail=detail)
     if roster.body_kind is not rule.body_kind:
         kind = roster.body_kind.value if roster.body_kind else "unknown"
         return Assignment(
             [],
             problem="wrong_body_kind",
-            detail=f"{roster.body_code} is a {kind} body; this review needs {rule.body_kind.value}.",
+            detail=reasons.WRONG_BODY_KIND.format(
+                body=roster.body_code, kind=kind, needed=rule.body_kind.value
+            ),
         )
     required = required_accreditation(rule, post_level)
     if not accreditation_ok(roster.accreditation_level, required):
         return Assignment(
             [],
             problem="accreditation_insufficient",
-            detail=f"{roster.body_code} is accredited {roster.accreditation_level or 'not at all'}; "
-            f"this review needs {required} or better.",
+            detail=(
+                reasons.UNDER_ACCREDITED if roster.accreditation_level else reasons.NOT_ACCREDITED
+            ).format(body=roster.body_code, level=roster.accreditation_level, required=required),
         )
     wanted = set(persons)
     conflicted = {r for r, p in roster.conflicts if p in wanted}

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from activities.contracts import HolidaysRequest, SnapshotRequest
     from activities.hr import HrActivities
+    from domain import reasons
     from domain.calendar import WorkingCalendar
     from domain.eligibility import EligibilityResult, assess_eligibility
     from domain.employee import EmployeeRecord
@@ -146,9 +147,9 @@ class PromotionWorkflow(BknReview):
                 self._review.cancel()
                 await self._trail.review(self._review)
             self._status, self._stage, self._pending = PromotionStatus.FAILED, "cancelled", None
-            self._outcome_reason = "cancelled"
+            self._outcome_reason = reasons.CANCELLED
             await self._append(
-                "promotion.cancelled", SYSTEM, before, payload={"reason": "cancelled"}
+                "promotion.cancelled", SYSTEM, before, payload={"reason": reasons.CANCELLED}
             )
             await self._ledger.settled()
             raise

@@ -14,6 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import RosterRequest
     from activities.reviews import RosterActivities
+    from domain import reasons
     from domain.calendar import WorkingCalendar
     from domain.enums import Decision, PromotionStatus, Step
     from domain.errors import WrongStage
@@ -70,7 +71,7 @@ class BknReview(PromotionCore):
         """The review's outcome as this step's decision (or the promotion's failure)."""
         inp, _ = self._require()
         if result.outcome is None:
-            reason = f"technical approval could not be reviewed: {result.reason}"
+            reason = reasons.PERTEK_UNREVIEWED.format(why=result.reason)
             await self._finish(
                 PromotionStatus.FAILED,
                 "failed",

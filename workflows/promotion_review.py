@@ -24,6 +24,7 @@ from random import Random
 from typing import Any
 
 from activities.contracts import ConflictData
+from domain import reasons
 from domain.calendar import WorkingCalendar
 from domain.durations import after, describe
 from domain.errors import RuleViolation, WrongStage
@@ -187,7 +188,7 @@ class EmbeddedReview:
         if rule.silence_approves:
             self.outcome, self.automatic = Verdict.APPROVE, True
             within = describe(rule.due_after_days, rule.duration_unit)
-            self.reason = f"no verdict within {within}: approved automatically"
+            self.reason = reasons.AUTO_APPROVED.format(within=within)
             payload = {
                 "automatic": True,
                 "rule": "silence_approves",
@@ -256,10 +257,7 @@ class EmbeddedReview:
             seat.voted, seat.verdict = True, v.verdict
         self.findings.extend(v.findings)
         if by_head:
-            self.outcome, self.reason = (
-                v.verdict,
-                "decided by the head of the body after escalation",
-            )
+            self.outcome, self.reason = v.verdict, reasons.BY_HEAD
         else:
             votes = [s.verdict for s in self.seats.values() if s.verdict is not None]
             rule = self.req.rule
@@ -288,7 +286,7 @@ class EmbeddedReview:
 
     def cancel(self) -> None:
         self.status = "cancelled"
-        self.reason = "the process that asked for this review was cancelled"
+        self.reason = reasons.REQUESTER_CANCELLED
         self._emit("review.cancelled", SYSTEM, {"reason": self.reason})
 
     def state(self) -> ReviewState:

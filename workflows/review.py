@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewRecords,
     )
     from activities.reviews import ReviewActivities
+    from domain import reasons
     from domain.calendar import WorkingCalendar
     from domain.durations import after, describe
     from domain.errors import RuleViolation
@@ -97,10 +98,7 @@ class ThirdPartyReviewWorkflow:
             await self._ledger.settled()
             return state
         except asyncio.CancelledError:
-            self._status, self._reason = (
-                "cancelled",
-                "the process that asked for this review was cancelled",
-            )
+            self._status, self._reason = "cancelled", reasons.REQUESTER_CANCELLED
             await self._append("review.cancelled", SYSTEM, payload={"reason": self._reason})
             await self._ledger.settled()
             raise
@@ -234,7 +232,7 @@ class ThirdPartyReviewWorkflow:
             if req.rule.silence_approves:
                 self._outcome, self._automatic = Verdict.APPROVE, True
                 within = describe(req.rule.due_after_days, req.rule.duration_unit)
-                self._reason = f"no verdict within {within}: approved automatically"
+                self._reason = reasons.AUTO_APPROVED.format(within=within)
                 await self._append(
                     "review.auto_approved",
                     SYSTEM,

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         SuccessorCheckRequest,
         TalentAppointmentRecords,
     )
+    from domain import reasons
     from domain.enums import Role
     from domain.errors import NotPermitted, RuleViolation, WrongStage
     from domain.ledger import Actor
@@ -144,8 +145,8 @@ class TalentAppointmentWorkflow:
                     Stage.APPOINTMENT, "talent_appointment.review_concluded", actor, found
                 )
                 return
-            why = result.reason or "the oversight body did not approve"
-            self._reason = f"The oversight review did not approve the successor: {why}."
+            why = result.reason or reasons.NOT_APPROVED_BY_BODY
+            self._reason = reasons.SUCCESSOR_NOT_APPROVED.format(why=why)
             await self._move(
                 Stage.FALLING_BACK,
                 "talent_appointment.review_concluded",

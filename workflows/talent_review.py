@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         SuccessionRequest,
         TalentReviewRecords,
     )
+    from domain import reasons
     from domain.calendar import WorkingCalendar
     from domain.durations import DurationUnit, after
     from domain.enums import Role
@@ -119,7 +120,7 @@ class TalentReviewWorkflow:
         )
         found = cut.model_dump()
         if cut.included == 0:
-            await self._fail("Nobody in the population could be read at the cut-off.", found)
+            await self._fail(reasons.NOBODY_READ, found)
             return
         self._counts.update(found)
         await self._append("talent_review.data_cut_off", SYSTEM, Stage.CUTOFF, found)
@@ -129,7 +130,7 @@ class TalentReviewWorkflow:
             )
         ).data
         if not tally["scored"]:
-            await self._fail("Nobody in the population could be scored.", tally)
+            await self._fail(reasons.NOBODY_SCORED, tally)
             return
         self._counts.update({k: v for k, v in tally.items() if k != "digest"})
         await self._move(Stage.CALIBRATION, "talent_review.scored", SYSTEM, tally)

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from domain import reasons
 from domain.calendar import WIB
 from domain.errors import RuleViolation, WrongStage
 from domain.selection.rulebook import SelectionRulebook, WindowUnit
@@ -213,7 +214,12 @@ def explain_registration_decision(
             f"{counted}, or {rb.floor_after_extensions} once the extensions are used up: "
             "the selection proceeds at the floor."
         )
-    return f"{counted}, and no extension is left: the selection fails."
+    return reasons.REGISTRATION_FAILED.format(
+        applicants=applicants,
+        extensions=extensions_done,
+        version=rb.version,
+        required=rb.min_applicants_per_post,
+    )
 
 
 def extended_close(closes: date, rb: SelectionRulebook) -> date:

@@ -13,6 +13,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.selection_contracts import ComponentRequest, ScreeningGate, ShortlistRequest
     from activities.selections import SelectionActivities
+    from domain import reasons
     from domain.errors import Conflict
     from domain.selection.plan import require_open_component
     from domain.selection.ranking import RankedApplicant
@@ -60,7 +61,7 @@ class AssessmentMixin(SelectionBase):
             self._components = opened
             results = {"applicants": tally.applicants, "eligible": tally.eligible}
             if tally.eligible == 0:
-                reason = "No applicant passed administrative screening."
+                reason = reasons.NOBODY_SCREENED_IN
                 await self._fail("screening.closed", reason, results)
                 return self._snapshot()
             # the per-applicant results were published by the activity
@@ -160,9 +161,8 @@ class AssessmentMixin(SelectionBase):
             "recused_members": data.recused_members,
         }
         if data.passed < rb.shortlist_floor:
-            reason = (
-                f"Only {data.passed} applicant(s) passed every cut-off; rulebook {rb.version} needs "
-                f"at least {rb.shortlist_floor} names for the appointing authority."
+            reason = reasons.SHORTLIST_SHORT.format(
+                passed=data.passed, version=rb.version, floor=rb.shortlist_floor
             )
             await self._fail("shortlist.insufficient", reason, payload)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain import reasons
     from domain.errors import ProcessClosed
     from domain.selection.plan import check_appointee, require_shortlist
     from domain.selection.plenary import check_quorum, plenary_result
@@ -60,10 +61,7 @@ class PlenaryMixin(SelectionBase):
             self._plenary = result.model_dump() | {"votes": dict(self._votes)}
             payload = {"plenary": self._plenary}
             if not result.approved:
-                reason = (
-                    f"The plenary did not approve the shortlist ({result.yes} for, "
-                    f"{result.no} against)."
-                )
+                reason = reasons.PLENARY_REFUSED.format(yes=result.yes, no=result.no)
                 await self._fail("plenary.closed", reason, payload, inp.actor)
                 return self._snapshot()
             names = [

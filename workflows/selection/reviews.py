@@ -14,6 +14,7 @@ from temporalio.exceptions import is_cancelled_exception
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from domain import reasons
     from domain.ledger import Actor
     from domain.review import Finding, SubjectType, Verdict
     from domain.selection.stages import OVERSIGHT_RETURN_TARGETS, TERMINAL, Stage
@@ -122,8 +123,10 @@ class ReviewMixin(AssessmentMixin):
         kind = f"{tag}.review_concluded"
         plan = tag == "plan"
         if result.outcome is None or result.outcome is Verdict.REJECT:
-            why = result.reason or "the oversight body rejected it"
-            await self._fail(kind, f"The {tag} review did not approve: {why}.", payload, actor)
+            why = result.reason or reasons.REJECTED_BY_BODY
+            failed = reasons.PLAN_REVIEW_FAILED if plan else reasons.SHORTLIST_REVIEW_FAILED
+            reason = failed.format(why=why)
+            await self._fail(kind, reason, payload, actor)
         elif result.outcome is Verdict.APPROVE:
             if plan:
                 self._frozen = True
