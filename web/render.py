@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from actions import policy
 from web.i18n import Formatter, pick_locale
+from web.reasons import reason_text
 from web.session import CSRF_FIELD, csrf_token, person
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +66,7 @@ def render(
         "htmx": request.headers.get("HX-Request") == "true",
         "static_version": STATIC_VERSION,
         **fmt.callables(),
+        "reason": partial(reason_text, fmt),
         **(context or {}),
     }
     html = ENV.get_template(template).render(ctx)

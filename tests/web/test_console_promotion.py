@@ -64,6 +64,9 @@ async def test_a_promotion_is_started_and_decided_through_the_pages(api: Api, se
     page = await sup.get(f"/promotions/{pid}")
     assert "Catat keputusan saya" in page.text and "Masa kerja dalam pangkat" in page.text
     assert "tahun dalam pangkat III/b" in page.text  # the explanation reads in Indonesian
+    # Status, step and role by name, not the API's codes.
+    assert "Sedang berjalan" in page.text and "Atasan langsung" in page.text
+    assert ">in_progress<" not in page.text and "(supervisor)" not in page.text
     r = await sup.post(
         f"/promotions/{pid}/decisions",
         {
@@ -81,3 +84,25 @@ async def test_a_promotion_is_started_and_decided_through_the_pages(api: Api, se
     assert [(r.actor_role, r.payload["error"]) for r in refused] == [
         ("promotion_board", "not_your_step")
     ]
+
+
+async def test_an_ineligible_promotion_says_why_in_indonesian(api: Api) -> None:
+    """The workflow joins the unmet checks' English sentences as the outcome reason; the page
+    shows them as the eligibility table does, in the reader's language."""
+    rec = await new_employee(api, grade="IV/e")
+    r = await api.post(
+        "/v1/promotions",
+        {"nip": rec["nip"], "period": "2027-04-01", "type": "regular"},
+        "hr_system",
+    )
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    body = await api.wait_for(pid, lambda b: b["status"] == "ineligible")
+    # The API keeps the record's words.
+    assert "IV/e is the highest grade." in body["outcome_reason"]
+    hr = browser(api)
+    await hr.sign_in("agency_hr", "Dewi HR", "hr-dewi")
+    page = await hr.get(f"/promotions/{pid}")
+    assert "Tidak memenuhi syarat" in page.text
+    reason = page.text.split("<dt>Alasan</dt><dd>")[1].split("</dd>")[0]
+    assert "IV/e adalah golongan tertinggi." in reason and "highest grade" not in reason

@@ -21,6 +21,7 @@ from domain.errors import DomainError
 from domain.rulebook import get_rulebook
 from web.forms import FormState, flash, form_data, services, submit, take_flash
 from web.i18n import N_, Formatter
+from web.reasons import reason_text
 from web.render import formatter, render
 from web.routing import ConsoleRoute
 from web.session import require_person
@@ -76,9 +77,12 @@ async def _page(request: Request, process_id: str, form: FormState, status: int 
         trace = await ledger_reads.trace(ctx, who.principal(), process_id)
     except DomainError:
         trace = []
+    fmt = formatter(request)
+    checks = _reasons(p, fmt)
     context = {
         "p": p,
-        "reasons": _reasons(p, formatter(request)),
+        "reasons": checks,
+        "outcome_reason": _outcome_reason(p, checks, fmt),
         "legal_basis": get_rulebook(p.rulebook_version).legal_basis,
         "timeline": [e for e in trace if e["outcome"] == "accepted"],
         "refusals": [e for e in trace if e["outcome"] == "refused"],
@@ -142,6 +146,15 @@ def _reasons(p: PromotionRead, fmt: Formatter) -> list[dict[str, Any]]:
         }
         for r in reasons
     ]
+
+
+def _outcome_reason(p: PromotionRead, checks: list[dict[str, Any]], fmt: Formatter) -> str:
+    """Why the promotion ended: an ineligible one's unmet checks as the table shows them (the
+    workflow joined their English sentences), else the workflow's reason in the reader's words."""
+    unmet = [str(c["text"]) for c in checks if not c.get("met")]
+    if p.status == "ineligible" and unmet:
+        return "; ".join(unmet)
+    return reason_text(fmt, p.outcome_reason)
 
 
 def _may_decide(role: str, sub: str, p: PromotionRead) -> bool:
