@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Row, Table, insert, select, tuple_
+from sqlalchemy import ColumnElement, Row, Table, and_, insert, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,6 +81,20 @@ def _chunks(items: Sequence[object], size: int) -> Iterable[Sequence[object]]:
         yield items[start : start + size]
 
 
+def _nodes_in(subtrees: Sequence[merkle.Subtree]) -> ColumnElement[bool]:
+    """``(level, idx) IN (...)`` as ``level = l AND idx IN (...)`` per level: SQLite plans a
+    row-value IN list as a scan of the whole table (a million nodes), this as index lookups."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in subtrees:
+        by_level.setdefault(level, []).append(index)
+    return or_(
+        *(
+            and_(MerkleNode.level == level, MerkleNode.idx.in_(indexes))
+            for level, indexes in sorted(by_level.items())
+        )
+    )
+
+
 async def _subtree_hashes(
     session: AsyncSession, wanted: Iterable[merkle.Subtree]
 ) -> dict[merkle.Subtree, bytes]:
@@ -95,7 +109,7 @@ async def _subtree_hashes(
         found.update({(0, i): bytes.fromhex(h) for i, h in (await session.execute(stmt)).all()})
     for chunk in _chunks(inner, _LOOKUP_CHUNK):
         node_stmt = select(MerkleNode.level, MerkleNode.idx, MerkleNode.hash).where(
-            tuple_(MerkleNode.level, MerkleNode.idx).in_(chunk)
+            _nodes_in(chunk)
         )
         rows = (await session.execute(node_stmt)).all()
         found.update({(lv, ix): bytes.fromhex(h) for lv, ix, h in rows})
@@ -202,8 +216,28 @@ async def leaf_of(session: AsyncSession, entry_id: str) -> MerkleLeaf | None:
     return (await session.scalars(stmt)).first()
 
 
+async def leaves_of(session: AsyncSession, entry_ids: Sequence[str]) -> dict[str, MerkleLeaf]:
+    """The leaves of these entries (those indexed), by entry id: one query per 500 entries."""
+    found: dict[str, MerkleLeaf] = {}
+    for chunk in _chunks(entry_ids, _LOOKUP_CHUNK):
+        stmt = select(MerkleLeaf).where(MerkleLeaf.entry_id.in_(chunk))
+        found.update({leaf.entry_id: leaf for leaf in (await session.scalars(stmt)).all()})
+    return found
+
+
 async def inclusion_proof(session: AsyncSession, leaf_index: int, tree_size: int) -> list[bytes]:
     return await span_hashes(session, merkle.inclusion_spans(leaf_index, tree_size))
+
+
+async def inclusion_proofs(
+    session: AsyncSession, leaf_indexes: Sequence[int], tree_size: int
+) -> dict[int, list[bytes]]:
+    """Each leaf's audit path, the subtrees they share read once (a process's thousand entries
+    cost a few queries, not a thousand). Raises :class:`TreeIncomplete` like one proof does."""
+    paths = {i: merkle.inclusion_spans(i, tree_size) for i in leaf_indexes}
+    wanted = sorted({span for path in paths.values() for span in path})
+    by_span = dict(zip(wanted, await span_hashes(session, wanted), strict=True))
+    return {i: [by_span[span] for span in path] for i, path in paths.items()}
 
 
 async def consistency_proof(session: AsyncSession, first: int, second: int) -> list[bytes]:
@@ -220,14 +254,30 @@ async def leaves_of_process(
     session: AsyncSession, process_id: str, tree_size: int
 ) -> list[MerkleLeaf]:
     """The leaves of the first ``tree_size`` whose entry belongs to ``process_id`` (entry ids start
-    with the process id: ``domain.ledger.entry_id``)."""
-    escaped = process_id.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    stmt = (
-        select(MerkleLeaf)
-        .where(
-            MerkleLeaf.entry_id.like(f"{escaped}:%", escape="!"),
-            MerkleLeaf.leaf_index < tree_size,
+    with the process id: ``domain.ledger.entry_id``).
+
+    On SQLite the prefix is a range of the entry id's unique index: text compares byte by byte
+    there, so ``[id + ":", id + ";")`` holds exactly the ids that start with ``id + ":"``. SQLite's
+    LIKE is case-insensitive and cannot use that index: over a million leaves it read them all
+    (a second per verification). Elsewhere the column's collation need not be byte order, so the
+    prefix stays a LIKE.
+    """
+    prefix = f"{process_id}:"
+    if session.get_bind().dialect.name == "sqlite":
+        # Only the range in SQL: with ``leaf_index < tree_size`` beside it SQLite walks the
+        # primary key instead (nearly every leaf); the process's few leaves are sorted here.
+        stmt = select(MerkleLeaf).where(
+            and_(MerkleLeaf.entry_id >= prefix, MerkleLeaf.entry_id < f"{process_id};")
         )
-        .order_by(MerkleLeaf.leaf_index)
-    )
-    return list((await session.scalars(stmt)).all())
+    else:
+        escaped = process_id.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        stmt = select(MerkleLeaf).where(
+            MerkleLeaf.entry_id.like(f"{escaped}:%", escape="!"), MerkleLeaf.leaf_index < tree_size
+        )
+    found = (await session.scalars(stmt)).all()
+    mine = (leaf for leaf in found if leaf.entry_id.startswith(prefix))
+    return sorted((leaf for leaf in mine if leaf.leaf_index < tree_size), key=_leaf_order)
+
+
+def _leaf_order(leaf: MerkleLeaf) -> int:
+    return leaf.leaf_index

@@ -110,16 +110,23 @@ async def _against(
                 f"{signed.leaf_index}, is missing from the ledger (removed or truncated?)"
             )
             return check
-    unproved: list[LedgerEntry] = []
-    for row in rows:
-        leaf = await checkpoints.leaf_of(session, row.entry_id)
-        if leaf is None or leaf.leaf_index >= size:
-            continue  # recorded after the checkpoint
-        check.covered += 1
+    leaves = await checkpoints.leaves_of(session, [r.entry_id for r in rows])
+    # Recorded after the checkpoint (or not indexed yet): not covered.
+    covered = [(r, leaves[r.entry_id]) for r in rows if r.entry_id in leaves]
+    covered = [(r, leaf) for r, leaf in covered if leaf.leaf_index < size]
+    check.covered = len(covered)
+    for row, leaf in covered:
         if leaf.leaf_hash != merkle.ledger_leaf_hash(row.entry_id, row.hash).hex():
             # Changed after it was signed into the tree: this is the entry, exactly.
             return _bad(check, row, f"is not the entry checkpoint {check.checkpoint_id} signed")
-        if not await _included(session, leaf, size, root):
+    proofs = await _proofs(session, [leaf.leaf_index for _, leaf in covered], size)
+    unproved: list[LedgerEntry] = []
+    for row, leaf in covered:
+        proof = proofs.get(leaf.leaf_index)
+        leaf_hash = bytes.fromhex(leaf.leaf_hash)
+        if proof is None or not merkle.verify_inclusion(
+            leaf_hash, leaf.leaf_index, size, proof, root
+        ):
             unproved.append(row)
             continue
         check.proved += 1
@@ -136,14 +143,20 @@ async def _against(
     return check
 
 
-async def _included(session: Any, leaf: Any, size: int, root: bytes) -> bool:
+async def _proofs(session: Any, indexes: list[int], size: int) -> dict[int, list[bytes]]:
+    """Every covered leaf's audit path in one read; when a stored subtree is missing, leaf by
+    leaf, so that the leaves whose paths are whole still prove (those without have none)."""
     try:
-        proof = await checkpoints.inclusion_proof(session, leaf.leaf_index, size)
+        return await checkpoints.inclusion_proofs(session, indexes, size)
     except checkpoints.TreeIncomplete:
-        return False
-    return merkle.verify_inclusion(
-        bytes.fromhex(leaf.leaf_hash), leaf.leaf_index, size, proof, root
-    )
+        pass
+    found: dict[int, list[bytes]] = {}
+    for index in indexes:
+        try:
+            found[index] = await checkpoints.inclusion_proof(session, index, size)
+        except checkpoints.TreeIncomplete:
+            continue
+    return found
 
 
 def _bad(check: CheckpointCheck, row: LedgerEntry, what: str) -> CheckpointCheck:
