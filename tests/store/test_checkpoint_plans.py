@@ -43,7 +43,9 @@ async def test_one_process_is_read_through_indexes(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     try:
         for statement, params in sent:
-            plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {statement}", params))
+            plan = " | ".join(
+                row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {statement}", params)
+            )
             assert "SCAN merkle_" not in plan, (statement, plan)
             assert "rowid<" not in plan, (statement, plan)  # a range over nearly every leaf
     finally:
