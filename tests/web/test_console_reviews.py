@@ -37,6 +37,12 @@ async def test_a_reviewer_declares_and_gives_the_verdict_in_one_form(api: Api) -
     )
     assert r.status_code == 200 and "Putusan Anda telah dicatat." in r.text, r.text
     assert DECLARE_BOX not in r.text  # concluded: no form is left
+    # The review's subject, status, outcome, quorum, seats and reason by name, in Indonesian.
+    facts = r.text.split('<dl class="facts">')[1].split("</ul>")[0]
+    assert "Selesai ditelaah" in facts and "disetujui" in facts, facts
+    assert "pertimbangan teknis kenaikan pangkat" in r.text
+    assert "putusan pertama yang menentukan (salah satu)" in facts, facts  # the quorum's reason
+    assert "concluded" not in facts and "approve" not in facts and "first verdict" not in facts
 
     entries = (await api.get(f"/v1/processes/{rid}/ledger")).json()["entries"]
     refused = [e["payload"]["error"] for e in entries if e["outcome"] == "refused"]
