@@ -62,12 +62,12 @@ async def test_oidc_sign_in_with_pkce_and_role_choice(idp: FakeIdP, settings, de
         assert done.status_code == 303 and done.headers["location"] == "/inbox", done.text
         b = Browser(app)
         page = await b.get("/inbox")
-        assert page.status_code == 200 and "Rina Pejabat · promotion_board" in page.text
+        assert page.status_code == 200 and "Rina Pejabat · Tim penilai kinerja" in page.text
         assert 'name="role"' in page.text  # two roles held: a choice is offered
         forbidden = await b.get("/audit")
         assert forbidden.status_code == 403  # acting as the board, not as an auditor
         r = await b.post("/role", {"role": "auditor"})
-        assert r.status_code == 200 and "Rina Pejabat · auditor" in r.text
+        assert r.status_code == 200 and "Rina Pejabat · Auditor" in r.text
         assert (await b.get("/audit")).status_code == 200
         refused = await b.post("/role", {"role": "admin"})  # a role not held
         assert refused.status_code == 403

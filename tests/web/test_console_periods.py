@@ -35,7 +35,7 @@ async def test_hr_opens_a_period_and_watches_the_tally(api: Api) -> None:
     assert await eventually(started, lambda n: n == 3, what="three promotions started") == 3
     final = await eventually(
         lambda: hr.get(f"/periods/{period_id}"),
-        lambda r: "<strong>completed</strong>" in r.text,
+        lambda r: "<strong>Selesai</strong>" in r.text,  # "completed", by name
         what="the period completing",
     )
     assert 'hx-trigger="every 2s"' not in final.text  # done: it stops polling
