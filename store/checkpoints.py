@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import TypeVar, cast
 
 from sqlalchemy import ColumnElement, Row, Table, and_, insert, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,6 +33,7 @@ LEAF_BATCH = 20_000
 _LEAVES = cast(Table, MerkleLeaf.__table__)
 _NODES = cast(Table, MerkleNode.__table__)
 _LOOKUP_CHUNK = 500
+_T = TypeVar("_T")
 
 
 class TreeIncomplete(Exception):
@@ -76,7 +77,7 @@ async def _unindexed(
     return (await session.execute(stmt)).all()
 
 
-def _chunks(items: Sequence[object], size: int) -> Iterable[Sequence[object]]:
+def _chunks(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -102,9 +103,9 @@ async def _subtree_hashes(
     leaves = sorted(index for level, index in wanted if level == 0)
     inner = sorted((level, index) for level, index in wanted if level > 0)
     found: dict[merkle.Subtree, bytes] = {}
-    for chunk in _chunks(leaves, _LOOKUP_CHUNK):
+    for indexes in _chunks(leaves, _LOOKUP_CHUNK):
         stmt = select(MerkleLeaf.leaf_index, MerkleLeaf.leaf_hash).where(
-            MerkleLeaf.leaf_index.in_(chunk)
+            MerkleLeaf.leaf_index.in_(indexes)
         )
         found.update({(0, i): bytes.fromhex(h) for i, h in (await session.execute(stmt)).all()})
     for chunk in _chunks(inner, _LOOKUP_CHUNK):
