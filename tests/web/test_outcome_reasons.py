@@ -14,9 +14,9 @@ import pytest
 from domain import reasons
 from domain.durations import DurationUnit, describe
 from domain.review import (
+    REVIEW_RULES,
     BodyKind,
     Quorum,
-    ReviewRule,
     RosterSnapshot,
     SubjectType,
     Verdict,
@@ -128,15 +128,7 @@ def test_the_words_workflows_store_are_the_words_they_stored_before() -> None:
     )
 
 
-RULE = ReviewRule(
-    subject_type=SubjectType.SELECTION_PLAN,
-    body_kind=BodyKind.ASSESSMENT_CENTRE,
-    reviewers=1,
-    quorum=Quorum.ANY_ONE,
-    reminder_after_days=1,
-    due_after_days=2,
-    min_accreditation="B",
-)
+RULE = REVIEW_RULES[SubjectType.ASSESSMENT_REPORT]  # an assessment centre accredited B or better
 
 
 @pytest.mark.parametrize(
