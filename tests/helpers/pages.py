@@ -58,4 +58,7 @@ async def docs_shots(page: Page, shots: list[tuple[str, str]]) -> None:
             await page.screenshot(path=f"{DOCS_SHOTS}/{name}-{lang}.png")
     await page.goto(shots[0][1])
     await page.select_option("#lang-choice", "id")
-    await page.click("form[action='/language'] button")
+    # Back in Indonesian before the test reads the page again (it did not wait: a race the
+    # test lost once statuses were shown by name, which differ between the two languages).
+    async with page.expect_navigation():
+        await page.click("form[action='/language'] button")
