@@ -92,7 +92,9 @@ async def test_a_promotion_through_every_page(site: Site) -> None:
         hr, [("promotion", f"/promotions/{pid}"), ("landing", "/"), ("signin", "/signin")]
     )
 
-    assert "Selesai" in await hr.inner_text("dl.facts")  # "completed", by name
+    facts = await hr.inner_text("dl.facts")
+    assert "Selesai" in facts  # "completed", by name
+    assert "800/KP/2027/7, berlaku 1 April 2027" in facts  # the decree's date through Babel
 
 
 async def _api(site: Site, path: str, role: str = "auditor") -> dict:

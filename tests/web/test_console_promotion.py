@@ -64,6 +64,8 @@ async def test_a_promotion_is_started_and_decided_through_the_pages(api: Api, se
     page = await sup.get(f"/promotions/{pid}")
     assert "Catat keputusan saya" in page.text and "Masa kerja dalam pangkat" in page.text
     assert "tahun dalam pangkat III/b" in page.text  # the explanation reads in Indonesian
+    # The ratings inside the explanation in Indonesian too (PermenPANRB 6/2022's predikat).
+    assert "2025: baik, 2026: sangat baik" in page.text and "very good" not in page.text
     # Status, step and role by name, not the API's codes.
     assert "Sedang berjalan" in page.text and "Atasan langsung" in page.text
     assert ">in_progress<" not in page.text and "(supervisor)" not in page.text

@@ -3,7 +3,8 @@ explanation, timeline and the decision form for whoever's step it is."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -79,8 +80,12 @@ async def _page(request: Request, process_id: str, form: FormState, status: int 
         trace = []
     fmt = formatter(request)
     checks = _reasons(p, fmt)
+    decree = dict(p.decree or {})
+    if decree.get("effective_date"):
+        decree["effective_on"] = fmt.date(date.fromisoformat(str(decree["effective_date"])))
     context = {
         "p": p,
+        "decree": decree,
         "reasons": checks,
         "outcome_reason": _outcome_reason(p, checks, fmt),
         "legal_basis": get_rulebook(p.rulebook_version).legal_basis,
@@ -132,6 +137,19 @@ CHECKS = {
 }
 
 
+# The performance check's rating words (``domain.eligibility._rating_text``), longest first so
+# that "very good" is not read as "good"; the predikat of PermenPANRB 6/2022 in Indonesian.
+RATINGS = {
+    "needs improvement": N_("needs improvement"),
+    "none on file": N_("none on file"),
+    "very good": N_("very good"),
+    "very poor": N_("very poor"),
+    "good": N_("good"),
+    "poor": N_("poor"),
+}
+_RATING = re.compile(r"\b(" + "|".join(RATINGS) + r")\b")
+
+
 def _reasons(p: PromotionRead, fmt: Formatter) -> list[dict[str, Any]]:
     """Each check with its sentence in the reader's language and its legal source."""
     reasons = (p.eligibility or {}).get("reasons") or []
@@ -141,11 +159,20 @@ def _reasons(p: PromotionRead, fmt: Formatter) -> list[dict[str, Any]]:
             "check": fmt.gettext(CHECKS[str(r.get("code"))])
             if r.get("code") in CHECKS
             else str(r.get("code")),
-            "text": fmt.sentence(r.get("template"), r.get("args") or {}, str(r.get("message", ""))),
+            "text": fmt.sentence(r.get("template"), _args(r, fmt), str(r.get("message", ""))),
             "source": REASON_SOURCES.get(str(r.get("code")), ""),
         }
         for r in reasons
     ]
+
+
+def _args(r: dict[str, Any], fmt: Formatter) -> dict[str, str]:
+    args = {k: str(v) for k, v in (r.get("args") or {}).items()}
+    if r.get("code") == "performance":
+        for name in ("listed", "minimum"):
+            if name in args:
+                args[name] = _RATING.sub(lambda m: fmt.gettext(RATINGS[m.group(1)]), args[name])
+    return args
 
 
 def _outcome_reason(p: PromotionRead, checks: list[dict[str, Any]], fmt: Formatter) -> str:
