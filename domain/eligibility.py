@@ -192,8 +192,19 @@ def _at_least(rating: Rating, minimum: Rating) -> bool:
     return order.index(rating) <= order.index(minimum)
 
 
+# The words a rating is written with in a reason (the console translates them inside it).
+RATING_WORDS: dict[Rating | None, str] = {
+    Rating.VERY_GOOD: N_("very good"),
+    Rating.GOOD: N_("good"),
+    Rating.NEEDS_IMPROVEMENT: N_("needs improvement"),
+    Rating.POOR: N_("poor"),
+    Rating.VERY_POOR: N_("very poor"),
+    None: N_("none on file"),
+}
+
+
 def _rating_text(rating: Rating | None) -> str:
-    return "none on file" if rating is None else rating.value.replace("_", " ")
+    return RATING_WORDS[rating]
 
 
 def _education_cap(

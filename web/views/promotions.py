@@ -17,7 +17,7 @@ from actions.queries import promotions as reads
 from actions.queries.calendar import working_days_left
 from actions.schemas.promotions import PromotionRead
 from actions.statuses import status_for
-from domain.eligibility import REASON_SOURCES
+from domain.eligibility import RATING_WORDS, REASON_SOURCES
 from domain.errors import DomainError
 from domain.rulebook import get_rulebook
 from web.forms import FormState, flash, form_data, services, submit, take_flash
@@ -137,17 +137,10 @@ CHECKS = {
 }
 
 
-# The performance check's rating words (``domain.eligibility._rating_text``), longest first so
-# that "very good" is not read as "good"; the predikat of PermenPANRB 6/2022 in Indonesian.
-RATINGS = {
-    "needs improvement": N_("needs improvement"),
-    "none on file": N_("none on file"),
-    "very good": N_("very good"),
-    "very poor": N_("very poor"),
-    "good": N_("good"),
-    "poor": N_("poor"),
-}
-_RATING = re.compile(r"\b(" + "|".join(RATINGS) + r")\b")
+# The performance check's rating words, longest first so that "very good" is not read as "good".
+_RATING = re.compile(
+    r"\b(" + "|".join(sorted(RATING_WORDS.values(), key=len, reverse=True)) + r")\b"
+)
 
 
 def _reasons(p: PromotionRead, fmt: Formatter) -> list[dict[str, Any]]:
@@ -171,7 +164,7 @@ def _args(r: dict[str, Any], fmt: Formatter) -> dict[str, str]:
     if r.get("code") == "performance":
         for name in ("listed", "minimum"):
             if name in args:
-                args[name] = _RATING.sub(lambda m: fmt.gettext(RATINGS[m.group(1)]), args[name])
+                args[name] = _RATING.sub(lambda m: fmt.gettext(m.group(1)), args[name])
     return args
 
 
